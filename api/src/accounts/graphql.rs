@@ -1,0 +1,446 @@
+//! GraphQL types, queries and mutations for accounts, memberships and API
+//! clients.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{account, api_client, building, membership, organisation, region};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use super::service::{self, NewAccount, NewApiClient, ScopeInput};
+use crate::directory::graphql::{Building, Organisation, Region};
+use crate::error::ApiResult;
+use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::{ByColumn, ById};
+use crate::policy::{self, Action};
+
+/// The role a principal acts in.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Role")]
+pub enum Role {
+    /// 居民: a resident of one community.
+    Resident,
+    /// 楼门院长: a resident who also looks after one building.
+    BuildingHead,
+    /// 居委会 / 社区工作者: staff of one community's committee.
+    CommunityCommittee,
+    /// 街道办 / 区政府: an office with a street or district jurisdiction.
+    GovernmentOffice,
+    /// 社会组织: staff or integration of a social organisation.
+    SocialOrganization,
+    /// 物业公司: staff of a property company.
+    PropertyCompany,
+    /// 区级系统: a district system (machine client).
+    DistrictSystem,
+    /// 平台管理员: operates the platform.
+    PlatformAdmin,
+}
+
+/// A person's account. `realName`, `phone` and `memberships` are personal:
+/// they are `null` unless the viewer is the person, a committee member of a
+/// community the person belongs to, or a platform admin.
+pub struct Account(pub account::Model);
+
+impl Account {
+    async fn personal_visible(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let p = ctx.principal()?;
+        if p.account_id() == Some(self.0.id) || p.role == entity::enums::Role::PlatformAdmin {
+            return Ok(true);
+        }
+        let memberships = ctx
+            .loader::<ByColumn<membership::Entity>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let communities: Vec<i32> = memberships
+            .iter()
+            .filter(|m| policy::is_community_role(m.role))
+            .filter_map(|m| m.region_id)
+            .collect();
+        Ok(policy::may_see_personal(p, self.0.id, &communities))
+    }
+}
+
+#[Object]
+impl Account {
+    pub async fn id(&self) -> ID {
+        ids::encode("Account", self.0.id)
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Real name (personal; see the type's description).
+    async fn real_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(if self.personal_visible(ctx).await? {
+            self.0.real_name.clone()
+        } else {
+            None
+        })
+    }
+    /// Phone number (personal; see the type's description).
+    async fn phone(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(if self.personal_visible(ctx).await? {
+            self.0.phone.clone()
+        } else {
+            None
+        })
+    }
+    /// Roles held, with their scopes (personal; see the type's description).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Option<Conn<Membership>>> {
+        if !self.personal_visible(ctx).await? {
+            return Ok(None);
+        }
+        let rows = ctx
+            .loader::<ByColumn<membership::Entity>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        paginate_loaded(
+            rows,
+            |m| m.id,
+            PageArgs::new(after, before, first, last),
+            Membership,
+        )
+        .map(Some)
+    }
+}
+
+/// An account's role in a scope.
+pub struct Membership(pub membership::Model);
+
+#[Object]
+impl Membership {
+    pub async fn id(&self) -> ID {
+        ids::encode("Membership", self.0.id)
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        Ok(ctx
+            .loader::<ById<account::Entity>>()?
+            .load_one(self.0.account_id)
+            .await?
+            .map(Account))
+    }
+    /// The community (community roles) or jurisdiction (offices).
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        let Some(id) = self.0.region_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Region))
+    }
+    async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
+        let Some(id) = self.0.building_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<building::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Building))
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        let Some(id) = self.0.organisation_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<organisation::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Organisation))
+    }
+}
+
+/// A machine client (district system or NGO integration).
+pub struct ApiClient(pub api_client::Model);
+
+#[Object]
+impl ApiClient {
+    pub async fn id(&self) -> ID {
+        ids::encode("ApiClient", self.0.id)
+    }
+    /// The OAuth2 `client_id`.
+    async fn client_id(&self) -> &str {
+        &self.0.client_id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        let Some(id) = self.0.region_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Region))
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        let Some(id) = self.0.organisation_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<organisation::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Organisation))
+    }
+}
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// Accounts the viewer may see: its community (residents, committee),
+    /// its region (offices), its organisation (organisations), everyone
+    /// (platform admins). Optionally only members of one community, or
+    /// matching a text in username or display name.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        community_id: Option<ID>,
+        search: Option<String>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Account>> {
+        let p = ctx.principal()?;
+        policy::authorize(p, Action::ReadAccounts)?;
+        let mut q = account::Entity::find().filter(policy::accounts_filter(p, account::Column::Id));
+        if let Some(c) = community_id {
+            let c = ids::decode_as(&c, "Region", "communityId")?;
+            q = q.filter(
+                account::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(membership::Column::AccountId)
+                        .from(membership::Entity)
+                        .and_where(membership::Column::RegionId.eq(c))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(s) = search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        {
+            q = q.filter(
+                Condition::any()
+                    .add(account::Column::Username.contains(&s))
+                    .add(account::Column::DisplayName.contains(&s)),
+            );
+        }
+        paginate(
+            ctx,
+            q,
+            account::Column::Id,
+            PageArgs::new(after, before, first, last),
+            Account,
+        )
+        .await
+    }
+
+    /// API clients (platform admins).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn api_clients(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<ApiClient>> {
+        policy::authorize(ctx.principal()?, Action::ManageApiClients)?;
+        let q = api_client::Entity::find();
+        paginate(
+            ctx,
+            q,
+            api_client::Column::Id,
+            PageArgs::new(after, before, first, last),
+            ApiClient,
+        )
+        .await
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateAccountInput {
+    /// 3–64 characters: letters, digits, `-`, `_`, `.`.
+    pub username: String,
+    pub display_name: String,
+    pub real_name: Option<String>,
+    pub phone: Option<String>,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct AddMembershipInput {
+    pub account_id: ID,
+    pub role: Role,
+    /// A community (committee) or a street/district (office).
+    pub region_id: Option<ID>,
+    /// The building of a resident or building head.
+    pub building_id: Option<ID>,
+    /// The organisation of an office, committee, social organisation or
+    /// property company.
+    pub organisation_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RemoveMembershipInput {
+    pub membership_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CreateApiClientInput {
+    pub name: String,
+    /// DISTRICT_SYSTEM (with `regionId`) or SOCIAL_ORGANIZATION (with `organisationId`).
+    pub role: Role,
+    pub region_id: Option<ID>,
+    pub organisation_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RevokeApiClientInput {
+    pub api_client_id: ID,
+}
+
+/// A new API client and its secret. The secret is shown only here, once.
+#[derive(SimpleObject)]
+pub struct CreateApiClientPayload {
+    pub api_client: ApiClient,
+    pub client_secret: String,
+}
+
+fn opt_id(id: &Option<ID>, ty: &str, field: &str) -> ApiResult<Option<i32>> {
+    id.as_ref()
+        .map(|i| ids::decode_as(i, ty, field))
+        .transpose()
+}
+
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Create an account (platform admins).
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> ApiResult<Account> {
+        let p = ctx.principal()?;
+        let new = NewAccount {
+            username: input.username,
+            display_name: input.display_name,
+            real_name: input.real_name,
+            phone: input.phone,
+            password: input.password,
+        };
+        Ok(Account(service::create_account(ctx.db(), p, new).await?))
+    }
+
+    /// Grant an account a role in a scope (platform admins).
+    async fn add_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMembershipInput,
+    ) -> ApiResult<Membership> {
+        let p = ctx.principal()?;
+        let account_id = ids::decode_as(&input.account_id, "Account", "accountId")?;
+        let scope = ScopeInput {
+            region_id: opt_id(&input.region_id, "Region", "regionId")?,
+            building_id: opt_id(&input.building_id, "Building", "buildingId")?,
+            organisation_id: opt_id(&input.organisation_id, "Organisation", "organisationId")?,
+        };
+        Ok(Membership(
+            service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?,
+        ))
+    }
+
+    /// Remove a membership; sessions acting in it end (platform admins).
+    async fn remove_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveMembershipInput,
+    ) -> ApiResult<Membership> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.membership_id, "Membership", "membershipId")?;
+        Ok(Membership(
+            service::remove_membership(ctx.db(), p, id).await?,
+        ))
+    }
+
+    /// Create an API client (platform admins). The secret is returned once.
+    async fn create_api_client(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiClientInput,
+    ) -> ApiResult<CreateApiClientPayload> {
+        let p = ctx.principal()?;
+        let new = NewApiClient {
+            name: input.name,
+            role: input.role.into(),
+            scope: ScopeInput {
+                region_id: opt_id(&input.region_id, "Region", "regionId")?,
+                building_id: None,
+                organisation_id: opt_id(&input.organisation_id, "Organisation", "organisationId")?,
+            },
+        };
+        let (client, secret) = service::create_api_client(ctx.db(), p, new).await?;
+        Ok(CreateApiClientPayload {
+            api_client: ApiClient(client),
+            client_secret: secret,
+        })
+    }
+
+    /// Revoke an API client; it can get no new tokens (platform admins).
+    async fn revoke_api_client(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiClientInput,
+    ) -> ApiResult<ApiClient> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.api_client_id, "ApiClient", "apiClientId")?;
+        Ok(ApiClient(
+            service::revoke_api_client(ctx.db(), p, id).await?,
+        ))
+    }
+}

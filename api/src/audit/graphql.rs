@@ -1,0 +1,91 @@
+//! The audit log as a query: an ordered change feed. Page forward with
+//! `after` (the last cursor you saw) to receive every later change once.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::{account, audit_log};
+use sea_orm::{EntityTrait, QueryFilter};
+
+use crate::accounts::graphql::{Account, Role};
+use crate::error::ApiResult;
+use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::ById;
+use crate::policy::{self, Action};
+
+/// One successful mutation.
+pub struct AuditEntry(pub audit_log::Model);
+
+#[Object]
+impl AuditEntry {
+    pub async fn id(&self) -> ID {
+        ids::encode("AuditEntry", self.0.id)
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Dotted verb, e.g. `account.create`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// GraphQL type name of the object acted on.
+    async fn object_type(&self) -> &str {
+        &self.0.object_type
+    }
+    /// Global id of the object acted on.
+    async fn object_id(&self) -> Option<ID> {
+        self.0
+            .object_id
+            .map(|id| ids::encode(&self.0.object_type, id))
+    }
+    /// The role the actor acted in.
+    async fn role(&self) -> Option<Role> {
+        self.0.role.map(Into::into)
+    }
+    /// The acting account (null for machine clients and the command line).
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let Some(id) = self.0.account_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<account::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Account))
+    }
+    /// Action-specific details (JSON), never personal data.
+    async fn details(&self) -> Option<&str> {
+        self.0.details.as_deref()
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The audit log, oldest first: everything for platform admins; entries
+    /// about communities in scope for offices and committees.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<AuditEntry>> {
+        let p = ctx.principal()?;
+        policy::authorize(p, Action::ReadAuditLog)?;
+        let q = audit_log::Entity::find().filter(policy::audit_filter(p));
+        paginate(
+            ctx,
+            q,
+            audit_log::Column::Id,
+            PageArgs::new(after, before, first, last),
+            AuditEntry,
+        )
+        .await
+    }
+}

@@ -1,0 +1,205 @@
+//! `me`, `login`, `refreshToken`, `logout`.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{account, api_client, building, membership, organisation, region};
+
+use super::principal::{Actor, Principal};
+use super::service::{self, Session};
+use crate::accounts::graphql::{Account, ApiClient, Membership, Role};
+use crate::directory::graphql::{Building, Organisation, Region};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::ById;
+
+/// Who is asking: the acting principal of this request.
+pub struct Viewer(pub Principal);
+
+#[Object]
+impl Viewer {
+    /// The role this request acts in.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    /// The account, when a person is acting.
+    async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let Some(id) = self.0.account_id() else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<account::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Account))
+    }
+    /// The membership the account acts in.
+    async fn membership(&self, ctx: &Context<'_>) -> ApiResult<Option<Membership>> {
+        let Some(id) = self.0.membership_id() else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<membership::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Membership))
+    }
+    /// The API client, when a machine is acting.
+    async fn api_client(&self, ctx: &Context<'_>) -> ApiResult<Option<ApiClient>> {
+        let Actor::Client { api_client_id } = self.0.actor else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<api_client::Entity>>()?
+            .load_one(api_client_id)
+            .await?
+            .map(ApiClient))
+    }
+    /// The community of a community role.
+    async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        let Some(id) = self.0.scope.community_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Region))
+    }
+    /// The region of the scope: the community, or an office's or district
+    /// system's jurisdiction.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        let Some(id) = self.0.scope.region_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Region))
+    }
+    async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
+        let Some(id) = self.0.scope.building_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<building::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Building))
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        let Some(id) = self.0.scope.organisation_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<organisation::Entity>>()?
+            .load_one(id)
+            .await?
+            .map(Organisation))
+    }
+}
+
+/// Tokens of a session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Bearer token for the `Authorization` header.
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Single-use token for `refreshToken`; each use returns a new one.
+    pub refresh_token: String,
+    pub refresh_token_expires_at: DateTime<Utc>,
+    pub viewer: Viewer,
+}
+
+impl From<Session> for AuthPayload {
+    fn from(s: Session) -> Self {
+        Self {
+            access_token: s.access_token,
+            access_token_expires_at: s.access_expires_at,
+            refresh_token: s.refresh_token,
+            refresh_token_expires_at: s.refresh_expires_at,
+            viewer: Viewer(s.principal),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+    /// Which membership to act in; default: the account's first.
+    pub membership_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RefreshTokenInput {
+    pub refresh_token: String,
+}
+
+#[derive(InputObject)]
+pub struct LogoutInput {
+    pub refresh_token: String,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The acting principal.
+    async fn me(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
+        Ok(Viewer(ctx.principal()?.clone()))
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Log in with username and password. Repeated failures for one username
+    /// are refused with RATE_LIMITED for a while.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<AuthPayload> {
+        let app = ctx.app();
+        let membership = input
+            .membership_id
+            .as_ref()
+            .map(|i| ids::decode_as(i, "Membership", "membershipId"))
+            .transpose()?;
+        if input.username.len() > 64 {
+            return Err(ApiError::bad_input("username", "too long"));
+        }
+        let s = service::login(
+            &app.db,
+            &app.keys,
+            &app.config,
+            &input.username,
+            &input.password,
+            membership,
+        )
+        .await?;
+        Ok(s.into())
+    }
+
+    /// Exchange a refresh token for new tokens. Each refresh token works
+    /// once; reusing one revokes the whole session.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshTokenInput,
+    ) -> ApiResult<AuthPayload> {
+        let app = ctx.app();
+        Ok(
+            service::refresh(&app.db, &app.keys, &app.config, &input.refresh_token)
+                .await?
+                .into(),
+        )
+    }
+
+    /// End the session the refresh token belongs to.
+    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> ApiResult<bool> {
+        service::logout(ctx.db(), &input.refresh_token).await?;
+        Ok(true)
+    }
+}

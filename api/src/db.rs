@@ -1,0 +1,77 @@
+//! Database connections for SQLite (embedded) and PostgreSQL (production).
+
+use std::time::Duration;
+
+use migration::MigratorTrait;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::Config;
+
+/// The connections of one server process.
+///
+/// SQLite allows one writer at a time, and a deferred transaction that reads
+/// and then writes fails with "database is locked" instead of waiting when
+/// another connection wrote in between. So on SQLite every write transaction
+/// goes through `write`, a pool of exactly one connection: concurrent
+/// mutations queue for it instead of failing, while reads use the `read` pool
+/// in parallel (WAL mode lets readers run beside the writer). On PostgreSQL
+/// both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+}
+
+impl Db {
+    pub async fn connect(config: &Config) -> Result<Self, DbErr> {
+        if config.is_sqlite() {
+            let read = Database::connect(sqlite_options(
+                &config.database_url,
+                config.db_max_connections,
+            ))
+            .await?;
+            let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
+            Ok(Self { read, write })
+        } else {
+            let mut opts = ConnectOptions::new(config.database_url.clone());
+            opts.max_connections(config.db_max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .sqlx_logging(false);
+            let conn = Database::connect(opts).await?;
+            Ok(Self {
+                read: conn.clone(),
+                write: conn,
+            })
+        }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.read.get_database_backend()
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        migration::Migrator::up(&self.write, None).await
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.read.ping().await
+    }
+}
+
+fn sqlite_options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections.max(1))
+        .min_connections(1)
+        // Writers queue on the single write connection; give them time.
+        .acquire_timeout(Duration::from_secs(60))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    opts
+}

@@ -1,0 +1,433 @@
+//! GraphQL types, queries and mutations of the directory.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::{building, organisation, organisation_community, region};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::service;
+use crate::error::ApiResult;
+use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::{ByColumn, ById};
+use crate::policy::{self, Action};
+
+/// Level of a region.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::RegionKind")]
+pub enum RegionKind {
+    District,
+    Street,
+    Community,
+}
+
+/// Kind of organisation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::OrganisationKind")]
+pub enum OrganisationKind {
+    GovernmentOffice,
+    CommunityCommittee,
+    SocialOrganization,
+    PropertyCompany,
+}
+
+/// A district, street or community.
+pub struct Region(pub region::Model);
+
+#[Object]
+impl Region {
+    pub async fn id(&self) -> ID {
+        ids::encode("Region", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Official administrative code, unique.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn kind(&self) -> RegionKind {
+        self.0.kind.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The enclosing region (none for a district).
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        let Some(pid) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(pid)
+            .await?
+            .map(Region))
+    }
+    /// Regions directly below this one.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Region>> {
+        let rows = ctx
+            .loader::<ByColumn<region::Entity>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        paginate_loaded(
+            rows,
+            |r| r.id,
+            PageArgs::new(after, before, first, last),
+            Region,
+        )
+    }
+    /// Buildings of a community (empty for other levels).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn buildings(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Building>> {
+        let rows = ctx
+            .loader::<ByColumn<building::Entity>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        paginate_loaded(
+            rows,
+            |b| b.id,
+            PageArgs::new(after, before, first, last),
+            Building,
+        )
+    }
+}
+
+/// A building (楼门院) of a community.
+pub struct Building(pub building::Model);
+
+#[Object]
+impl Building {
+    pub async fn id(&self) -> ID {
+        ids::encode("Building", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(self.0.community_id)
+            .await?
+            .map(Region))
+    }
+}
+
+/// A government office, community committee, social organisation or
+/// property company.
+pub struct Organisation(pub organisation::Model);
+
+#[Object]
+impl Organisation {
+    pub async fn id(&self) -> ID {
+        ids::encode("Organisation", self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Home region: an office's jurisdiction, a committee's community.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        Ok(ctx
+            .loader::<ById<region::Entity>>()?
+            .load_one(self.0.region_id)
+            .await?
+            .map(Region))
+    }
+    /// Communities the organisation serves or manages.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn service_area(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Region>> {
+        let links = ctx
+            .loader::<ByColumn<organisation_community::Entity>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let regions = ctx
+            .loader::<ById<region::Entity>>()?
+            .load_many(links.iter().map(|l| l.community_id))
+            .await?;
+        let mut rows: Vec<region::Model> = regions.into_values().collect();
+        rows.sort_by_key(|r| r.id);
+        paginate_loaded(
+            rows,
+            |r| r.id,
+            PageArgs::new(after, before, first, last),
+            Region,
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct DirectoryQuery;
+
+#[Object]
+impl DirectoryQuery {
+    /// Regions, optionally of one kind or below one parent.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<RegionKind>,
+        parent_id: Option<ID>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Region>> {
+        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
+        let mut q = region::Entity::find();
+        if let Some(k) = kind {
+            q = q.filter(region::Column::Kind.eq(entity::enums::RegionKind::from(k)));
+        }
+        if let Some(pid) = parent_id {
+            q = q.filter(region::Column::ParentId.eq(ids::decode_as(&pid, "Region", "parentId")?));
+        }
+        paginate(
+            ctx,
+            q,
+            region::Column::Id,
+            PageArgs::new(after, before, first, last),
+            Region,
+        )
+        .await
+    }
+
+    /// Communities: the regions of kind COMMUNITY.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn communities(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Region>> {
+        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
+        let q = region::Entity::find()
+            .filter(region::Column::Kind.eq(entity::enums::RegionKind::Community));
+        paginate(
+            ctx,
+            q,
+            region::Column::Id,
+            PageArgs::new(after, before, first, last),
+            Region,
+        )
+        .await
+    }
+
+    /// Buildings, optionally of one community.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn buildings(
+        &self,
+        ctx: &Context<'_>,
+        community_id: Option<ID>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Building>> {
+        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
+        let mut q = building::Entity::find();
+        if let Some(c) = community_id {
+            q = q.filter(building::Column::CommunityId.eq(ids::decode_as(
+                &c,
+                "Region",
+                "communityId",
+            )?));
+        }
+        paginate(
+            ctx,
+            q,
+            building::Column::Id,
+            PageArgs::new(after, before, first, last),
+            Building,
+        )
+        .await
+    }
+
+    /// Organisations, optionally of one kind or serving one community.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<OrganisationKind>,
+        community_id: Option<ID>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Organisation>> {
+        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
+        let mut q = organisation::Entity::find();
+        if let Some(k) = kind {
+            q = q.filter(organisation::Column::Kind.eq(entity::enums::OrganisationKind::from(k)));
+        }
+        if let Some(c) = community_id {
+            let c = ids::decode_as(&c, "Region", "communityId")?;
+            q = q.filter(
+                organisation::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(organisation_community::Column::OrganisationId)
+                        .from(organisation_community::Entity)
+                        .and_where(organisation_community::Column::CommunityId.eq(c))
+                        .to_owned(),
+                ),
+            );
+        }
+        paginate(
+            ctx,
+            q,
+            organisation::Column::Id,
+            PageArgs::new(after, before, first, last),
+            Organisation,
+        )
+        .await
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateRegionInput {
+    pub name: String,
+    /// Official administrative code, unique.
+    pub code: String,
+    pub kind: RegionKind,
+    /// Required for streets (a district) and communities (a street).
+    pub parent_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateBuildingInput {
+    pub community_id: ID,
+    pub name: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateOrganisationInput {
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// Home region: a street or district for an office, a community for a committee.
+    pub region_id: ID,
+    /// Communities served or managed.
+    #[graphql(default)]
+    pub service_area: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SetServiceAreaInput {
+    pub organisation_id: ID,
+    /// The complete new list of communities.
+    pub community_ids: Vec<ID>,
+}
+
+fn decode_all(ids_in: &[ID], field: &str) -> ApiResult<Vec<i32>> {
+    ids_in
+        .iter()
+        .map(|i| ids::decode_as(i, "Region", field))
+        .collect()
+}
+
+#[derive(Default)]
+pub struct DirectoryMutation;
+
+#[Object]
+impl DirectoryMutation {
+    /// Create a district, street or community (platform admins).
+    async fn create_region(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRegionInput,
+    ) -> ApiResult<Region> {
+        let p = ctx.principal()?;
+        let parent_id = input
+            .parent_id
+            .as_ref()
+            .map(|i| ids::decode_as(i, "Region", "parentId"))
+            .transpose()?;
+        let new = service::NewRegion {
+            name: input.name,
+            code: input.code,
+            kind: input.kind.into(),
+            parent_id,
+        };
+        Ok(Region(service::create_region(ctx.db(), p, new).await?))
+    }
+
+    /// Create a building in a community (platform admins).
+    async fn create_building(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateBuildingInput,
+    ) -> ApiResult<Building> {
+        let p = ctx.principal()?;
+        let community = ids::decode_as(&input.community_id, "Region", "communityId")?;
+        Ok(Building(
+            service::create_building(ctx.db(), p, community, &input.name).await?,
+        ))
+    }
+
+    /// Create an organisation (platform admins).
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> ApiResult<Organisation> {
+        let p = ctx.principal()?;
+        let new = service::NewOrganisation {
+            name: input.name,
+            kind: input.kind.into(),
+            region_id: ids::decode_as(&input.region_id, "Region", "regionId")?,
+            service_area: decode_all(&input.service_area, "serviceArea")?,
+        };
+        Ok(Organisation(
+            service::create_organisation(ctx.db(), p, new).await?,
+        ))
+    }
+
+    /// Replace the communities an organisation serves (platform admins).
+    async fn set_organisation_service_area(
+        &self,
+        ctx: &Context<'_>,
+        input: SetServiceAreaInput,
+    ) -> ApiResult<Organisation> {
+        let p = ctx.principal()?;
+        let org = ids::decode_as(&input.organisation_id, "Organisation", "organisationId")?;
+        let communities = decode_all(&input.community_ids, "communityIds")?;
+        Ok(Organisation(
+            service::set_service_area(ctx.db(), p, org, &communities).await?,
+        ))
+    }
+}

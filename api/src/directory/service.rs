@@ -1,0 +1,244 @@
+//! Directory writes. Reads go through the GraphQL layer's loaders and
+//! [`crate::graphql::connection::paginate`].
+
+use chrono::Utc;
+use entity::enums::{OrganisationKind, RegionKind};
+use entity::{building, organisation, organisation_community, region};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::audit::{self, service::Entry};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::{self, Action};
+
+pub struct NewRegion {
+    pub name: String,
+    pub code: String,
+    pub kind: RegionKind,
+    pub parent_id: Option<i32>,
+}
+
+fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::bad_input(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+pub(crate) fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    non_empty(field, value, max)
+}
+
+/// The region with this id, which must be a community.
+pub async fn community<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+    field: &str,
+) -> ApiResult<region::Model> {
+    match region::Entity::find_by_id(id).one(conn).await? {
+        Some(r) if r.kind == RegionKind::Community => Ok(r),
+        _ => Err(ApiError::bad_input(field, "no such community")),
+    }
+}
+
+pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResult<region::Model> {
+    policy::authorize(p, Action::ManageDirectory)?;
+    let name = non_empty("name", &input.name, 200)?;
+    let code = non_empty("code", &input.code, 64)?;
+    let txn = db.write.begin().await?;
+    // The tree has a fixed shape: districts at the top, streets in districts,
+    // communities in streets.
+    let parent = match input.parent_id {
+        Some(id) => Some(
+            region::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("parentId", "no such region"))?,
+        ),
+        None => None,
+    };
+    let expected_parent = match input.kind {
+        RegionKind::District => None,
+        RegionKind::Street => Some(RegionKind::District),
+        RegionKind::Community => Some(RegionKind::Street),
+    };
+    if parent.as_ref().map(|p| p.kind) != expected_parent {
+        return Err(ApiError::bad_input(
+            "parentId",
+            match expected_parent {
+                None => "a district has no parent".to_owned(),
+                Some(k) => format!("the parent must be of kind {k:?}"),
+            },
+        ));
+    }
+    let now = Utc::now();
+    let created = region::ActiveModel {
+        id: NotSet,
+        parent_id: Set(input.parent_id),
+        kind: Set(input.kind),
+        name: Set(name),
+        code: Set(code),
+        path: Set(String::new()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let path = format!(
+        "{}{}/",
+        parent.as_ref().map_or("/", |p| p.path.as_str()),
+        created.id
+    );
+    let mut active: region::ActiveModel = created.into();
+    active.path = Set(path);
+    let created = active.update(&txn).await?;
+    let community = (created.kind == RegionKind::Community).then_some(created.id);
+    audit::record(
+        &txn,
+        p,
+        Entry::new("region.create", "Region", created.id).community(community),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn create_building(
+    db: &Db,
+    p: &Principal,
+    community_id: i32,
+    name: &str,
+) -> ApiResult<building::Model> {
+    policy::authorize(p, Action::ManageDirectory)?;
+    let name = non_empty("name", name, 200)?;
+    let txn = db.write.begin().await?;
+    community(&txn, community_id, "communityId").await?;
+    let created = building::ActiveModel {
+        id: NotSet,
+        community_id: Set(community_id),
+        name: Set(name),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("building.create", "Building", created.id).community(Some(community_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub struct NewOrganisation {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub region_id: i32,
+    pub service_area: Vec<i32>,
+}
+
+async fn replace_service_area<C: ConnectionTrait>(
+    conn: &C,
+    org_id: i32,
+    communities: &[i32],
+) -> ApiResult<()> {
+    organisation_community::Entity::delete_many()
+        .filter(organisation_community::Column::OrganisationId.eq(org_id))
+        .exec(conn)
+        .await?;
+    let mut seen = std::collections::BTreeSet::new();
+    for &c in communities {
+        if !seen.insert(c) {
+            continue;
+        }
+        community(conn, c, "serviceArea").await?;
+        organisation_community::ActiveModel {
+            organisation_id: Set(org_id),
+            community_id: Set(c),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn create_organisation(
+    db: &Db,
+    p: &Principal,
+    input: NewOrganisation,
+) -> ApiResult<organisation::Model> {
+    policy::authorize(p, Action::ManageDirectory)?;
+    let name = non_empty("name", &input.name, 200)?;
+    let txn = db.write.begin().await?;
+    let home = region::Entity::find_by_id(input.region_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("regionId", "no such region"))?;
+    // A committee belongs to one community; an office to a street or district.
+    let home_ok = match input.kind {
+        OrganisationKind::CommunityCommittee => home.kind == RegionKind::Community,
+        OrganisationKind::GovernmentOffice => home.kind != RegionKind::Community,
+        _ => true,
+    };
+    if !home_ok {
+        return Err(ApiError::bad_input(
+            "regionId",
+            "region level does not fit the organisation kind",
+        ));
+    }
+    let created = organisation::ActiveModel {
+        id: NotSet,
+        name: Set(name),
+        kind: Set(input.kind),
+        region_id: Set(input.region_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    replace_service_area(&txn, created.id, &input.service_area).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("organisation.create", "Organisation", created.id)
+            .details(json!({ "kind": input.kind })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn set_service_area(
+    db: &Db,
+    p: &Principal,
+    organisation_id: i32,
+    communities: &[i32],
+) -> ApiResult<organisation::Model> {
+    policy::authorize(p, Action::ManageDirectory)?;
+    let txn = db.write.begin().await?;
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organisation"))?;
+    replace_service_area(&txn, org.id, communities).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("organisation.set_service_area", "Organisation", org.id)
+            .details(json!({ "communities": communities })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(org)
+}

@@ -1,0 +1,135 @@
+//! The one error type of the API. Every error a client sees carries a stable
+//! machine-readable `extensions.code` from [`code`]; database and internal
+//! error text is logged, never sent.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+/// Stable values of `extensions.code`. Clients switch on these strings, so
+/// they never change meaning.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// Deliberately not `Display`: async-graphql converts any `Display` type into
+/// an error *without* a code, so `?` on an `ApiError` must go through our own
+/// `From` impl below, which always sets `extensions.code`.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Unauthenticated(String),
+    Forbidden(String),
+    /// What was not found (a type name).
+    NotFound(String),
+    /// Bad input; `field` names the input field at fault when there is one.
+    BadInput {
+        field: Option<String>,
+        message: String,
+    },
+    Conflict(String),
+    RateLimited(String),
+    /// Never shown to clients: the message is logged and replaced.
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn unauthenticated() -> Self {
+        Self::Unauthenticated("authentication required".into())
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden(why.into())
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(message.into())
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::Conflict(m)
+            | Self::RateLimited(m) => m.clone(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::BadInput { message, .. } => message.clone(),
+            Self::Internal(_) => "internal error".into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => code::UNAUTHENTICATED,
+            Self::Forbidden(_) => code::FORBIDDEN,
+            Self::NotFound(_) => code::NOT_FOUND,
+            Self::BadInput { .. } => code::BAD_USER_INPUT,
+            Self::Conflict(_) => code::CONFLICT,
+            Self::RateLimited(_) => code::RATE_LIMITED,
+            Self::Internal(_) => code::INTERNAL,
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    /// Constraint violations are the client's doing (a duplicate name, a
+    /// reference to a row that is gone); everything else is ours.
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::Conflict("an object with these unique values already exists".into())
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::BadInput {
+                field: None,
+                message: "a referenced object does not exist or is still in use".into(),
+            },
+            _ => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        if let Self::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let message = self.public_message();
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Self::BadInput {
+                field: Some(field), ..
+            } = self
+            {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.extend()
+    }
+}

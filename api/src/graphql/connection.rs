@@ -1,0 +1,240 @@
+//! Relay cursor connections. Top-level lists page in SQL by id (keyset
+//! pagination: stable under inserts, no OFFSET scans); nested lists come from
+//! a DataLoader and are paged in memory. `first`/`last` are capped at
+//! [`MAX_PAGE`]; `totalCount` runs its COUNT only when asked for.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, OutputType};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Value,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE: i32 = 20;
+
+/// Complexity price of a list: its page size (used in `complexity = ...`).
+pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
+    let n = first.or(last).unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    usize::try_from(n).unwrap_or(1)
+}
+
+/// The connection arguments of one list field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub first: Option<i32>,
+    pub last: Option<i32>,
+}
+
+impl PageArgs {
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        Self {
+            after,
+            before,
+            first,
+            last,
+        }
+    }
+}
+
+/// A validated page request.
+struct Page {
+    after: Option<i32>,
+    before: Option<i32>,
+    limit: u64,
+    backwards: bool,
+}
+
+fn check_size(n: Option<i32>, field: &str) -> ApiResult<Option<u64>> {
+    match n {
+        None => Ok(None),
+        Some(n) if (0..=MAX_PAGE).contains(&n) => Ok(u64::try_from(n).ok()),
+        Some(_) => Err(ApiError::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE}"),
+        )),
+    }
+}
+
+pub fn encode_cursor(id: i32) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c{id}"))
+}
+
+fn decode_cursor(cursor: &str, field: &str) -> ApiResult<i32> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix('c').and_then(|n| n.parse().ok()))
+        .ok_or_else(|| ApiError::bad_input(field, "invalid cursor"))
+}
+
+impl PageArgs {
+    fn validate(&self) -> ApiResult<Page> {
+        let first = check_size(self.first, "first")?;
+        let last = check_size(self.last, "last")?;
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input(
+                "last",
+                "use either first or last, not both",
+            ));
+        }
+        let after = self
+            .after
+            .as_deref()
+            .map(|c| decode_cursor(c, "after"))
+            .transpose()?;
+        let before = self
+            .before
+            .as_deref()
+            .map(|c| decode_cursor(c, "before"))
+            .transpose()?;
+        let backwards = last.is_some();
+        let limit = last.or(first).unwrap_or(DEFAULT_PAGE as u64);
+        Ok(Page {
+            after,
+            before,
+            limit,
+            backwards,
+        })
+    }
+}
+
+/// `totalCount` of a connection: known already, or a COUNT run on demand.
+pub enum TotalCount {
+    Known(usize),
+    Query(SelectStatement),
+}
+
+#[Object]
+impl TotalCount {
+    /// Number of items in the whole list (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        match self {
+            Self::Known(n) => Ok(i64::try_from(*n).unwrap_or(i64::MAX)),
+            Self::Query(inner) => {
+                let db = &ctx.db().read;
+                let stmt = Query::select()
+                    .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                    .from_subquery(inner.clone(), Alias::new("t"))
+                    .to_owned();
+                let row = db.query_one(&stmt).await.map_err(ApiError::from)?;
+                let n: i64 = match row {
+                    Some(r) => r.try_get_by_index(0).map_err(ApiError::from)?,
+                    None => 0,
+                };
+                Ok(n)
+            }
+        }
+    }
+}
+
+pub type Conn<T> = Connection<String, T, TotalCount>;
+
+fn model_id<M: ModelTrait>(model: &M, col: <M::Entity as EntityTrait>::Column) -> i32 {
+    match model.get(col) {
+        Value::Int(Some(n)) => n,
+        Value::BigInt(Some(n)) => i32::try_from(n).unwrap_or_default(),
+        _ => 0,
+    }
+}
+
+/// Page a filtered `select` by its integer id column, mapping rows to
+/// GraphQL nodes with `map`.
+pub async fn paginate<E, T, F>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    id_col: E::Column,
+    args: PageArgs,
+    map: F,
+) -> ApiResult<Conn<T>>
+where
+    E: EntityTrait,
+    T: OutputType,
+    F: Fn(E::Model) -> T,
+{
+    let page = args.validate()?;
+    let count = TotalCount::Query(select.clone().into_query());
+    let mut q = select;
+    if let Some(a) = page.after {
+        q = q.filter(id_col.gt(a));
+    }
+    if let Some(b) = page.before {
+        q = q.filter(id_col.lt(b));
+    }
+    q = if page.backwards {
+        q.order_by_desc(id_col)
+    } else {
+        q.order_by_asc(id_col)
+    };
+    let mut rows = q.limit(page.limit + 1).all(&ctx.db().read).await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
+    if page.backwards {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = if page.backwards {
+        (more, page.before.is_some())
+    } else {
+        (page.after.is_some(), more)
+    };
+    let mut conn = Connection::with_additional_fields(has_prev, has_next, count);
+    conn.edges.extend(rows.into_iter().map(|m| {
+        let id = model_id(&m, id_col);
+        Edge::new(encode_cursor(id), map(m))
+    }));
+    Ok(conn)
+}
+
+/// Page an already loaded list (ordered by id) in memory.
+pub fn paginate_loaded<M, T, F>(
+    items: Vec<M>,
+    id: impl Fn(&M) -> i32,
+    args: PageArgs,
+    map: F,
+) -> ApiResult<Conn<T>>
+where
+    T: OutputType,
+    F: Fn(M) -> T,
+{
+    let page = args.validate()?;
+    let total = items.len();
+    let mut rows: Vec<M> = items
+        .into_iter()
+        .filter(|m| page.after.is_none_or(|a| id(m) > a) && page.before.is_none_or(|b| id(m) < b))
+        .collect();
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    if page.backwards {
+        let skip = rows.len().saturating_sub(limit);
+        rows.drain(..skip);
+    } else {
+        rows.truncate(limit);
+    }
+    let (has_prev, has_next) = if page.backwards {
+        (more, page.before.is_some())
+    } else {
+        (page.after.is_some(), more)
+    };
+    let mut conn = Connection::with_additional_fields(has_prev, has_next, TotalCount::Known(total));
+    conn.edges.extend(
+        rows.into_iter()
+            .map(|m| Edge::new(encode_cursor(id(&m)), map(m))),
+    );
+    Ok(conn)
+}

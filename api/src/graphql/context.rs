@@ -1,0 +1,51 @@
+//! Typed access to what a resolver needs from the request context.
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The principal of this request, if it presented a valid token.
+#[derive(Clone, Debug, Default)]
+pub struct RequestPrincipal(pub Option<Principal>);
+
+pub trait ContextExt {
+    fn app(&self) -> &AppState;
+    fn db(&self) -> &Db {
+        &self.app().db
+    }
+    /// The principal, or `UNAUTHENTICATED`.
+    fn principal(&self) -> ApiResult<&Principal>;
+    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>>;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> &AppState {
+        // The schema is always built with the state; see `schema::build`.
+        match self.data::<AppState>() {
+            Ok(s) => s,
+            Err(_) => unreachable_state(),
+        }
+    }
+
+    fn principal(&self) -> ApiResult<&Principal> {
+        self.data_opt::<RequestPrincipal>()
+            .and_then(|p| p.0.as_ref())
+            .ok_or_else(ApiError::unauthenticated)
+    }
+
+    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>> {
+        self.data::<DataLoader<T>>()
+            .map_err(|_| ApiError::internal("data loader missing from request"))
+    }
+}
+
+#[allow(clippy::panic)]
+#[cold]
+fn unreachable_state() -> ! {
+    // A schema without state is a programming error caught by every test.
+    panic!("AppState missing from schema data")
+}

@@ -1,0 +1,21 @@
+//! Gongzhi (共治) server library: configuration, database, auth, policy, the
+//! GraphQL schema by domain, and HTTP wiring.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod directory;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod policy;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use db::Db;
+pub use state::AppState;

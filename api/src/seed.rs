@@ -1,0 +1,296 @@
+//! The demo dataset: one district with two streets, three communities with
+//! buildings, one organisation of each kind, one account per role (password
+//! `demo-password`) and the `demo-district` API client. Seeded through the
+//! same service functions as the API, acting as the command-line system
+//! principal, so the demo obeys every rule real data does.
+
+use entity::enums::{OrganisationKind, RegionKind, Role};
+use entity::region;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::accounts::service::{self as accounts, NewAccount, ScopeInput};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::directory::service::{self as directory, NewOrganisation, NewRegion};
+use crate::error::ApiResult;
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const DEMO_CLIENT_ID: &str = "demo-district";
+pub const DEMO_CLIENT_SECRET: &str = "demo-district-secret";
+
+/// Demo logins: username, role, what it is.
+pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
+    (
+        "demo-resident",
+        "RESIDENT of 桃园社区 (Peach Garden), building 1",
+    ),
+    ("demo-building-head", "BUILDING_HEAD of 桃园社区 building 1"),
+    ("demo-committee", "COMMUNITY_COMMITTEE of 桃园社区"),
+    (
+        "demo-office",
+        "GOVERNMENT_OFFICE of 东湖街道 (East Lake street)",
+    ),
+    ("demo-ngo", "SOCIAL_ORGANIZATION 阳光社工服务中心"),
+    ("demo-property", "PROPERTY_COMPANY 安居物业"),
+    ("demo-admin", "PLATFORM_ADMIN"),
+    (
+        "demo-resident-river",
+        "RESIDENT of 河湾社区 (River Bend), another street",
+    ),
+];
+
+/// Seeds the demo data if the database has no regions yet. Returns whether
+/// it seeded.
+pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
+    if region::Entity::find().count(&db.read).await? > 0 {
+        return Ok(false);
+    }
+    let sys = Principal::system();
+    let region = |name: &str, code: &str, kind, parent_id| NewRegion {
+        name: name.into(),
+        code: code.into(),
+        kind,
+        parent_id,
+    };
+    let district = directory::create_region(
+        db,
+        &sys,
+        region("和平区", "110199", RegionKind::District, None),
+    )
+    .await?;
+    let east = directory::create_region(
+        db,
+        &sys,
+        region(
+            "东湖街道",
+            "11019901",
+            RegionKind::Street,
+            Some(district.id),
+        ),
+    )
+    .await?;
+    let west = directory::create_region(
+        db,
+        &sys,
+        region(
+            "西山街道",
+            "11019902",
+            RegionKind::Street,
+            Some(district.id),
+        ),
+    )
+    .await?;
+    let peach = directory::create_region(
+        db,
+        &sys,
+        region(
+            "桃园社区",
+            "1101990101",
+            RegionKind::Community,
+            Some(east.id),
+        ),
+    )
+    .await?;
+    let willow = directory::create_region(
+        db,
+        &sys,
+        region(
+            "柳巷社区",
+            "1101990102",
+            RegionKind::Community,
+            Some(east.id),
+        ),
+    )
+    .await?;
+    let river = directory::create_region(
+        db,
+        &sys,
+        region(
+            "河湾社区",
+            "1101990201",
+            RegionKind::Community,
+            Some(west.id),
+        ),
+    )
+    .await?;
+    let mut first_buildings = Vec::new();
+    for c in [&peach, &willow, &river] {
+        for n in 1..=3 {
+            let b = directory::create_building(db, &sys, c.id, &format!("{n}号楼")).await?;
+            if n == 1 {
+                first_buildings.push(b.id);
+            }
+        }
+    }
+    let (peach_b1, river_b1) = (first_buildings[0], first_buildings[2]);
+
+    let org = |name: &str, kind, region_id, service_area: Vec<i32>| NewOrganisation {
+        name: name.into(),
+        kind,
+        region_id,
+        service_area,
+    };
+    let office = directory::create_organisation(
+        db,
+        &sys,
+        org(
+            "东湖街道办事处",
+            OrganisationKind::GovernmentOffice,
+            east.id,
+            vec![peach.id, willow.id],
+        ),
+    )
+    .await?;
+    let committee = directory::create_organisation(
+        db,
+        &sys,
+        org(
+            "桃园社区居委会",
+            OrganisationKind::CommunityCommittee,
+            peach.id,
+            vec![peach.id],
+        ),
+    )
+    .await?;
+    let ngo = directory::create_organisation(
+        db,
+        &sys,
+        org(
+            "阳光社工服务中心",
+            OrganisationKind::SocialOrganization,
+            district.id,
+            vec![peach.id, willow.id],
+        ),
+    )
+    .await?;
+    let property = directory::create_organisation(
+        db,
+        &sys,
+        org(
+            "安居物业",
+            OrganisationKind::PropertyCompany,
+            district.id,
+            vec![peach.id, river.id],
+        ),
+    )
+    .await?;
+
+    let people: [(&str, &str, &str, &str, Role, ScopeInput); 8] = [
+        (
+            "demo-resident",
+            "小李",
+            "李明",
+            "13800000001",
+            Role::Resident,
+            ScopeInput {
+                building_id: Some(peach_b1),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-building-head",
+            "王阿姨",
+            "王芳",
+            "13800000002",
+            Role::BuildingHead,
+            ScopeInput {
+                building_id: Some(peach_b1),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-committee",
+            "张主任",
+            "张伟",
+            "13800000003",
+            Role::CommunityCommittee,
+            ScopeInput {
+                region_id: Some(peach.id),
+                organisation_id: Some(committee.id),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-office",
+            "刘科长",
+            "刘洋",
+            "13800000004",
+            Role::GovernmentOffice,
+            ScopeInput {
+                region_id: Some(east.id),
+                organisation_id: Some(office.id),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-ngo",
+            "陈社工",
+            "陈静",
+            "13800000005",
+            Role::SocialOrganization,
+            ScopeInput {
+                organisation_id: Some(ngo.id),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-property",
+            "赵经理",
+            "赵强",
+            "13800000006",
+            Role::PropertyCompany,
+            ScopeInput {
+                organisation_id: Some(property.id),
+                ..Default::default()
+            },
+        ),
+        (
+            "demo-admin",
+            "平台管理员",
+            "管理员",
+            "13800000007",
+            Role::PlatformAdmin,
+            ScopeInput::default(),
+        ),
+        (
+            "demo-resident-river",
+            "小周",
+            "周杰",
+            "13800000008",
+            Role::Resident,
+            ScopeInput {
+                building_id: Some(river_b1),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (username, display, real, phone, role, scope) in people {
+        let a = accounts::create_account(
+            db,
+            &sys,
+            NewAccount {
+                username: username.into(),
+                display_name: display.into(),
+                real_name: Some(real.into()),
+                phone: Some(phone.into()),
+                password: DEMO_PASSWORD.into(),
+            },
+        )
+        .await?;
+        accounts::add_membership(db, &sys, a.id, role, scope).await?;
+    }
+    accounts::insert_api_client(
+        db,
+        &sys,
+        "和平区治理平台 (demo)".into(),
+        DEMO_CLIENT_ID.into(),
+        DEMO_CLIENT_SECRET,
+        Role::DistrictSystem,
+        ScopeInput {
+            region_id: Some(district.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(true)
+}

@@ -1,0 +1,26 @@
+//! Shared state of one server process.
+
+use std::sync::Arc;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::db::Db;
+
+/// What every request handler and resolver may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub keys: Arc<JwtKeys>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        let keys = Arc::new(JwtKeys::new(&config));
+        Self {
+            db,
+            config: Arc::new(config),
+            keys,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A person's login. Personal fields (`real_name`, `phone`) are masked by the
+/// policy module wherever the viewer's role does not need them.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "accounts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub display_name: String,
+    pub real_name: Option<String>,
+    pub phone: Option<String>,
+    /// PHC string of an argon2id hash.
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

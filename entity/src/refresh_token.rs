@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A refresh token, stored as a SHA-256 hash. Tokens of one login form a
+/// family; presenting a rotated token again revokes the whole family.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "refresh_tokens")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub token_hash: String,
+    pub family_id: String,
+    pub account_id: i32,
+    pub membership_id: i32,
+    pub expires_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub rotated_at: Option<DateTimeUtc>,
+    pub revoked_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

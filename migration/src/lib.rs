@@ -1,0 +1,15 @@
+//! Database migrations, shared by SQLite and PostgreSQL. Run on their own with
+//! `cargo run -p migration -- up`, or through `gongzhi migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_core::Migration)]
+    }
+}
