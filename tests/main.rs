@@ -1,1 +1,12 @@
-fn main() {}
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Integration tests: the real HTTP server on port 0, a fresh database per
+//! test, every database test on both SQLite and PostgreSQL. One test binary
+//! (modules below) keeps linking cheap.
+
+mod common;
+
+mod auth;
+mod directory;
+mod limits;
+mod people;
+mod platform;

@@ -70,7 +70,7 @@ pub struct Config {
 
     /// Maximum complexity of a GraphQL query (each field costs 1, a list
     /// multiplies its children by its page size).
-    #[arg(long, env = "GONGZHI_MAX_COMPLEXITY", default_value_t = 5000)]
+    #[arg(long, env = "GONGZHI_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
 
     /// Maximum operations in one batched request (count).

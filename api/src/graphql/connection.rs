@@ -118,7 +118,7 @@ impl PageArgs {
 /// `totalCount` of a connection: known already, or a COUNT run on demand.
 pub enum TotalCount {
     Known(usize),
-    Query(SelectStatement),
+    Query(Box<SelectStatement>),
 }
 
 #[Object]
@@ -131,7 +131,7 @@ impl TotalCount {
                 let db = &ctx.db().read;
                 let stmt = Query::select()
                     .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-                    .from_subquery(inner.clone(), Alias::new("t"))
+                    .from_subquery((**inner).clone(), Alias::new("t"))
                     .to_owned();
                 let row = db.query_one(&stmt).await.map_err(ApiError::from)?;
                 let n: i64 = match row {
@@ -169,7 +169,7 @@ where
     F: Fn(E::Model) -> T,
 {
     let page = args.validate()?;
-    let count = TotalCount::Query(select.clone().into_query());
+    let count = TotalCount::Query(Box::new(select.clone().into_query()));
     let mut q = select;
     if let Some(a) = page.after {
         q = q.filter(id_col.gt(a));

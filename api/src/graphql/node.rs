@@ -78,7 +78,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
                 .filter_map(|x| x.region_id)
                 .collect::<Vec<_>>();
             (visible_account.is_some() && policy::may_see_personal(p, m.account_id, &communities))
-                .then(|| Node::Membership(Membership(m)))
+                .then_some(Node::Membership(Membership(m)))
         }
         "ApiClient" => {
             if policy::authorize(p, Action::ManageApiClients).is_err() {

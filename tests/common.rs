@@ -1,0 +1,212 @@
+//! `TestApp`: spawns the real app against a fresh database.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use api::{AppState, Config, Db};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Run one async test body against both engines: `both!(name)` expects
+/// `async fn name(app: TestApp)` in the same module and makes the tests
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::TestApp::spawn($crate::common::Engine::Sqlite).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::TestApp::spawn($crate::common::Engine::Postgres).await).await;
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub config: Config,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+static SWEPT: OnceCell<()> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Drops databases left behind by earlier, killed test runs.
+async fn sweep(admin: &sea_orm::DatabaseConnection) {
+    let prefix = format!("gz_test_{}_", std::process::id());
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'gz_test_%'",
+        ))
+        .await
+        .expect("list test databases");
+    for r in rows {
+        let name: String = r.try_get_by_index(0).expect("datname");
+        if !name.starts_with(&prefix) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    pub async fn spawn_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::defaults();
+        config.db_max_connections = 5;
+        config.shutdown_grace_secs = 1;
+        let (dir, pg_name) = match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                config.database_url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+                (Some(dir), None)
+            }
+            Engine::Postgres => {
+                let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
+                    .await
+                    .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
+                SWEPT.get_or_init(|| sweep(&admin)).await;
+                let name = format!(
+                    "gz_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create database");
+                let _ = admin.close().await;
+                config.database_url = format!("{}/{name}", pg_admin_url());
+                (None, Some(name))
+            }
+        };
+        tweak(&mut config);
+        let db = Db::connect(&config).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        api::seed::seed_demo(&db).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(db.clone(), config.clone());
+        tokio::spawn(api::http::serve(listener, state, std::future::pending()));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            config,
+            _dir: dir,
+            pg_name,
+        }
+    }
+
+    /// POST a GraphQL operation; returns the response JSON.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_json(token, &json!({ "query": query, "variables": variables }))
+            .await
+            .1
+    }
+
+    pub async fn post_json(&self, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Log in as a demo user; returns the login payload.
+    pub async fn login_payload(&self, username: &str) -> Value {
+        let r = self
+            .gql(
+                None,
+                "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
+                    accessToken refreshToken viewer { role } } }",
+                json!({ "u": username, "p": api::seed::DEMO_PASSWORD }),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "login {username}: {r}");
+        r["data"]["login"].clone()
+    }
+
+    /// Log in as a demo user; returns the access token.
+    pub async fn token(&self, username: &str) -> String {
+        self.login_payload(username).await["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn audit_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::audit_log::Entity::find()
+            .count(&self.db.read)
+            .await
+            .expect("count")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Drop the per-test PostgreSQL database (FORCE ends the server's
+        // pooled connections); a separate runtime because Drop is sync.
+        if let Some(name) = self.pg_name.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) =
+                        Database::connect(format!("{}/postgres", pg_admin_url())).await
+                    {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(resp: &Value) -> &str {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}

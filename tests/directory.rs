@@ -1,0 +1,102 @@
+//! The region tree, buildings, organisations and cursor pagination.
+
+use serde_json::json;
+
+use crate::both;
+use crate::common::{TestApp, code};
+
+async fn region_tree_and_service_areas(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    // Clients size nested lists explicitly: each list multiplies the cost
+    // of what is inside it by its page size.
+    let q = "{ regions(kind: DISTRICT, first: 1) { edges { node { name children(first: 5) { totalCount edges { node {
+        name kind children(first: 5) { edges { node { name buildings(first: 5) { totalCount } } } } } } } } } } }";
+    let r = app.gql(Some(&token), q, json!({})).await;
+    let district = &r["data"]["regions"]["edges"][0]["node"];
+    assert_eq!(district["name"], "和平区", "{r}");
+    assert_eq!(district["children"]["totalCount"], 2);
+    let east = &district["children"]["edges"][0]["node"];
+    assert_eq!(east["kind"], "STREET");
+    assert_eq!(
+        east["children"]["edges"][0]["node"]["buildings"]["totalCount"],
+        3
+    );
+
+    let q = "{ organisations(kind: PROPERTY_COMPANY) { edges { node { name serviceArea { edges { node { name } } } } } } }";
+    let r = app.gql(Some(&token), q, json!({})).await;
+    let org = &r["data"]["organisations"]["edges"][0]["node"];
+    assert_eq!(org["name"], "安居物业", "{r}");
+    let served: Vec<&str> = org["serviceArea"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, ["桃园社区", "河湾社区"]);
+}
+
+async fn cursor_pagination_walks_forward_and_back(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let q = "query($a: String, $b: String, $f: Int, $l: Int) { buildings(after: $a, before: $b, first: $f, last: $l) {
+        totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { name } } } }";
+    let mut seen = Vec::new();
+    let mut after = serde_json::Value::Null;
+    loop {
+        let r = app
+            .gql(Some(&token), q, json!({ "a": after, "f": 4 }))
+            .await;
+        let page = &r["data"]["buildings"];
+        assert_eq!(page["totalCount"], 9, "{r}");
+        for e in page["edges"].as_array().unwrap() {
+            seen.push(e["node"]["name"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len(), 9);
+    let r = app.gql(Some(&token), q, json!({ "l": 2 })).await;
+    assert_eq!(r["data"]["buildings"]["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(r["data"]["buildings"]["pageInfo"]["hasPreviousPage"], true);
+    let r = app.gql(Some(&token), q, json!({ "a": "garbage" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "after");
+}
+
+async fn node_lookup_by_global_id(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let r = app
+        .gql(
+            Some(&token),
+            "{ me { community { id } account { id } } }",
+            json!({}),
+        )
+        .await;
+    let ids = json!([
+        r["data"]["me"]["community"]["id"],
+        r["data"]["me"]["account"]["id"],
+        "bm9wZTox"
+    ]);
+    let r = app
+        .gql(
+            Some(&token),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Region { name } ... on Account { username } } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    let nodes = r["data"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["name"], "桃园社区", "{r}");
+    assert_eq!(nodes[1]["username"], "demo-resident");
+    assert!(nodes[2].is_null());
+    let r = app
+        .gql(Some(&token), "{ node(id: \"garbage\") { id } }", json!({}))
+        .await;
+    assert_eq!(code(&r), "NOT_FOUND");
+}
+
+both!(
+    region_tree_and_service_areas,
+    cursor_pagination_walks_forward_and_back,
+    node_lookup_by_global_id
+);
