@@ -10,11 +10,7 @@ use api::{AppState, Config, Db};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(
-    name = "gongzhi",
-    version,
-    about = "共治 Gongzhi: GraphQL backend for community co-governance"
-)]
+#[command(name = "gongzhi", version, about = "共治 Gongzhi: GraphQL backend for community co-governance")]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -87,11 +83,7 @@ struct CliScope {
 
 impl From<CliScope> for ScopeInput {
     fn from(s: CliScope) -> Self {
-        ScopeInput {
-            region_id: s.region_id,
-            building_id: s.building_id,
-            organisation_id: s.organisation_id,
-        }
+        ScopeInput { region_id: s.region_id, building_id: s.building_id, organisation_id: s.organisation_id }
     }
 }
 
@@ -128,9 +120,7 @@ fn api_err(e: api::error::ApiError) -> anyhow::Error {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(config)
-        .await
-        .context("connecting to the database")?;
+    let db = Db::connect(config).await.context("connecting to the database")?;
     db.migrate().await.context("migrating the database")?;
     Ok(db)
 }
@@ -145,14 +135,9 @@ async fn main() -> anyhow::Result<()> {
         Command::ExportSchema { check, path } => {
             let sdl = api::graphql::sdl();
             if check {
-                let on_disk = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let on_disk = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
                 if on_disk != sdl {
-                    bail!(
-                        "{} is out of date: run `cargo run -- export-schema > {}`",
-                        path.display(),
-                        path.display()
-                    );
+                    bail!("{} is out of date: run `cargo run -- export-schema > {}`", path.display(), path.display());
                 }
                 println!("{} matches the code", path.display());
             } else {
@@ -169,58 +154,23 @@ async fn main() -> anyhow::Result<()> {
             }
             let db = connect(&config).await?;
             let seeded = api::seed::seed_demo(&db).await.map_err(api_err)?;
-            println!(
-                "{}",
-                if seeded {
-                    "demo data seeded"
-                } else {
-                    "database not empty; nothing seeded"
-                }
-            );
+            println!("{}", if seeded { "demo data seeded" } else { "database not empty; nothing seeded" });
         }
-        Command::CreateAccount {
-            username,
-            display_name,
-            password,
-            phone,
-            real_name,
-            role,
-            scope,
-        } => {
+        Command::CreateAccount { username, display_name, password, phone, real_name, role, scope } => {
             let db = connect(&config).await?;
             let sys = Principal::system();
-            let a = accounts::create_account(
-                &db,
-                &sys,
-                NewAccount {
-                    username,
-                    display_name,
-                    real_name,
-                    phone,
-                    password,
-                },
-            )
-            .await
-            .map_err(api_err)?;
-            let m = accounts::add_membership(&db, &sys, a.id, role.into(), scope.into())
-                .await
-                .map_err(api_err)?;
+            let a =
+                accounts::create_account(&db, &sys, NewAccount { username, display_name, real_name, phone, password })
+                    .await
+                    .map_err(api_err)?;
+            let m = accounts::add_membership(&db, &sys, a.id, role.into(), scope.into()).await.map_err(api_err)?;
             println!("account {} created with membership {}", a.id, m.id);
         }
         Command::CreateApiClient { name, role, scope } => {
             let db = connect(&config).await?;
-            let new = NewApiClient {
-                name,
-                role: role.into(),
-                scope: scope.into(),
-            };
-            let (c, secret) = accounts::create_api_client(&db, &Principal::system(), new)
-                .await
-                .map_err(api_err)?;
-            println!(
-                "client_id={}\nclient_secret={secret}\n(the secret is shown only now)",
-                c.client_id
-            );
+            let new = NewApiClient { name, role: role.into(), scope: scope.into() };
+            let (c, secret) = accounts::create_api_client(&db, &Principal::system(), new).await.map_err(api_err)?;
+            println!("client_id={}\nclient_secret={secret}\n(the secret is shown only now)", c.client_id);
         }
         Command::Serve => serve(config).await?,
     }
@@ -230,27 +180,13 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     config.validate().map_err(anyhow::Error::msg)?;
     let db = connect(&config).await?;
-    let seeded = if config.seed_demo_enabled() {
-        api::seed::seed_demo(&db).await.map_err(api_err)?
-    } else {
-        false
-    };
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("binding {}", config.bind))?;
+    let seeded = if config.seed_demo_enabled() { api::seed::seed_demo(&db).await.map_err(api_err)? } else { false };
+    let listener =
+        tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let graphiql = config.graphiql_enabled();
-    print_banner(
-        &addr.to_string(),
-        graphiql,
-        seeded || demo_present(&db).await,
-    );
-    api::http::serve(
-        listener,
-        AppState::new(db, config),
-        api::http::shutdown_signal(),
-    )
-    .await?;
+    print_banner(&addr.to_string(), graphiql, seeded || demo_present(&db).await);
+    api::http::serve(listener, AppState::new(db, config), api::http::shutdown_signal()).await?;
     Ok(())
 }
 

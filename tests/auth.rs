@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::common::{TestApp, code};
 
-const ME: &str =
-    "{ me { role account { username } community { name } region { name } organisation { name } } }";
+const ME: &str = "{ me { role account { username } community { name } region { name } organisation { name } } }";
 
 async fn every_role_logs_in(app: TestApp) {
     let expected = [
@@ -44,19 +43,13 @@ async fn wrong_password_is_refused_and_throttled(app: TestApp) {
         assert!(r["data"].is_null() || r["data"]["login"].is_null());
     }
     // Locked now, even with the right password.
-    let r = app
-        .gql(None, q, json!({ "p": api::seed::DEMO_PASSWORD }))
-        .await;
+    let r = app.gql(None, q, json!({ "p": api::seed::DEMO_PASSWORD })).await;
     assert_eq!(code(&r), "RATE_LIMITED", "{r}");
     // Other usernames are unaffected.
     app.token("demo-committee").await;
     // Unknown usernames get the same answer as a wrong password.
     let r = app
-        .gql(
-            None,
-            "mutation { login(input: {username: \"nobody\", password: \"x\"}) { accessToken } }",
-            json!({}),
-        )
+        .gql(None, "mutation { login(input: {username: \"nobody\", password: \"x\"}) { accessToken } }", json!({}))
         .await;
     assert_eq!(code(&r), "UNAUTHENTICATED");
 }
@@ -79,49 +72,28 @@ async fn client_credentials_token_works(app: TestApp) {
     assert_eq!(r["data"]["me"]["region"]["name"], "和平区");
     assert_eq!(r["data"]["me"]["account"], Value::Null);
     // A district system sees no accounts.
-    let r = app
-        .gql(Some(token), "{ accounts { totalCount } }", json!({}))
-        .await;
+    let r = app.gql(Some(token), "{ accounts { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
 
     // HTTP Basic works the same.
     let resp = app
         .client
         .post(&url)
-        .basic_auth(
-            api::seed::DEMO_CLIENT_ID,
-            Some(api::seed::DEMO_CLIENT_SECRET),
-        )
+        .basic_auth(api::seed::DEMO_CLIENT_ID, Some(api::seed::DEMO_CLIENT_SECRET))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
 
-    let bad = [
-        ("grant_type", "client_credentials"),
-        ("client_id", "demo-district"),
-        ("client_secret", "nope"),
-    ];
+    let bad = [("grant_type", "client_credentials"), ("client_id", "demo-district"), ("client_secret", "nope")];
     let resp = app.client.post(&url).form(&bad).send().await.unwrap();
     assert_eq!(resp.status(), 401);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "invalid_client"
-    );
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "invalid_client");
 
-    let resp = app
-        .client
-        .post(&url)
-        .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
+    let resp = app.client.post(&url).form(&[("grant_type", "password")]).send().await.unwrap();
     assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap()["error"],
-        "unsupported_grant_type"
-    );
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "unsupported_grant_type");
 }
 
 fn claims(app: &TestApp, exp_offset: i64, aud: &str) -> Value {
@@ -133,18 +105,11 @@ fn claims(app: &TestApp, exp_offset: i64, aud: &str) -> Value {
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 async fn assert_refused(app: &TestApp, token: Option<&str>) {
-    let (status, r) = app
-        .post_json(token, &json!({ "query": "{ me { role } }" }))
-        .await;
+    let (status, r) = app.post_json(token, &json!({ "query": "{ me { role } }" })).await;
     assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
     assert!(r["data"].is_null() || r["data"]["me"].is_null(), "{r}");
     if token.is_some() {
@@ -164,20 +129,9 @@ async fn bad_tokens_are_refused(app: TestApp) {
     // Expired (well beyond the leeway).
     assert_refused(&app, Some(&sign(&claims(&app, -3600, &aud), &secret))).await;
     // Signed with another key.
-    assert_refused(
-        &app,
-        Some(&sign(
-            &claims(&app, 300, &aud),
-            "another-secret-another-secret-xx",
-        )),
-    )
-    .await;
+    assert_refused(&app, Some(&sign(&claims(&app, 300, &aud), "another-secret-another-secret-xx"))).await;
     // Wrong audience.
-    assert_refused(
-        &app,
-        Some(&sign(&claims(&app, 300, "someone-else"), &secret)),
-    )
-    .await;
+    assert_refused(&app, Some(&sign(&claims(&app, 300, "someone-else"), &secret))).await;
     // alg: none, no signature.
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims(&app, 300, &aud).to_string());
@@ -193,14 +147,8 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     let first = login["refreshToken"].as_str().unwrap().to_owned();
 
     let r = app.gql(None, REFRESH, json!({ "t": first })).await;
-    let second = r["data"]["refreshToken"]["refreshToken"]
-        .as_str()
-        .expect("rotated")
-        .to_owned();
-    let access = r["data"]["refreshToken"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let second = r["data"]["refreshToken"]["refreshToken"].as_str().expect("rotated").to_owned();
+    let access = r["data"]["refreshToken"]["accessToken"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
     let me = app.gql(Some(&access), "{ me { role } }", json!({})).await;
     assert_eq!(me["data"]["me"]["role"], "RESIDENT");
@@ -216,13 +164,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
 async fn logout_ends_the_session(app: TestApp) {
     let login = app.login_payload("demo-committee").await;
     let t = login["refreshToken"].as_str().unwrap();
-    let r = app
-        .gql(
-            None,
-            "mutation($t: String!) { logout(input: {refreshToken: $t}) }",
-            json!({ "t": t }),
-        )
-        .await;
+    let r = app.gql(None, "mutation($t: String!) { logout(input: {refreshToken: $t}) }", json!({ "t": t })).await;
     assert_eq!(r["data"]["logout"], true, "{r}");
     let r = app.gql(None, REFRESH, json!({ "t": t })).await;
     assert_eq!(code(&r), "UNAUTHENTICATED");

@@ -42,8 +42,7 @@ pub struct TestApp {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 static SWEPT: OnceCell<()> = OnceCell::const_new();
@@ -62,9 +61,7 @@ async fn sweep(admin: &sea_orm::DatabaseConnection) {
     for r in rows {
         let name: String = r.try_get_by_index(0).expect("datname");
         if !name.starts_with(&prefix) {
-            let _ = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
         }
     }
 }
@@ -89,15 +86,8 @@ impl TestApp {
                     .await
                     .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
                 SWEPT.get_or_init(|| sweep(&admin)).await;
-                let name = format!(
-                    "gz_test_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::SeqCst)
-                );
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create database");
+                let name = format!("gz_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
                 let _ = admin.close().await;
                 config.database_url = format!("{}/{name}", pg_admin_url());
                 (None, Some(name))
@@ -107,34 +97,20 @@ impl TestApp {
         let db = Db::connect(&config).await.expect("connect");
         db.migrate().await.expect("migrate");
         api::seed::seed_demo(&db).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(db.clone(), config.clone());
         tokio::spawn(api::http::serve(listener, state, std::future::pending()));
-        TestApp {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            db,
-            config,
-            _dir: dir,
-            pg_name,
-        }
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), db, config, _dir: dir, pg_name }
     }
 
     /// POST a GraphQL operation; returns the response JSON.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        self.post_json(token, &json!({ "query": query, "variables": variables }))
-            .await
-            .1
+        self.post_json(token, &json!({ "query": query, "variables": variables })).await.1
     }
 
     pub async fn post_json(&self, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut req = self
-            .client
-            .post(format!("{}/graphql", self.base))
-            .json(body);
+        let mut req = self.client.post(format!("{}/graphql", self.base)).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -159,18 +135,12 @@ impl TestApp {
 
     /// Log in as a demo user; returns the access token.
     pub async fn token(&self, username: &str) -> String {
-        self.login_payload(username).await["accessToken"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        self.login_payload(username).await["accessToken"].as_str().expect("token").to_owned()
     }
 
     pub async fn audit_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        entity::audit_log::Entity::find()
-            .count(&self.db.read)
-            .await
-            .expect("count")
+        entity::audit_log::Entity::find().count(&self.db.read).await.expect("count")
     }
 }
 
@@ -180,21 +150,13 @@ impl Drop for TestApp {
         // pooled connections); a separate runtime because Drop is sync.
         if let Some(name) = self.pg_name.take() {
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                     return;
                 };
                 rt.block_on(async move {
-                    if let Ok(admin) =
-                        Database::connect(format!("{}/postgres", pg_admin_url())).await
-                    {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
+                    if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
+                        let _ =
+                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                         let _ = admin.close().await;
                     }
                 });
@@ -206,7 +168,5 @@ impl Drop for TestApp {
 
 /// The `extensions.code` of the first error.
 pub fn code(resp: &Value) -> &str {
-    resp["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<none>")
+    resp["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }

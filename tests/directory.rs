@@ -17,21 +17,15 @@ async fn region_tree_and_service_areas(app: TestApp) {
     assert_eq!(district["children"]["totalCount"], 2);
     let east = &district["children"]["edges"][0]["node"];
     assert_eq!(east["kind"], "STREET");
-    assert_eq!(
-        east["children"]["edges"][0]["node"]["buildings"]["totalCount"],
-        3
-    );
+    assert_eq!(east["children"]["edges"][0]["node"]["buildings"]["totalCount"], 3);
 
-    let q = "{ organisations(kind: PROPERTY_COMPANY) { edges { node { name serviceArea { edges { node { name } } } } } } }";
+    let q =
+        "{ organisations(kind: PROPERTY_COMPANY) { edges { node { name serviceArea { edges { node { name } } } } } } }";
     let r = app.gql(Some(&token), q, json!({})).await;
     let org = &r["data"]["organisations"]["edges"][0]["node"];
     assert_eq!(org["name"], "安居物业", "{r}");
-    let served: Vec<&str> = org["serviceArea"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["name"].as_str().unwrap())
-        .collect();
+    let served: Vec<&str> =
+        org["serviceArea"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap()).collect();
     assert_eq!(served, ["桃园社区", "河湾社区"]);
 }
 
@@ -42,9 +36,7 @@ async fn cursor_pagination_walks_forward_and_back(app: TestApp) {
     let mut seen = Vec::new();
     let mut after = serde_json::Value::Null;
     loop {
-        let r = app
-            .gql(Some(&token), q, json!({ "a": after, "f": 4 }))
-            .await;
+        let r = app.gql(Some(&token), q, json!({ "a": after, "f": 4 })).await;
         let page = &r["data"]["buildings"];
         assert_eq!(page["totalCount"], 9, "{r}");
         for e in page["edges"].as_array().unwrap() {
@@ -66,18 +58,8 @@ async fn cursor_pagination_walks_forward_and_back(app: TestApp) {
 
 async fn node_lookup_by_global_id(app: TestApp) {
     let token = app.token("demo-resident").await;
-    let r = app
-        .gql(
-            Some(&token),
-            "{ me { community { id } account { id } } }",
-            json!({}),
-        )
-        .await;
-    let ids = json!([
-        r["data"]["me"]["community"]["id"],
-        r["data"]["me"]["account"]["id"],
-        "bm9wZTox"
-    ]);
+    let r = app.gql(Some(&token), "{ me { community { id } account { id } } }", json!({})).await;
+    let ids = json!([r["data"]["me"]["community"]["id"], r["data"]["me"]["account"]["id"], "bm9wZTox"]);
     let r = app
         .gql(
             Some(&token),
@@ -89,14 +71,8 @@ async fn node_lookup_by_global_id(app: TestApp) {
     assert_eq!(nodes[0]["name"], "桃园社区", "{r}");
     assert_eq!(nodes[1]["username"], "demo-resident");
     assert!(nodes[2].is_null());
-    let r = app
-        .gql(Some(&token), "{ node(id: \"garbage\") { id } }", json!({}))
-        .await;
+    let r = app.gql(Some(&token), "{ node(id: \"garbage\") { id } }", json!({})).await;
     assert_eq!(code(&r), "NOT_FOUND");
 }
 
-both!(
-    region_tree_and_service_areas,
-    cursor_pagination_walks_forward_and_back,
-    node_lookup_by_global_id
-);
+both!(region_tree_and_service_areas, cursor_pagination_walks_forward_and_back, node_lookup_by_global_id);

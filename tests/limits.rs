@@ -11,21 +11,9 @@ async fn too_deep_query_is_refused(app: TestApp) {
     for _ in 0..14 {
         q = format!("parent {{ {q} }}");
     }
-    let r = app
-        .gql(
-            Some(&token),
-            &format!("{{ me {{ community {{ {q} }} }} }}"),
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), &format!("{{ me {{ community {{ {q} }} }} }}"), json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested too deep"),
-        "{r}"
-    );
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{r}");
     assert!(r["data"].is_null());
 }
 
@@ -35,54 +23,24 @@ async fn too_complex_query_is_refused(app: TestApp) {
         children(first: 100) { edges { node { id name } } } } } } } } } }";
     let r = app.gql(Some(&token), q, json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("too complex"),
-        "{r}"
-    );
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{r}");
 }
 
 async fn page_size_over_100_is_refused(app: TestApp) {
     let token = app.token("demo-resident").await;
-    let r = app
-        .gql(
-            Some(&token),
-            "{ regions(first: 101) { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), "{ regions(first: 101) { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     assert_eq!(r["errors"][0]["extensions"]["field"], "first");
-    let r = app
-        .gql(
-            Some(&token),
-            "{ regions(last: 1000) { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), "{ regions(last: 1000) { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
-    let r = app
-        .gql(
-            Some(&token),
-            "{ regions(first: 100) { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), "{ regions(first: 100) { totalCount } }", json!({})).await;
     assert_eq!(r["data"]["regions"]["totalCount"], 6, "{r}");
 }
 
 async fn mutation_over_get_is_refused(app: TestApp) {
     let before = app.audit_count().await;
     let q = "mutation { login(input: {username: \"demo-resident\", password: \"demo-password\"}) { accessToken } }";
-    let resp = app
-        .client
-        .get(format!("{}/graphql", app.base))
-        .query(&[("query", q)])
-        .send()
-        .await
-        .unwrap();
+    let resp = app.client.get(format!("{}/graphql", app.base)).query(&[("query", q)]).send().await.unwrap();
     assert_eq!(resp.status(), 405);
     let r: Value = resp.json().await.unwrap();
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");

@@ -5,19 +5,15 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::common::{TestApp, code};
 
-const ACCOUNTS: &str = "{ accounts(first: 100) { totalCount edges { node { id username displayName phone realName } } } }";
+const ACCOUNTS: &str =
+    "{ accounts(first: 100) { totalCount edges { node { id username displayName phone realName } } } }";
 
 fn by_username(r: &Value) -> Vec<(String, Value)> {
     r["data"]["accounts"]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("no accounts in {r}"))
         .iter()
-        .map(|e| {
-            (
-                e["node"]["username"].as_str().unwrap().to_owned(),
-                e["node"]["phone"].clone(),
-            )
-        })
+        .map(|e| (e["node"]["username"].as_str().unwrap().to_owned(), e["node"]["phone"].clone()))
         .collect()
 }
 
@@ -26,11 +22,7 @@ async fn resident_sees_own_community_with_phones_masked(app: TestApp) {
     let r = app.gql(Some(&token), ACCOUNTS, json!({})).await;
     let rows = by_username(&r);
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["demo-resident", "demo-building-head", "demo-committee"],
-        "{r}"
-    );
+    assert_eq!(names, ["demo-resident", "demo-building-head", "demo-committee"], "{r}");
     assert_eq!(r["data"]["accounts"]["totalCount"], 3);
     for (name, phone) in &rows {
         if name == "demo-resident" {
@@ -49,21 +41,11 @@ async fn resident_sees_own_community_with_phones_masked(app: TestApp) {
         .find(|e| e["node"]["username"] == "demo-resident-river")
         .unwrap()["node"]["id"]
         .clone();
-    let r = app
-        .gql(
-            Some(&token),
-            "query($id: ID!) { node(id: $id) { id } }",
-            json!({ "id": river }),
-        )
-        .await;
+    let r = app.gql(Some(&token), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": river })).await;
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
     // A resident cannot read others' memberships either.
     let r = app
-        .gql(
-            Some(&token),
-            "{ accounts { edges { node { username memberships { totalCount } } } } }",
-            json!({}),
-        )
+        .gql(Some(&token), "{ accounts { edges { node { username memberships { totalCount } } } } }", json!({}))
         .await;
     for e in r["data"]["accounts"]["edges"].as_array().unwrap() {
         let own = e["node"]["username"] == "demo-resident";
@@ -76,21 +58,11 @@ async fn committee_sees_phones_of_its_own_community_only(app: TestApp) {
     let r = app.gql(Some(&token), ACCOUNTS, json!({})).await;
     let rows = by_username(&r);
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["demo-resident", "demo-building-head", "demo-committee"],
-        "{r}"
-    );
+    assert_eq!(names, ["demo-resident", "demo-building-head", "demo-committee"], "{r}");
     for (name, phone) in &rows {
         assert!(phone.is_string(), "committee sees {name}'s phone");
     }
-    let r = app
-        .gql(
-            Some(&token),
-            "{ accounts(search: \"river\") { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), "{ accounts(search: \"river\") { totalCount } }", json!({})).await;
     assert_eq!(r["data"]["accounts"]["totalCount"], 0);
 }
 
@@ -100,16 +72,7 @@ async fn office_sees_its_region_masked_and_admin_sees_all(app: TestApp) {
     let rows = by_username(&r);
     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
     // East Lake street: Peach Garden's people and the office itself; not River Bend.
-    assert_eq!(
-        names,
-        [
-            "demo-resident",
-            "demo-building-head",
-            "demo-committee",
-            "demo-office"
-        ],
-        "{r}"
-    );
+    assert_eq!(names, ["demo-resident", "demo-building-head", "demo-committee", "demo-office"], "{r}");
     for (name, phone) in &rows {
         assert_eq!(phone.is_string(), name == "demo-office", "{name}");
     }

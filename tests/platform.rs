@@ -10,13 +10,7 @@ const CREATE_REGION: &str = "mutation($n: String!, $c: String!, $p: ID) {
     createRegion(input: {name: $n, code: $c, kind: COMMUNITY, parentId: $p}) { id name kind parent { name } } }";
 
 async fn street_id(app: &TestApp, token: &str) -> Value {
-    let r = app
-        .gql(
-            Some(token),
-            "{ regions(kind: STREET) { edges { node { id name } } } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(token), "{ regions(kind: STREET) { edges { node { id name } } } }", json!({})).await;
     r["data"]["regions"]["edges"][0]["node"]["id"].clone()
 }
 
@@ -25,22 +19,17 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
     let street = street_id(&app, &admin).await;
 
     let before = app.audit_count().await;
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_REGION,
-            json!({ "n": "新社区", "c": "X1", "p": street }),
-        )
-        .await;
-    assert_eq!(
-        r["data"]["createRegion"]["parent"]["name"], "东湖街道",
-        "{r}"
-    );
+    let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "新社区", "c": "X1", "p": street })).await;
+    assert_eq!(r["data"]["createRegion"]["parent"]["name"], "东湖街道", "{r}");
     assert_eq!(app.audit_count().await, before + 1);
 
     // The admin reads the log as a feed, newest entry last.
     let r = app
-        .gql(Some(&admin), "{ auditLog(last: 1) { edges { node { action objectType role actor { username } } } } }", json!({}))
+        .gql(
+            Some(&admin),
+            "{ auditLog(last: 1) { edges { node { action objectType role actor { username } } } } }",
+            json!({}),
+        )
         .await;
     let entry = &r["data"]["auditLog"]["edges"][0]["node"];
     assert_eq!(entry["action"], "region.create", "{r}");
@@ -50,80 +39,32 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
     // Refused: wrong role. Nothing changes, nothing is logged.
     let resident = app.token("demo-resident").await;
     let before = app.audit_count().await;
-    let r = app
-        .gql(
-            Some(&resident),
-            CREATE_REGION,
-            json!({ "n": "坏社区", "c": "X2", "p": street }),
-        )
-        .await;
+    let r = app.gql(Some(&resident), CREATE_REGION, json!({ "n": "坏社区", "c": "X2", "p": street })).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     // Refused: bad input (duplicate code, empty name, community without parent).
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_REGION,
-            json!({ "n": "重复", "c": "X1", "p": street }),
-        )
-        .await;
+    let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "重复", "c": "X1", "p": street })).await;
     assert_eq!(code(&r), "CONFLICT", "{r}");
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_REGION,
-            json!({ "n": "  ", "c": "X3", "p": street }),
-        )
-        .await;
+    let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "  ", "c": "X3", "p": street })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     assert_eq!(r["errors"][0]["extensions"]["field"], "name");
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_REGION,
-            json!({ "n": "孤儿", "c": "X4", "p": null }),
-        )
-        .await;
+    let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "孤儿", "c": "X4", "p": null })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     // Refused: no token.
-    let r = app
-        .gql(
-            None,
-            CREATE_REGION,
-            json!({ "n": "匿名", "c": "X5", "p": street }),
-        )
-        .await;
+    let r = app.gql(None, CREATE_REGION, json!({ "n": "匿名", "c": "X5", "p": street })).await;
     assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "refused mutations leave no trace"
-    );
-    let admin_view = app
-        .gql(
-            Some(&admin),
-            "{ regions(first: 100) { totalCount } }",
-            json!({}),
-        )
-        .await;
+    assert_eq!(app.audit_count().await, before, "refused mutations leave no trace");
+    let admin_view = app.gql(Some(&admin), "{ regions(first: 100) { totalCount } }", json!({})).await;
     assert_eq!(admin_view["data"]["regions"]["totalCount"], 7);
 
     // Residents cannot read the log.
-    let r = app
-        .gql(Some(&resident), "{ auditLog { totalCount } }", json!({}))
-        .await;
+    let r = app.gql(Some(&resident), "{ auditLog { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "FORBIDDEN");
 }
 
 async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let admin = app.token("demo-admin").await;
     let street = street_id(&app, &admin).await;
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_REGION,
-            json!({ "n": "新桥社区", "c": "N1", "p": street }),
-        )
-        .await;
+    let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "新桥社区", "c": "N1", "p": street })).await;
     let community = r["data"]["createRegion"]["id"].clone();
     let r = app
         .gql(
@@ -132,10 +73,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
             json!({ "c": community }),
         )
         .await;
-    assert_eq!(
-        r["data"]["createBuilding"]["community"]["name"], "新桥社区",
-        "{r}"
-    );
+    assert_eq!(r["data"]["createBuilding"]["community"]["name"], "新桥社区", "{r}");
     let building = r["data"]["createBuilding"]["id"].clone();
     let r = app
         .gql(
@@ -153,10 +91,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
             json!({ "a": account, "b": building }),
         )
         .await;
-    assert_eq!(
-        r["data"]["addMembership"]["region"]["name"], "新桥社区",
-        "{r}"
-    );
+    assert_eq!(r["data"]["addMembership"]["region"]["name"], "新桥社区", "{r}");
 
     // The new resident logs in and lands in the new community.
     let r = app
@@ -166,10 +101,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(
-        r["data"]["login"]["viewer"]["community"]["name"], "新桥社区",
-        "{r}"
-    );
+    assert_eq!(r["data"]["login"]["viewer"]["community"]["name"], "新桥社区", "{r}");
 
     // Bad scopes are refused with the failing field.
     let r = app
@@ -220,13 +152,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
 
 async fn api_clients_are_created_once_and_revocable(app: TestApp) {
     let admin = app.token("demo-admin").await;
-    let r = app
-        .gql(
-            Some(&admin),
-            "{ regions(kind: DISTRICT) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&admin), "{ regions(kind: DISTRICT) { edges { node { id } } } }", json!({})).await;
     let district = r["data"]["regions"]["edges"][0]["node"]["id"].clone();
     let r = app
         .gql(
@@ -238,28 +164,12 @@ async fn api_clients_are_created_once_and_revocable(app: TestApp) {
     let payload = &r["data"]["createApiClient"];
     let (id, client_id, secret) = (
         payload["apiClient"]["id"].clone(),
-        payload["apiClient"]["clientId"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
+        payload["apiClient"]["clientId"].as_str().unwrap().to_owned(),
         payload["clientSecret"].as_str().unwrap().to_owned(),
     );
     let url = format!("{}/oauth/token", app.base);
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", &client_id),
-        ("client_secret", &secret),
-    ];
-    assert_eq!(
-        app.client
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let form = [("grant_type", "client_credentials"), ("client_id", &client_id), ("client_secret", &secret)];
+    assert_eq!(app.client.post(&url).form(&form).send().await.unwrap().status(), 200);
     let r = app
         .gql(
             Some(&admin),
@@ -268,20 +178,9 @@ async fn api_clients_are_created_once_and_revocable(app: TestApp) {
         )
         .await;
     assert!(r["data"]["revokeApiClient"]["revokedAt"].is_string(), "{r}");
-    assert_eq!(
-        app.client
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.client.post(&url).form(&form).send().await.unwrap().status(), 401);
     let ngo = app.token("demo-ngo").await;
-    let r = app
-        .gql(Some(&ngo), "{ apiClients { totalCount } }", json!({}))
-        .await;
+    let r = app.gql(Some(&ngo), "{ apiClients { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "FORBIDDEN");
 }
 
@@ -289,16 +188,11 @@ async fn health_readiness_and_metrics(app: TestApp) {
     let get = |path: &str| app.client.get(format!("{}{path}", app.base)).send();
     assert_eq!(get("/healthz").await.unwrap().status(), 200);
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
-    let resp = get("/graphql?query=%7B%20me%20%7B%20role%20%7D%20%7D")
-        .await
-        .unwrap();
+    let resp = get("/graphql?query=%7B%20me%20%7B%20role%20%7D%20%7D").await.unwrap();
     assert!(resp.headers().contains_key("x-request-id"));
     let text = get("/metrics").await.unwrap().text().await.unwrap();
     assert!(text.contains("gongzhi_http_requests_total"), "{text}");
-    assert!(
-        text.contains("gongzhi_graphql_errors_total{code=\"UNAUTHENTICATED\"}"),
-        "{text}"
-    );
+    assert!(text.contains("gongzhi_graphql_errors_total{code=\"UNAUTHENTICATED\"}"), "{text}");
     let graphiql = get("/").await.unwrap();
     assert_eq!(graphiql.status(), 200);
 }
@@ -312,8 +206,7 @@ both!(
 
 #[test]
 fn schema_file_matches_the_code() {
-    let on_disk =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert!(
         on_disk == api::graphql::sdl(),
         "schema.graphql is stale: run `cargo run -- export-schema > schema.graphql`"
@@ -329,11 +222,7 @@ fn production_refuses_default_secrets() {
     assert!(config.validate().is_err());
     config.jwt_secret = "x".repeat(48);
     assert!(config.validate().is_ok());
-    assert!(
-        !config.graphiql_enabled()
-            && !config.introspection_enabled()
-            && !config.seed_demo_enabled()
-    );
+    assert!(!config.graphiql_enabled() && !config.introspection_enabled() && !config.seed_demo_enabled());
     config.introspection = Some(true);
     assert!(config.introspection_enabled());
 }
@@ -346,30 +235,10 @@ async fn production_turns_introspection_and_graphiql_off() {
     })
     .await;
     let token = app.token("demo-resident").await;
-    let r = app
-        .gql(
-            Some(&token),
-            "{ __schema { queryType { name } } }",
-            json!({}),
-        )
-        .await;
+    let r = app.gql(Some(&token), "{ __schema { queryType { name } } }", json!({})).await;
     assert!(r["data"]["__schema"].is_null(), "{r}");
-    assert_eq!(
-        app.client
-            .get(format!("{}/", app.base))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.client.get(format!("{}/", app.base)).send().await.unwrap().status(), 404);
     // No field suggestions either.
     let r = app.gql(Some(&token), "{ mee { role } }", json!({})).await;
-    assert!(
-        !r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Did you mean"),
-        "{r}"
-    );
+    assert!(!r["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{r}");
 }

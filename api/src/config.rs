@@ -14,11 +14,7 @@ pub const DEV_JWT_SECRET: &str = "gongzhi-dev-secret-do-not-use-in-production";
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://gongzhi.db?mode=rwc"
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://gongzhi.db?mode=rwc")]
     pub database_url: String,
 
     /// Maximum connections in the database pool (count). On SQLite this is
@@ -111,11 +107,7 @@ impl Config {
         // because tests construct servers side by side in one process.
         let cmd = <Wrapper as clap::CommandFactory>::command();
         let mut cmd = cmd;
-        for arg in cmd
-            .get_arguments()
-            .map(|a| a.get_id().clone())
-            .collect::<Vec<_>>()
-        {
+        for arg in cmd.get_arguments().map(|a| a.get_id().clone()).collect::<Vec<_>>() {
             cmd = cmd.mut_arg(arg, |a| a.env(None::<&str>));
         }
         let matches = cmd.get_matches_from(["gongzhi"]);

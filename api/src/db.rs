@@ -1,5 +1,7 @@
 //! Database connections for SQLite (embedded) and PostgreSQL (production).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::MigratorTrait;
@@ -21,29 +23,41 @@ use crate::config::Config;
 pub struct Db {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
+    /// SQL statements executed so far by this process (both pools). Used by
+    /// tests to show that nested queries cost a bounded number of statements.
+    pub statements: Arc<AtomicU64>,
 }
 
 impl Db {
     pub async fn connect(config: &Config) -> Result<Self, DbErr> {
+        let statements = Arc::new(AtomicU64::new(0));
+        let count = |mut conn: DatabaseConnection| {
+            let counter = statements.clone();
+            conn.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::Relaxed);
+            });
+            conn
+        };
         if config.is_sqlite() {
-            let read = Database::connect(sqlite_options(
-                &config.database_url,
-                config.db_max_connections,
-            ))
-            .await?;
+            let read = Database::connect(sqlite_options(&config.database_url, config.db_max_connections)).await?;
             let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
-            Ok(Self { read, write })
+            Ok(Self { read: count(read), write: count(write), statements })
         } else {
             let mut opts = ConnectOptions::new(config.database_url.clone());
             opts.max_connections(config.db_max_connections)
                 .acquire_timeout(Duration::from_secs(30))
                 .sqlx_logging(false);
-            let conn = Database::connect(opts).await?;
-            Ok(Self {
-                read: conn.clone(),
-                write: conn,
-            })
+            let conn = count(Database::connect(opts).await?);
+            Ok(Self { read: conn.clone(), write: conn, statements })
         }
+    }
+
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -53,10 +53,7 @@ impl ApiError {
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadInput {
-            field: Some(field.into()),
-            message: message.into(),
-        }
+        Self::BadInput { field: Some(field.into()), message: message.into() }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -70,10 +67,7 @@ impl ApiError {
     /// The message a client may see.
     pub fn public_message(&self) -> String {
         match self {
-            Self::Unauthenticated(m)
-            | Self::Forbidden(m)
-            | Self::Conflict(m)
-            | Self::RateLimited(m) => m.clone(),
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m) => m.clone(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".into(),
@@ -101,10 +95,9 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::Conflict("an object with these unique values already exists".into())
             }
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::BadInput {
-                field: None,
-                message: "a referenced object does not exist or is still in use".into(),
-            },
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::BadInput { field: None, message: "a referenced object does not exist or is still in use".into() }
+            }
             _ => Self::Internal(err.to_string()),
         }
     }
@@ -118,10 +111,7 @@ impl ErrorExtensions for ApiError {
         let message = self.public_message();
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadInput {
-                field: Some(field), ..
-            } = self
-            {
+            if let Self::BadInput { field: Some(field), .. } = self {
                 ext.set("field", field.as_str());
             }
         })

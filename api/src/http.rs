@@ -45,19 +45,13 @@ fn request_error(status: StatusCode, err: &ApiError) -> Response {
 
 /// Reads the bearer token, if any. A token that is present but invalid is
 /// an error: silently treating it as anonymous would hide expiry from clients.
-fn principal_from_headers(
-    app: &AppState,
-    headers: &HeaderMap,
-) -> Result<RequestPrincipal, ApiError> {
+fn principal_from_headers(app: &AppState, headers: &HeaderMap) -> Result<RequestPrincipal, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(RequestPrincipal(None));
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| ApiError::Unauthenticated("expected a Bearer token".into()))?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
+    let token =
+        value.strip_prefix("Bearer ").ok_or_else(|| ApiError::Unauthenticated("expected a Bearer token".into()))?;
     Ok(RequestPrincipal(Some(app.keys.verify(token.trim())?)))
 }
 
@@ -73,22 +67,14 @@ fn finish_errors(metrics: &Metrics, resp: &mut GqlResponse) {
             .and_then(|e| e.get("code"))
             .map(|v| v.to_string().trim_matches('"').to_owned())
             .unwrap_or_default();
-        metrics
-            .graphql_errors
-            .with_label_values(&[code.as_str()])
-            .inc();
+        metrics.graphql_errors.with_label_values(&[code.as_str()]).inc();
     }
 }
 
 fn ensure_code(err: &mut ServerError) {
-    let has = err
-        .extensions
-        .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
+    let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
     if !has {
-        err.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code::BAD_USER_INPUT);
+        err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
     }
 }
 
@@ -107,12 +93,9 @@ fn gql_response(metrics: &Metrics, mut resp: BatchResponse) -> Response {
     out
 }
 
-fn prepare(
-    state: &HttpState,
-    req: async_graphql::Request,
-    principal: &RequestPrincipal,
-) -> async_graphql::Request {
-    graphql::loaders::add_data_loaders(req.data(principal.clone()), &state.app.db.read)
+fn prepare(state: &HttpState, req: async_graphql::Request, principal: &RequestPrincipal) -> async_graphql::Request {
+    let account = principal.0.as_ref().and_then(|p| p.account_id());
+    graphql::loaders::add_data_loaders(req.data(principal.clone()), &state.app.db.read, account)
 }
 
 async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
@@ -125,50 +108,28 @@ async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: 
         let e = ApiError::bad_input("body", format!("request body larger than {max} bytes"));
         return request_error(StatusCode::PAYLOAD_TOO_LARGE, &e);
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let opts = MultipartOptions::default()
-        .max_file_size(max)
-        .max_num_files(8);
-    let batch = match async_graphql::http::receive_batch_body(
-        content_type,
-        futures_util::io::Cursor::new(bytes),
-        opts,
-    )
-    .await
-    {
-        Ok(b) => b,
-        Err(e) => {
-            let err = ApiError::bad_input("body", format!("malformed GraphQL request: {e}"));
-            return request_error(StatusCode::BAD_REQUEST, &err);
-        }
-    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let opts = MultipartOptions::default().max_file_size(max).max_num_files(8);
+    let batch =
+        match async_graphql::http::receive_batch_body(content_type, futures_util::io::Cursor::new(bytes), opts).await {
+            Ok(b) => b,
+            Err(e) => {
+                let err = ApiError::bad_input("body", format!("malformed GraphQL request: {e}"));
+                return request_error(StatusCode::BAD_REQUEST, &err);
+            }
+        };
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal)),
         BatchRequest::Batch(rs) => {
             if rs.len() > state.app.config.max_batch {
-                let err = ApiError::bad_input(
-                    "body",
-                    format!(
-                        "at most {} operations per batch",
-                        state.app.config.max_batch
-                    ),
-                );
+                let err =
+                    ApiError::bad_input("body", format!("at most {} operations per batch", state.app.config.max_batch));
                 return request_error(StatusCode::BAD_REQUEST, &err);
             }
             if rs.is_empty() {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    &ApiError::bad_input("body", "empty batch"),
-                );
+                return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("body", "empty batch"));
             }
-            BatchRequest::Batch(
-                rs.into_iter()
-                    .map(|r| prepare(&state, r, &principal))
-                    .collect(),
-            )
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal)).collect())
         }
     };
     let resp = state.schema.execute_batch(batch).await;
@@ -190,10 +151,7 @@ async fn graphql_get(State(state): State<HttpState>, req: Request) -> Response {
             GraphQLProtocol::from_request_parts(&mut parts, &()).await,
             WebSocketUpgrade::from_request_parts(&mut parts, &()).await,
         ) else {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                &ApiError::bad_input("upgrade", "bad WebSocket request"),
-            );
+            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("upgrade", "bad WebSocket request"));
         };
         return websocket(state, protocol, upgrade);
     }
@@ -233,47 +191,35 @@ async fn graphql_get(State(state): State<HttpState>, req: Request) -> Response {
 /// closes the connection.
 fn websocket(state: HttpState, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
     let schema = state.schema.clone();
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let app = state.app.clone();
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(|v| v.trim_start_matches("Bearer ").to_owned())
-                        .or_else(|| {
-                            payload
-                                .get("token")
-                                .and_then(|v| v.as_str())
-                                .map(str::to_owned)
-                        });
-                    let principal = match token {
-                        Some(t) => Some(
-                            app.keys
-                                .verify(&t)
-                                .map_err(|e| async_graphql::Error::new(e.public_message()))?,
-                        ),
-                        None => None,
-                    };
-                    let mut data = Data::default();
-                    data.insert(RequestPrincipal(principal));
-                    graphql::loaders::insert_data_loaders(&mut data, &app.db.read);
-                    Ok(data)
-                })
-                .serve()
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        let app = state.app.clone();
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                let token = payload
+                    .get("Authorization")
+                    .or_else(|| payload.get("authorization"))
+                    .and_then(|v| v.as_str())
+                    .map(|v| v.trim_start_matches("Bearer ").to_owned())
+                    .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_owned));
+                let principal = match token {
+                    Some(t) => Some(app.keys.verify(&t).map_err(|e| async_graphql::Error::new(e.public_message()))?),
+                    None => None,
+                };
+                let mut data = Data::default();
+                data.insert(RequestPrincipal(principal.clone()));
+                graphql::loaders::insert_data_loaders(
+                    &mut data,
+                    &app.db.read,
+                    principal.as_ref().and_then(|p| p.account_id()),
+                );
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .finish(),
-    )
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
 }
 
 async fn healthz() -> &'static str {
@@ -291,52 +237,29 @@ async fn readyz(State(state): State<HttpState>) -> Response {
 }
 
 async fn metrics(State(state): State<HttpState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
 async fn track(State(state): State<HttpState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let method = req.method().clone();
     let start = Instant::now();
     let resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
-    state
-        .metrics
-        .requests
-        .with_label_values(&[route.as_str(), method.as_str(), status.as_str()])
-        .inc();
-    state
-        .metrics
-        .latency
-        .with_label_values(&[route.as_str()])
-        .observe(start.elapsed().as_secs_f64());
+    state.metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
+    state.metrics.latency.with_label_values(&[route.as_str()]).observe(start.elapsed().as_secs_f64());
     resp
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    request_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &ApiError::internal("handler panicked"),
-    )
+    request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("handler panicked"))
 }
 
 /// The router of one server process.
 pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
     let config = app.config.clone();
     let schema = graphql::build(app.clone(), &config);
-    let state = HttpState {
-        app,
-        schema,
-        metrics: Arc::new(Metrics::new()?),
-    };
+    let state = HttpState { app, schema, metrics: Arc::new(Metrics::new()?) };
     let mut router = Router::new()
         .route("/graphql", post(graphql_post).get(graphql_get))
         .route("/oauth/token", post(crate::auth::oauth::token))
@@ -367,6 +290,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
+    app.events.spawn_listener(&app.db);
     let router = router(app).map_err(std::io::Error::other)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {

@@ -48,19 +48,9 @@ pub fn authorize(p: &Principal, action: Action) -> ApiResult<()> {
         ReadDirectory => true,
         ManageDirectory | ManageAccounts | ManageApiClients => p.role == PlatformAdmin,
         ReadAccounts => p.role != DistrictSystem && p.api_client_id().is_none(),
-        ReadAuditLog => matches!(
-            p.role,
-            PlatformAdmin | GovernmentOffice | CommunityCommittee
-        ),
+        ReadAuditLog => matches!(p.role, PlatformAdmin | GovernmentOffice | CommunityCommittee),
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "{:?} may not {:?}",
-            p.role, action
-        )))
-    }
+    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?}", p.role, action))) }
 }
 
 fn never() -> SimpleExpr {
@@ -83,12 +73,10 @@ fn in_communities_under(col: impl ColumnTrait, path: &str) -> SimpleExpr {
 pub fn communities_filter(p: &Principal, col: impl ColumnTrait) -> Condition {
     let expr = match p.role {
         Role::PlatformAdmin => return Condition::all(),
-        Role::Resident | Role::BuildingHead | Role::CommunityCommittee => {
-            match p.scope.community_id {
-                Some(c) => col.eq(c),
-                None => never(),
-            }
-        }
+        Role::Resident | Role::BuildingHead | Role::CommunityCommittee => match p.scope.community_id {
+            Some(c) => col.eq(c),
+            None => never(),
+        },
         Role::GovernmentOffice | Role::DistrictSystem => match &p.scope.region_path {
             Some(path) => in_communities_under(col, path),
             None => never(),
@@ -112,32 +100,21 @@ pub fn communities_filter(p: &Principal, col: impl ColumnTrait) -> Condition {
 /// their region, organisations their own members; machine clients nobody.
 pub fn accounts_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
     let members = |cond: SimpleExpr| {
-        Query::select()
-            .column(membership::Column::AccountId)
-            .from(membership::Entity)
-            .and_where(cond)
-            .to_owned()
+        Query::select().column(membership::Column::AccountId).from(membership::Entity).and_where(cond).to_owned()
     };
     if p.api_client_id().is_some() {
         return Condition::all().add(never());
     }
     let scoped = match p.role {
         Role::PlatformAdmin => return Condition::all(),
-        Role::Resident | Role::BuildingHead | Role::CommunityCommittee => {
-            match p.scope.community_id {
-                Some(c) => id_col.in_subquery(members(
-                    membership::Column::RegionId
-                        .eq(c)
-                        .and(membership::Column::Role.is_in(COMMUNITY_ROLES)),
-                )),
-                None => never(),
-            }
-        }
+        Role::Resident | Role::BuildingHead | Role::CommunityCommittee => match p.scope.community_id {
+            Some(c) => id_col.in_subquery(members(
+                membership::Column::RegionId.eq(c).and(membership::Column::Role.is_in(COMMUNITY_ROLES)),
+            )),
+            None => never(),
+        },
         Role::GovernmentOffice => match &p.scope.region_path {
-            Some(path) => id_col.in_subquery(members(in_communities_under(
-                membership::Column::RegionId,
-                path,
-            ))),
+            Some(path) => id_col.in_subquery(members(in_communities_under(membership::Column::RegionId, path))),
             None => never(),
         },
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
@@ -162,9 +139,7 @@ pub fn may_see_personal(p: &Principal, account_id: i32, account_communities: &[i
     }
     p.role == Role::CommunityCommittee
         && p.api_client_id().is_none()
-        && p.scope
-            .community_id
-            .is_some_and(|c| account_communities.contains(&c))
+        && p.scope.community_id.is_some_and(|c| account_communities.contains(&c))
 }
 
 /// SQL condition on the audit log: admins read everything, offices and
@@ -177,4 +152,160 @@ pub fn audit_filter(p: &Principal) -> Condition {
         }
         _ => Condition::all().add(never()),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Shared projects and deliberation
+// ---------------------------------------------------------------------------
+
+/// What may be done to a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProjectAction {
+    /// Create a draft (checked against the community, see [`may_propose_in`]).
+    Submit,
+    StartDeliberation,
+    OpenVoting,
+    CloseVoting,
+    Approve,
+    Reject,
+    Cancel,
+    AddParticipant,
+    Start,
+    Complete,
+    CreateTask,
+    CompleteTask,
+    PostUpdate,
+    Comment,
+    RemoveComment,
+    Vote,
+    Evaluate,
+    CloseEvaluation,
+    /// Run council meetings and set deliberation rules of the community.
+    ManageCouncil,
+}
+
+/// What the policy needs to know about one project and the principal's
+/// relation to it; loaded by the service before asking.
+pub struct ProjectFacts {
+    pub community_id: i32,
+    /// Materialised path of the project's community.
+    pub community_path: String,
+    pub proposer_account_id: i32,
+    pub status: entity::enums::ProjectStatus,
+    /// The participation roles of the principal's organisation in this project.
+    pub my_participation: Vec<entity::enums::ParticipationRole>,
+}
+
+fn in_community(p: &Principal, community_id: i32) -> bool {
+    is_community_role(p.role) && p.scope.community_id == Some(community_id) && p.account_id().is_some()
+}
+
+fn office_over(p: &Principal, community_path: &str) -> bool {
+    p.role == Role::GovernmentOffice
+        && p.account_id().is_some()
+        && p.scope.region_path.as_deref().is_some_and(|r| community_path.starts_with(r))
+}
+
+fn is_resident_of(p: &Principal, community_id: i32) -> bool {
+    matches!(p.role, Role::Resident | Role::BuildingHead) && in_community(p, community_id)
+}
+
+fn is_committee_of(p: &Principal, community_id: i32) -> bool {
+    p.role == Role::CommunityCommittee && in_community(p, community_id)
+}
+
+/// May the principal propose projects in this community? Residents, building
+/// heads and the committee of the community, and staff of organisations
+/// serving it (`serves` says whether the principal's organisation does).
+pub fn may_propose_in(p: &Principal, community_id: i32, serves: bool) -> ApiResult<()> {
+    let org_staff = matches!(p.role, Role::SocialOrganization | Role::PropertyCompany) && p.account_id().is_some();
+    if in_community(p, community_id) || (org_staff && serves) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("you may not propose projects in this community"))
+    }
+}
+
+/// May the principal do `action` to the project? Only the role is checked
+/// here; whether the project's state allows it is the service's business.
+pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts) -> ApiResult<()> {
+    use ParticipationRole::*;
+    use ProjectAction::*;
+    use entity::enums::ParticipationRole;
+    let participates = |roles: &[ParticipationRole]| {
+        matches!(p.role, Role::SocialOrganization | Role::PropertyCompany)
+            && p.account_id().is_some()
+            && f.my_participation.iter().any(|r| roles.contains(r))
+    };
+    let is_proposer = p.account_id() == Some(f.proposer_account_id);
+    let allowed = match action {
+        Submit => is_proposer,
+        StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | ManageCouncil => {
+            is_committee_of(p, f.community_id)
+        }
+        RemoveComment => is_committee_of(p, f.community_id),
+        Approve | Reject | AddParticipant => office_over(p, &f.community_path),
+        Cancel => {
+            office_over(p, &f.community_path)
+                || (is_proposer
+                    && matches!(f.status, entity::enums::ProjectStatus::Draft | entity::enums::ProjectStatus::Proposed))
+        }
+        Start => office_over(p, &f.community_path) || participates(&[Lead]),
+        Complete => participates(&[Lead]),
+        CreateTask => office_over(p, &f.community_path) || participates(&[Lead]),
+        CompleteTask | PostUpdate => participates(&[Lead, Implementer]),
+        // Anyone who can read the project (checked by the caller's lookup)
+        // and is a person, not a machine.
+        Comment => p.account_id().is_some() && p.role != Role::PlatformAdmin,
+        Vote | Evaluate => is_resident_of(p, f.community_id),
+    };
+    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?} this project", p.role, action))) }
+}
+
+/// SQL condition on `projects`: the projects the principal may read. Drafts
+/// are visible only to their proposer. Machine clients read no projects
+/// (district systems use indicators).
+pub fn projects_filter(p: &Principal) -> Condition {
+    use entity::project;
+    if p.api_client_id().is_some() {
+        return Condition::all().add(never());
+    }
+    if p.role == Role::PlatformAdmin {
+        return Condition::all();
+    }
+    let mut scope = Condition::any().add(communities_filter(p, project::Column::CommunityId));
+    if let (Role::SocialOrganization | Role::PropertyCompany, Some(o)) = (p.role, p.scope.organisation_id) {
+        scope = scope.add(
+            project::Column::Id.in_subquery(
+                Query::select()
+                    .column(entity::project_participant::Column::ProjectId)
+                    .from(entity::project_participant::Entity)
+                    .and_where(entity::project_participant::Column::OrganisationId.eq(o))
+                    .to_owned(),
+            ),
+        );
+    }
+    let mut not_draft = Condition::any().add(project::Column::Status.ne(entity::enums::ProjectStatus::Draft));
+    if let Some(me) = p.account_id() {
+        not_draft = not_draft.add(project::Column::ProposerAccountId.eq(me));
+    }
+    Condition::all().add(scope).add(not_draft)
+}
+
+/// May the principal run the council / settings of this community?
+pub fn may_manage_community(p: &Principal, community_id: i32) -> ApiResult<()> {
+    if is_committee_of(p, community_id) || p.role == Role::PlatformAdmin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only the community committee may do this"))
+    }
+}
+
+/// May the principal read this community's council meetings?
+pub fn may_read_community(p: &Principal, community_id: i32, community_path: &str, serves: bool) -> bool {
+    p.api_client_id().is_none()
+        && (p.role == Role::PlatformAdmin
+            || in_community(p, community_id)
+            || office_over(p, community_path)
+            || (matches!(p.role, Role::SocialOrganization | Role::PropertyCompany) && serves))
 }

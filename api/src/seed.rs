@@ -20,23 +20,14 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-district-secret";
 
 /// Demo logins: username, role, what it is.
 pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
-    (
-        "demo-resident",
-        "RESIDENT of 桃园社区 (Peach Garden), building 1",
-    ),
+    ("demo-resident", "RESIDENT of 桃园社区 (Peach Garden), building 1"),
     ("demo-building-head", "BUILDING_HEAD of 桃园社区 building 1"),
     ("demo-committee", "COMMUNITY_COMMITTEE of 桃园社区"),
-    (
-        "demo-office",
-        "GOVERNMENT_OFFICE of 东湖街道 (East Lake street)",
-    ),
+    ("demo-office", "GOVERNMENT_OFFICE of 东湖街道 (East Lake street)"),
     ("demo-ngo", "SOCIAL_ORGANIZATION 阳光社工服务中心"),
     ("demo-property", "PROPERTY_COMPANY 安居物业"),
     ("demo-admin", "PLATFORM_ADMIN"),
-    (
-        "demo-resident-river",
-        "RESIDENT of 河湾社区 (River Bend), another street",
-    ),
+    ("demo-resident-river", "RESIDENT of 河湾社区 (River Bend), another street"),
 ];
 
 /// Seeds the demo data if the database has no regions yet. Returns whether
@@ -46,73 +37,24 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
         return Ok(false);
     }
     let sys = Principal::system();
-    let region = |name: &str, code: &str, kind, parent_id| NewRegion {
-        name: name.into(),
-        code: code.into(),
-        kind,
-        parent_id,
-    };
-    let district = directory::create_region(
-        db,
-        &sys,
-        region("和平区", "110199", RegionKind::District, None),
-    )
-    .await?;
-    let east = directory::create_region(
-        db,
-        &sys,
-        region(
-            "东湖街道",
-            "11019901",
-            RegionKind::Street,
-            Some(district.id),
-        ),
-    )
-    .await?;
-    let west = directory::create_region(
-        db,
-        &sys,
-        region(
-            "西山街道",
-            "11019902",
-            RegionKind::Street,
-            Some(district.id),
-        ),
-    )
-    .await?;
-    let peach = directory::create_region(
-        db,
-        &sys,
-        region(
-            "桃园社区",
-            "1101990101",
-            RegionKind::Community,
-            Some(east.id),
-        ),
-    )
-    .await?;
-    let willow = directory::create_region(
-        db,
-        &sys,
-        region(
-            "柳巷社区",
-            "1101990102",
-            RegionKind::Community,
-            Some(east.id),
-        ),
-    )
-    .await?;
-    let river = directory::create_region(
-        db,
-        &sys,
-        region(
-            "河湾社区",
-            "1101990201",
-            RegionKind::Community,
-            Some(west.id),
-        ),
-    )
-    .await?;
+    let region =
+        |name: &str, code: &str, kind, parent_id| NewRegion { name: name.into(), code: code.into(), kind, parent_id };
+    let district = directory::create_region(db, &sys, region("和平区", "110199", RegionKind::District, None)).await?;
+    let east =
+        directory::create_region(db, &sys, region("东湖街道", "11019901", RegionKind::Street, Some(district.id)))
+            .await?;
+    let west =
+        directory::create_region(db, &sys, region("西山街道", "11019902", RegionKind::Street, Some(district.id)))
+            .await?;
+    let peach =
+        directory::create_region(db, &sys, region("桃园社区", "1101990101", RegionKind::Community, Some(east.id)))
+            .await?;
+    let willow =
+        directory::create_region(db, &sys, region("柳巷社区", "1101990102", RegionKind::Community, Some(east.id)))
+            .await?;
+    let river =
+        directory::create_region(db, &sys, region("河湾社区", "1101990201", RegionKind::Community, Some(west.id)))
+            .await?;
     let mut first_buildings = Vec::new();
     for c in [&peach, &willow, &river] {
         for n in 1..=3 {
@@ -133,45 +75,25 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
     let office = directory::create_organisation(
         db,
         &sys,
-        org(
-            "东湖街道办事处",
-            OrganisationKind::GovernmentOffice,
-            east.id,
-            vec![peach.id, willow.id],
-        ),
+        org("东湖街道办事处", OrganisationKind::GovernmentOffice, east.id, vec![peach.id, willow.id]),
     )
     .await?;
     let committee = directory::create_organisation(
         db,
         &sys,
-        org(
-            "桃园社区居委会",
-            OrganisationKind::CommunityCommittee,
-            peach.id,
-            vec![peach.id],
-        ),
+        org("桃园社区居委会", OrganisationKind::CommunityCommittee, peach.id, vec![peach.id]),
     )
     .await?;
     let ngo = directory::create_organisation(
         db,
         &sys,
-        org(
-            "阳光社工服务中心",
-            OrganisationKind::SocialOrganization,
-            district.id,
-            vec![peach.id, willow.id],
-        ),
+        org("阳光社工服务中心", OrganisationKind::SocialOrganization, district.id, vec![peach.id, willow.id]),
     )
     .await?;
     let property = directory::create_organisation(
         db,
         &sys,
-        org(
-            "安居物业",
-            OrganisationKind::PropertyCompany,
-            district.id,
-            vec![peach.id, river.id],
-        ),
+        org("安居物业", OrganisationKind::PropertyCompany, district.id, vec![peach.id, river.id]),
     )
     .await?;
 
@@ -182,10 +104,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "李明",
             "13800000001",
             Role::Resident,
-            ScopeInput {
-                building_id: Some(peach_b1),
-                ..Default::default()
-            },
+            ScopeInput { building_id: Some(peach_b1), ..Default::default() },
         ),
         (
             "demo-building-head",
@@ -193,10 +112,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "王芳",
             "13800000002",
             Role::BuildingHead,
-            ScopeInput {
-                building_id: Some(peach_b1),
-                ..Default::default()
-            },
+            ScopeInput { building_id: Some(peach_b1), ..Default::default() },
         ),
         (
             "demo-committee",
@@ -204,11 +120,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "张伟",
             "13800000003",
             Role::CommunityCommittee,
-            ScopeInput {
-                region_id: Some(peach.id),
-                organisation_id: Some(committee.id),
-                ..Default::default()
-            },
+            ScopeInput { region_id: Some(peach.id), organisation_id: Some(committee.id), ..Default::default() },
         ),
         (
             "demo-office",
@@ -216,11 +128,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "刘洋",
             "13800000004",
             Role::GovernmentOffice,
-            ScopeInput {
-                region_id: Some(east.id),
-                organisation_id: Some(office.id),
-                ..Default::default()
-            },
+            ScopeInput { region_id: Some(east.id), organisation_id: Some(office.id), ..Default::default() },
         ),
         (
             "demo-ngo",
@@ -228,10 +136,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "陈静",
             "13800000005",
             Role::SocialOrganization,
-            ScopeInput {
-                organisation_id: Some(ngo.id),
-                ..Default::default()
-            },
+            ScopeInput { organisation_id: Some(ngo.id), ..Default::default() },
         ),
         (
             "demo-property",
@@ -239,29 +144,16 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "赵强",
             "13800000006",
             Role::PropertyCompany,
-            ScopeInput {
-                organisation_id: Some(property.id),
-                ..Default::default()
-            },
+            ScopeInput { organisation_id: Some(property.id), ..Default::default() },
         ),
-        (
-            "demo-admin",
-            "平台管理员",
-            "管理员",
-            "13800000007",
-            Role::PlatformAdmin,
-            ScopeInput::default(),
-        ),
+        ("demo-admin", "平台管理员", "管理员", "13800000007", Role::PlatformAdmin, ScopeInput::default()),
         (
             "demo-resident-river",
             "小周",
             "周杰",
             "13800000008",
             Role::Resident,
-            ScopeInput {
-                building_id: Some(river_b1),
-                ..Default::default()
-            },
+            ScopeInput { building_id: Some(river_b1), ..Default::default() },
         ),
     ];
     for (username, display, real, phone, role, scope) in people {
@@ -286,10 +178,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
         DEMO_CLIENT_ID.into(),
         DEMO_CLIENT_SECRET,
         Role::DistrictSystem,
-        ScopeInput {
-            region_id: Some(district.id),
-            ..Default::default()
-        },
+        ScopeInput { region_id: Some(district.id), ..Default::default() },
     )
     .await?;
     Ok(true)

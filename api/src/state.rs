@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::events::EventBus;
 
 /// What every request handler and resolver may use. Cheap to clone.
 #[derive(Clone)]
@@ -12,15 +13,12 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub keys: Arc<JwtKeys>,
+    pub events: EventBus,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         let keys = Arc::new(JwtKeys::new(&config));
-        Self {
-            db,
-            config: Arc::new(config),
-            keys,
-        }
+        Self { db, config: Arc::new(config), keys, events: EventBus::new() }
     }
 }

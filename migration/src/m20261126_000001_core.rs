@@ -148,31 +148,16 @@ impl MigrationTrait for Migration {
                 .col(string_len_uniq(Regions::Code, 64))
                 .col(string_len(Regions::Path, 255))
                 .col(timestamp_with_time_zone(Regions::CreatedAt))
-                .foreign_key(&mut fk(
-                    Regions::Table,
-                    Regions::ParentId,
-                    Regions::Table,
-                    Regions::Id,
-                ))
+                .foreign_key(&mut fk(Regions::Table, Regions::ParentId, Regions::Table, Regions::Id))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create()
-                .name("idx_regions_parent")
-                .table(Regions::Table)
-                .col(Regions::ParentId)
-                .to_owned(),
+            Index::create().name("idx_regions_parent").table(Regions::Table).col(Regions::ParentId).to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_regions_path")
-                .table(Regions::Table)
-                .col(Regions::Path)
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("idx_regions_path").table(Regions::Table).col(Regions::Path).to_owned())
+            .await?;
 
         m.create_table(
             Table::create()
@@ -181,12 +166,7 @@ impl MigrationTrait for Migration {
                 .col(integer(Buildings::CommunityId))
                 .col(string_len(Buildings::Name, 200))
                 .col(timestamp_with_time_zone(Buildings::CreatedAt))
-                .foreign_key(&mut fk(
-                    Buildings::Table,
-                    Buildings::CommunityId,
-                    Regions::Table,
-                    Regions::Id,
-                ))
+                .foreign_key(&mut fk(Buildings::Table, Buildings::CommunityId, Regions::Table, Regions::Id))
                 .to_owned(),
         )
         .await?;
@@ -209,12 +189,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(Organisations::Kind, 32))
                 .col(integer(Organisations::RegionId))
                 .col(timestamp_with_time_zone(Organisations::CreatedAt))
-                .foreign_key(&mut fk(
-                    Organisations::Table,
-                    Organisations::RegionId,
-                    Regions::Table,
-                    Regions::Id,
-                ))
+                .foreign_key(&mut fk(Organisations::Table, Organisations::RegionId, Regions::Table, Regions::Id))
                 .to_owned(),
         )
         .await?;
@@ -278,24 +253,9 @@ impl MigrationTrait for Migration {
                 .col(integer_null(Memberships::BuildingId))
                 .col(integer_null(Memberships::OrganisationId))
                 .col(timestamp_with_time_zone(Memberships::CreatedAt))
-                .foreign_key(&mut fk(
-                    Memberships::Table,
-                    Memberships::AccountId,
-                    Accounts::Table,
-                    Accounts::Id,
-                ))
-                .foreign_key(&mut fk(
-                    Memberships::Table,
-                    Memberships::RegionId,
-                    Regions::Table,
-                    Regions::Id,
-                ))
-                .foreign_key(&mut fk(
-                    Memberships::Table,
-                    Memberships::BuildingId,
-                    Buildings::Table,
-                    Buildings::Id,
-                ))
+                .foreign_key(&mut fk(Memberships::Table, Memberships::AccountId, Accounts::Table, Accounts::Id))
+                .foreign_key(&mut fk(Memberships::Table, Memberships::RegionId, Regions::Table, Regions::Id))
+                .foreign_key(&mut fk(Memberships::Table, Memberships::BuildingId, Buildings::Table, Buildings::Id))
                 .foreign_key(&mut fk(
                     Memberships::Table,
                     Memberships::OrganisationId,
@@ -335,12 +295,7 @@ impl MigrationTrait for Migration {
                 .col(integer_null(ApiClients::OrganisationId))
                 .col(timestamp_with_time_zone(ApiClients::CreatedAt))
                 .col(timestamp_with_time_zone_null(ApiClients::RevokedAt))
-                .foreign_key(&mut fk(
-                    ApiClients::Table,
-                    ApiClients::RegionId,
-                    Regions::Table,
-                    Regions::Id,
-                ))
+                .foreign_key(&mut fk(ApiClients::Table, ApiClients::RegionId, Regions::Table, Regions::Id))
                 .foreign_key(&mut fk(
                     ApiClients::Table,
                     ApiClients::OrganisationId,
@@ -363,12 +318,7 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(RefreshTokens::CreatedAt))
                 .col(timestamp_with_time_zone_null(RefreshTokens::RotatedAt))
                 .col(timestamp_with_time_zone_null(RefreshTokens::RevokedAt))
-                .foreign_key(&mut fk(
-                    RefreshTokens::Table,
-                    RefreshTokens::AccountId,
-                    Accounts::Table,
-                    Accounts::Id,
-                ))
+                .foreign_key(&mut fk(RefreshTokens::Table, RefreshTokens::AccountId, Accounts::Table, Accounts::Id))
                 .foreign_key(&mut fk(
                     RefreshTokens::Table,
                     RefreshTokens::MembershipId,

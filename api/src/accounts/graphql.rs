@@ -48,16 +48,9 @@ impl Account {
         if p.account_id() == Some(self.0.id) || p.role == entity::enums::Role::PlatformAdmin {
             return Ok(true);
         }
-        let memberships = ctx
-            .loader::<ByColumn<membership::Entity>>()?
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        let communities: Vec<i32> = memberships
-            .iter()
-            .filter(|m| policy::is_community_role(m.role))
-            .filter_map(|m| m.region_id)
-            .collect();
+        let memberships = ctx.loader::<ByColumn<membership::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        let communities: Vec<i32> =
+            memberships.iter().filter(|m| policy::is_community_role(m.role)).filter_map(|m| m.region_id).collect();
         Ok(policy::may_see_personal(p, self.0.id, &communities))
     }
 }
@@ -78,19 +71,11 @@ impl Account {
     }
     /// Real name (personal; see the type's description).
     async fn real_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        Ok(if self.personal_visible(ctx).await? {
-            self.0.real_name.clone()
-        } else {
-            None
-        })
+        Ok(if self.personal_visible(ctx).await? { self.0.real_name.clone() } else { None })
     }
     /// Phone number (personal; see the type's description).
     async fn phone(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        Ok(if self.personal_visible(ctx).await? {
-            self.0.phone.clone()
-        } else {
-            None
-        })
+        Ok(if self.personal_visible(ctx).await? { self.0.phone.clone() } else { None })
     }
     /// Roles held, with their scopes (personal; see the type's description).
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -105,18 +90,8 @@ impl Account {
         if !self.personal_visible(ctx).await? {
             return Ok(None);
         }
-        let rows = ctx
-            .loader::<ByColumn<membership::Entity>>()?
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        paginate_loaded(
-            rows,
-            |m| m.id,
-            PageArgs::new(after, before, first, last),
-            Membership,
-        )
-        .map(Some)
+        let rows = ctx.loader::<ByColumn<membership::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |m| m.id, PageArgs::new(after, before, first, last), Membership).map(Some)
     }
 }
 
@@ -135,42 +110,26 @@ impl Membership {
         self.0.created_at
     }
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(ctx
-            .loader::<ById<account::Entity>>()?
-            .load_one(self.0.account_id)
-            .await?
-            .map(Account))
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.account_id).await?.map(Account))
     }
     /// The community (community roles) or jurisdiction (offices).
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         let Some(id) = self.0.region_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
     }
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         let Some(id) = self.0.building_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<building::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Building))
+        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(id).await?.map(Building))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<organisation::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Organisation))
+        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
     }
 }
 
@@ -202,21 +161,13 @@ impl ApiClient {
         let Some(id) = self.0.region_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<organisation::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Organisation))
+        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
     }
 }
 
@@ -256,24 +207,14 @@ impl AccountsQuery {
                 ),
             );
         }
-        if let Some(s) = search
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(s) = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
                     .add(account::Column::Username.contains(&s))
                     .add(account::Column::DisplayName.contains(&s)),
             );
         }
-        paginate(
-            ctx,
-            q,
-            account::Column::Id,
-            PageArgs::new(after, before, first, last),
-            Account,
-        )
-        .await
+        paginate(ctx, q, account::Column::Id, PageArgs::new(after, before, first, last), Account).await
     }
 
     /// API clients (platform admins).
@@ -288,14 +229,7 @@ impl AccountsQuery {
     ) -> ApiResult<Conn<ApiClient>> {
         policy::authorize(ctx.principal()?, Action::ManageApiClients)?;
         let q = api_client::Entity::find();
-        paginate(
-            ctx,
-            q,
-            api_client::Column::Id,
-            PageArgs::new(after, before, first, last),
-            ApiClient,
-        )
-        .await
+        paginate(ctx, q, api_client::Column::Id, PageArgs::new(after, before, first, last), ApiClient).await
     }
 }
 
@@ -350,9 +284,7 @@ pub struct CreateApiClientPayload {
 }
 
 fn opt_id(id: &Option<ID>, ty: &str, field: &str) -> ApiResult<Option<i32>> {
-    id.as_ref()
-        .map(|i| ids::decode_as(i, ty, field))
-        .transpose()
+    id.as_ref().map(|i| ids::decode_as(i, ty, field)).transpose()
 }
 
 #[derive(Default)]
@@ -361,11 +293,7 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Create an account (platform admins).
-    async fn create_account(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateAccountInput,
-    ) -> ApiResult<Account> {
+    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<Account> {
         let p = ctx.principal()?;
         let new = NewAccount {
             username: input.username,
@@ -378,11 +306,7 @@ impl AccountsMutation {
     }
 
     /// Grant an account a role in a scope (platform admins).
-    async fn add_membership(
-        &self,
-        ctx: &Context<'_>,
-        input: AddMembershipInput,
-    ) -> ApiResult<Membership> {
+    async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
         let account_id = ids::decode_as(&input.account_id, "Account", "accountId")?;
         let scope = ScopeInput {
@@ -390,22 +314,14 @@ impl AccountsMutation {
             building_id: opt_id(&input.building_id, "Building", "buildingId")?,
             organisation_id: opt_id(&input.organisation_id, "Organisation", "organisationId")?,
         };
-        Ok(Membership(
-            service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?,
-        ))
+        Ok(Membership(service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?))
     }
 
     /// Remove a membership; sessions acting in it end (platform admins).
-    async fn remove_membership(
-        &self,
-        ctx: &Context<'_>,
-        input: RemoveMembershipInput,
-    ) -> ApiResult<Membership> {
+    async fn remove_membership(&self, ctx: &Context<'_>, input: RemoveMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
         let id = ids::decode_as(&input.membership_id, "Membership", "membershipId")?;
-        Ok(Membership(
-            service::remove_membership(ctx.db(), p, id).await?,
-        ))
+        Ok(Membership(service::remove_membership(ctx.db(), p, id).await?))
     }
 
     /// Create an API client (platform admins). The secret is returned once.
@@ -425,22 +341,13 @@ impl AccountsMutation {
             },
         };
         let (client, secret) = service::create_api_client(ctx.db(), p, new).await?;
-        Ok(CreateApiClientPayload {
-            api_client: ApiClient(client),
-            client_secret: secret,
-        })
+        Ok(CreateApiClientPayload { api_client: ApiClient(client), client_secret: secret })
     }
 
     /// Revoke an API client; it can get no new tokens (platform admins).
-    async fn revoke_api_client(
-        &self,
-        ctx: &Context<'_>,
-        input: RevokeApiClientInput,
-    ) -> ApiResult<ApiClient> {
+    async fn revoke_api_client(&self, ctx: &Context<'_>, input: RevokeApiClientInput) -> ApiResult<ApiClient> {
         let p = ctx.principal()?;
         let id = ids::decode_as(&input.api_client_id, "ApiClient", "apiClientId")?;
-        Ok(ApiClient(
-            service::revoke_api_client(ctx.db(), p, id).await?,
-        ))
+        Ok(ApiClient(service::revoke_api_client(ctx.db(), p, id).await?))
     }
 }

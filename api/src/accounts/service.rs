@@ -7,8 +7,7 @@ use entity::enums::{OrganisationKind, RegionKind, Role};
 use entity::{account, api_client, building, membership, organisation, region};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -32,50 +31,33 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 
 fn check_username(u: &str) -> ApiResult<String> {
     let u = u.trim();
-    let ok = (3..=64).contains(&u.len())
-        && u.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let ok =
+        (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(u.to_owned())
     } else {
-        Err(ApiError::bad_input(
-            "username",
-            "3 to 64 characters: letters, digits, '-', '_' or '.'",
-        ))
+        Err(ApiError::bad_input("username", "3 to 64 characters: letters, digits, '-', '_' or '.'"))
     }
 }
 
 fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
     match phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
         None => Ok(None),
-        Some(p)
-            if (5..=20).contains(&p.len())
-                && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)) =>
-        {
+        Some(p) if (5..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)) => {
             Ok(Some(p))
         }
         Some(_) => Err(ApiError::bad_input("phone", "not a phone number")),
     }
 }
 
-pub async fn create_account(
-    db: &Db,
-    p: &Principal,
-    input: NewAccount,
-) -> ApiResult<account::Model> {
+pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiResult<account::Model> {
     policy::authorize(p, Action::ManageAccounts)?;
     let username = check_username(&input.username)?;
     let display_name = check_text("displayName", &input.display_name, 100)?;
-    let real_name = input
-        .real_name
-        .map(|r| check_text("realName", &r, 100))
-        .transpose()?;
+    let real_name = input.real_name.map(|r| check_text("realName", &r, 100)).transpose()?;
     let phone = check_phone(input.phone)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::bad_input(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(ApiError::bad_input("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     let password_hash = password::hash(&input.password).await?;
     let txn = db.write.begin().await?;
@@ -110,105 +92,53 @@ pub struct ScopeInput {
 
 /// The scope stored for a membership or API client: which fields a role
 /// needs, and that they point at the right kind of object.
-async fn resolve_scope<C: ConnectionTrait>(
-    conn: &C,
-    role: Role,
-    s: ScopeInput,
-) -> ApiResult<ScopeInput> {
-    async fn org_of_kind<C: ConnectionTrait>(
-        conn: &C,
-        id: Option<i32>,
-        kind: OrganisationKind,
-    ) -> ApiResult<i32> {
-        let id =
-            id.ok_or_else(|| ApiError::bad_input("organisationId", "required for this role"))?;
+async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) -> ApiResult<ScopeInput> {
+    async fn org_of_kind<C: ConnectionTrait>(conn: &C, id: Option<i32>, kind: OrganisationKind) -> ApiResult<i32> {
+        let id = id.ok_or_else(|| ApiError::bad_input("organisationId", "required for this role"))?;
         match organisation::Entity::find_by_id(id).one(conn).await? {
             Some(o) if o.kind == kind => Ok(o.id),
-            _ => Err(ApiError::bad_input(
-                "organisationId",
-                format!("must be an organisation of kind {kind:?}"),
-            )),
+            _ => Err(ApiError::bad_input("organisationId", format!("must be an organisation of kind {kind:?}"))),
         }
     }
     match role {
         Role::Resident | Role::BuildingHead => {
-            let bid = s
-                .building_id
-                .ok_or_else(|| ApiError::bad_input("buildingId", "required for this role"))?;
+            let bid = s.building_id.ok_or_else(|| ApiError::bad_input("buildingId", "required for this role"))?;
             let b = building::Entity::find_by_id(bid)
                 .one(conn)
                 .await?
                 .ok_or_else(|| ApiError::bad_input("buildingId", "no such building"))?;
-            Ok(ScopeInput {
-                region_id: Some(b.community_id),
-                building_id: Some(b.id),
-                organisation_id: None,
-            })
+            Ok(ScopeInput { region_id: Some(b.community_id), building_id: Some(b.id), organisation_id: None })
         }
         Role::CommunityCommittee => {
-            let rid = s
-                .region_id
-                .ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
+            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
             crate::directory::service::community(conn, rid, "regionId").await?;
             let org = match s.organisation_id {
-                Some(_) => Some(
-                    org_of_kind(
-                        conn,
-                        s.organisation_id,
-                        OrganisationKind::CommunityCommittee,
-                    )
-                    .await?,
-                ),
+                Some(_) => Some(org_of_kind(conn, s.organisation_id, OrganisationKind::CommunityCommittee).await?),
                 None => None,
             };
-            Ok(ScopeInput {
-                region_id: Some(rid),
-                building_id: None,
-                organisation_id: org,
-            })
+            Ok(ScopeInput { region_id: Some(rid), building_id: None, organisation_id: org })
         }
         Role::GovernmentOffice | Role::DistrictSystem => {
-            let rid = s
-                .region_id
-                .ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
+            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
             match region::Entity::find_by_id(rid).one(conn).await? {
                 Some(r) if r.kind != RegionKind::Community => {}
                 _ => {
-                    return Err(ApiError::bad_input(
-                        "regionId",
-                        "must be a street or district",
-                    ));
+                    return Err(ApiError::bad_input("regionId", "must be a street or district"));
                 }
             }
             let org = if role == Role::GovernmentOffice {
-                Some(
-                    org_of_kind(conn, s.organisation_id, OrganisationKind::GovernmentOffice)
-                        .await?,
-                )
+                Some(org_of_kind(conn, s.organisation_id, OrganisationKind::GovernmentOffice).await?)
             } else {
                 None
             };
-            Ok(ScopeInput {
-                region_id: Some(rid),
-                building_id: None,
-                organisation_id: org,
-            })
+            Ok(ScopeInput { region_id: Some(rid), building_id: None, organisation_id: org })
         }
         Role::SocialOrganization => Ok(ScopeInput {
-            organisation_id: Some(
-                org_of_kind(
-                    conn,
-                    s.organisation_id,
-                    OrganisationKind::SocialOrganization,
-                )
-                .await?,
-            ),
+            organisation_id: Some(org_of_kind(conn, s.organisation_id, OrganisationKind::SocialOrganization).await?),
             ..Default::default()
         }),
         Role::PropertyCompany => Ok(ScopeInput {
-            organisation_id: Some(
-                org_of_kind(conn, s.organisation_id, OrganisationKind::PropertyCompany).await?,
-            ),
+            organisation_id: Some(org_of_kind(conn, s.organisation_id, OrganisationKind::PropertyCompany).await?),
             ..Default::default()
         }),
         Role::PlatformAdmin => Ok(ScopeInput::default()),
@@ -224,16 +154,10 @@ pub async fn add_membership(
 ) -> ApiResult<membership::Model> {
     policy::authorize(p, Action::ManageAccounts)?;
     if role == Role::DistrictSystem {
-        return Err(ApiError::bad_input(
-            "role",
-            "DISTRICT_SYSTEM is for API clients, not accounts",
-        ));
+        return Err(ApiError::bad_input("role", "DISTRICT_SYSTEM is for API clients, not accounts"));
     }
     let txn = db.write.begin().await?;
-    account::Entity::find_by_id(account_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Account"))?;
+    account::Entity::find_by_id(account_id).one(&txn).await?.ok_or_else(|| ApiError::not_found("Account"))?;
     let scope = resolve_scope(&txn, role, scope).await?;
     let created = membership::ActiveModel {
         id: NotSet,
@@ -246,9 +170,7 @@ pub async fn add_membership(
     }
     .insert(&txn)
     .await?;
-    let community = policy::is_community_role(role)
-        .then_some(scope.region_id)
-        .flatten();
+    let community = policy::is_community_role(role).then_some(scope.region_id).flatten();
     audit::record(
         &txn,
         p,
@@ -261,11 +183,7 @@ pub async fn add_membership(
     Ok(created)
 }
 
-pub async fn remove_membership(
-    db: &Db,
-    p: &Principal,
-    membership_id: i32,
-) -> ApiResult<membership::Model> {
+pub async fn remove_membership(db: &Db, p: &Principal, membership_id: i32) -> ApiResult<membership::Model> {
     policy::authorize(p, Action::ManageAccounts)?;
     let txn = db.write.begin().await?;
     let m = membership::Entity::find_by_id(membership_id)
@@ -278,15 +196,8 @@ pub async fn remove_membership(
         .exec(&txn)
         .await?;
     membership::Entity::delete_by_id(m.id).exec(&txn).await?;
-    let community = policy::is_community_role(m.role)
-        .then_some(m.region_id)
-        .flatten();
-    audit::record(
-        &txn,
-        p,
-        Entry::new("membership.delete", "Membership", m.id).community(community),
-    )
-    .await?;
+    let community = policy::is_community_role(m.role).then_some(m.region_id).flatten();
+    audit::record(&txn, p, Entry::new("membership.delete", "Membership", m.id).community(community)).await?;
     txn.commit().await?;
     Ok(m)
 }
@@ -298,25 +209,17 @@ pub struct NewApiClient {
 }
 
 /// Creates an API client; returns it with its secret, shown this once only.
-pub async fn create_api_client(
-    db: &Db,
-    p: &Principal,
-    input: NewApiClient,
-) -> ApiResult<(api_client::Model, String)> {
+pub async fn create_api_client(db: &Db, p: &Principal, input: NewApiClient) -> ApiResult<(api_client::Model, String)> {
     policy::authorize(p, Action::ManageApiClients)?;
     let name = check_text("name", &input.name, 200)?;
     if !matches!(input.role, Role::DistrictSystem | Role::SocialOrganization) {
-        return Err(ApiError::bad_input(
-            "role",
-            "API clients are DISTRICT_SYSTEM or SOCIAL_ORGANIZATION",
-        ));
+        return Err(ApiError::bad_input("role", "API clients are DISTRICT_SYSTEM or SOCIAL_ORGANIZATION"));
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let client_id = format!("gz_{}", uuid::Uuid::new_v4().simple());
-    let created =
-        insert_api_client(db, p, name, client_id, &secret, input.role, input.scope).await?;
+    let created = insert_api_client(db, p, name, client_id, &secret, input.role, input.scope).await?;
     Ok((created, secret))
 }
 
@@ -346,12 +249,7 @@ pub async fn insert_api_client(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("api_client.create", "ApiClient", created.id),
-    )
-    .await?;
+    audit::record(&txn, p, Entry::new("api_client.create", "ApiClient", created.id)).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -359,22 +257,14 @@ pub async fn insert_api_client(
 pub async fn revoke_api_client(db: &Db, p: &Principal, id: i32) -> ApiResult<api_client::Model> {
     policy::authorize(p, Action::ManageApiClients)?;
     let txn = db.write.begin().await?;
-    let c = api_client::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("ApiClient"))?;
+    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
     if c.revoked_at.is_some() {
         return Err(ApiError::conflict("API client already revoked"));
     }
     let mut active: api_client::ActiveModel = c.into();
     active.revoked_at = Set(Some(Utc::now()));
     let updated = active.update(&txn).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("api_client.revoke", "ApiClient", updated.id),
-    )
-    .await?;
+    audit::record(&txn, p, Entry::new("api_client.revoke", "ApiClient", updated.id)).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -35,9 +35,7 @@ impl AuditEntry {
     }
     /// Global id of the object acted on.
     async fn object_id(&self) -> Option<ID> {
-        self.0
-            .object_id
-            .map(|id| ids::encode(&self.0.object_type, id))
+        self.0.object_id.map(|id| ids::encode(&self.0.object_type, id))
     }
     /// The role the actor acted in.
     async fn role(&self) -> Option<Role> {
@@ -48,11 +46,7 @@ impl AuditEntry {
         let Some(id) = self.0.account_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<account::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Account))
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(id).await?.map(Account))
     }
     /// Action-specific details (JSON), never personal data.
     async fn details(&self) -> Option<&str> {
@@ -79,13 +73,6 @@ impl AuditQuery {
         let p = ctx.principal()?;
         policy::authorize(p, Action::ReadAuditLog)?;
         let q = audit_log::Entity::find().filter(policy::audit_filter(p));
-        paginate(
-            ctx,
-            q,
-            audit_log::Column::Id,
-            PageArgs::new(after, before, first, last),
-            AuditEntry,
-        )
-        .await
+        paginate(ctx, q, audit_log::Column::Id, PageArgs::new(after, before, first, last), AuditEntry).await
     }
 }

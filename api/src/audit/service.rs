@@ -19,13 +19,7 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     pub fn new(action: &'a str, object_type: &'a str, object_id: i32) -> Self {
-        Self {
-            action,
-            object_type,
-            object_id: Some(object_id),
-            community_id: None,
-            details: None,
-        }
+        Self { action, object_type, object_id: Some(object_id), community_id: None, details: None }
     }
 
     pub fn community(mut self, community_id: Option<i32>) -> Self {
@@ -40,11 +34,7 @@ impl<'a> Entry<'a> {
 }
 
 /// Append one audit row in the caller's transaction.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    principal: &Principal,
-    entry: Entry<'_>,
-) -> ApiResult<()> {
+pub async fn record<C: ConnectionTrait>(conn: &C, principal: &Principal, entry: Entry<'_>) -> ApiResult<()> {
     audit_log::ActiveModel {
         id: NotSet,
         at: Set(Utc::now()),

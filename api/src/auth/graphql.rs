@@ -27,44 +27,28 @@ impl Viewer {
         let Some(id) = self.0.account_id() else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<account::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Account))
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(id).await?.map(Account))
     }
     /// The membership the account acts in.
     async fn membership(&self, ctx: &Context<'_>) -> ApiResult<Option<Membership>> {
         let Some(id) = self.0.membership_id() else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<membership::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Membership))
+        Ok(ctx.loader::<ById<membership::Entity>>()?.load_one(id).await?.map(Membership))
     }
     /// The API client, when a machine is acting.
     async fn api_client(&self, ctx: &Context<'_>) -> ApiResult<Option<ApiClient>> {
         let Actor::Client { api_client_id } = self.0.actor else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<api_client::Entity>>()?
-            .load_one(api_client_id)
-            .await?
-            .map(ApiClient))
+        Ok(ctx.loader::<ById<api_client::Entity>>()?.load_one(api_client_id).await?.map(ApiClient))
     }
     /// The community of a community role.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         let Some(id) = self.0.scope.community_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
     }
     /// The region of the scope: the community, or an office's or district
     /// system's jurisdiction.
@@ -72,31 +56,19 @@ impl Viewer {
         let Some(id) = self.0.scope.region_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
     }
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         let Some(id) = self.0.scope.building_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<building::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Building))
+        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(id).await?.map(Building))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         let Some(id) = self.0.scope.organisation_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<organisation::Entity>>()?
-            .load_one(id)
-            .await?
-            .map(Organisation))
+        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
     }
 }
 
@@ -162,39 +134,20 @@ impl AuthMutation {
     /// are refused with RATE_LIMITED for a while.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<AuthPayload> {
         let app = ctx.app();
-        let membership = input
-            .membership_id
-            .as_ref()
-            .map(|i| ids::decode_as(i, "Membership", "membershipId"))
-            .transpose()?;
+        let membership =
+            input.membership_id.as_ref().map(|i| ids::decode_as(i, "Membership", "membershipId")).transpose()?;
         if input.username.len() > 64 {
             return Err(ApiError::bad_input("username", "too long"));
         }
-        let s = service::login(
-            &app.db,
-            &app.keys,
-            &app.config,
-            &input.username,
-            &input.password,
-            membership,
-        )
-        .await?;
+        let s = service::login(&app.db, &app.keys, &app.config, &input.username, &input.password, membership).await?;
         Ok(s.into())
     }
 
     /// Exchange a refresh token for new tokens. Each refresh token works
     /// once; reusing one revokes the whole session.
-    async fn refresh_token(
-        &self,
-        ctx: &Context<'_>,
-        input: RefreshTokenInput,
-    ) -> ApiResult<AuthPayload> {
+    async fn refresh_token(&self, ctx: &Context<'_>, input: RefreshTokenInput) -> ApiResult<AuthPayload> {
         let app = ctx.app();
-        Ok(
-            service::refresh(&app.db, &app.keys, &app.config, &input.refresh_token)
-                .await?
-                .into(),
-        )
+        Ok(service::refresh(&app.db, &app.keys, &app.config, &input.refresh_token).await?.into())
     }
 
     /// End the session the refresh token belongs to.

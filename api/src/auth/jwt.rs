@@ -61,10 +61,7 @@ impl JwtKeys {
         let now = Utc::now();
         let exp = now + self.ttl;
         let (sub, mid) = match &principal.actor {
-            Actor::Account {
-                account_id,
-                membership_id,
-            } => (format!("account:{account_id}"), Some(*membership_id)),
+            Actor::Account { account_id, membership_id } => (format!("account:{account_id}"), Some(*membership_id)),
             Actor::Client { api_client_id } => (format!("client:{api_client_id}"), None),
             Actor::System => return Err(ApiError::internal("the system principal gets no token")),
         };
@@ -87,27 +84,19 @@ impl JwtKeys {
 
     /// Verify a bearer token and recover its principal.
     pub fn verify(&self, token: &str) -> ApiResult<Principal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
-                tracing::debug!(error = %e, "rejected access token");
-                ApiError::Unauthenticated("invalid or expired access token".into())
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            tracing::debug!(error = %e, "rejected access token");
+            ApiError::Unauthenticated("invalid or expired access token".into())
+        })?;
         let c = data.claims;
         let bad = || ApiError::Unauthenticated("invalid access token subject".into());
         let (kind, id) = c.sub.split_once(':').ok_or_else(bad)?;
         let id: i32 = id.parse().map_err(|_| bad())?;
         let actor = match (kind, c.mid) {
-            ("account", Some(membership_id)) => Actor::Account {
-                account_id: id,
-                membership_id,
-            },
+            ("account", Some(membership_id)) => Actor::Account { account_id: id, membership_id },
             ("client", None) => Actor::Client { api_client_id: id },
             _ => return Err(bad()),
         };
-        Ok(Principal {
-            actor,
-            role: c.role,
-            scope: c.scope,
-        })
+        Ok(Principal { actor, role: c.role, scope: c.scope })
     }
 }

@@ -24,20 +24,11 @@ pub struct TokenRequest {
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut resp = (
-        status,
-        Json(json!({ "error": error, "error_description": description })),
-    )
-        .into_response();
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    let mut resp = (status, Json(json!({ "error": error, "error_description": description }))).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Basic realm=\"gongzhi\""),
-        );
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"gongzhi\""));
     }
     resp
 }
@@ -56,26 +47,14 @@ pub async fn token(
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
     let Ok(Form(req)) = form else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "expected a form-encoded body",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "expected a form-encoded body");
     };
     if req.grant_type.as_deref() != Some("client_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "only client_credentials is supported",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported");
     }
     let creds = basic_credentials(&headers).or_else(|| Some((req.client_id?, req.client_secret?)));
     let Some((client_id, secret)) = creds else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client credentials missing",
-        );
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client credentials missing");
     };
     let app = &state.app;
     match crate::auth::service::client_credentials(&app.db, &app.keys, &client_id, &secret).await {
@@ -86,26 +65,17 @@ pub async fn token(
                 "expires_in": (exp - Utc::now()).num_seconds().max(0),
             }))
             .into_response();
-            resp.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
+            resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             resp
         }
-        Err(ApiError::Unauthenticated(_)) => oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        ),
+        Err(ApiError::Unauthenticated(_)) => {
+            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+        }
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
                 tracing::error!(error = %detail, "token endpoint failed");
             }
-            oauth_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "internal error",
-            )
+            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
         }
     }
 }

@@ -10,9 +10,7 @@ use crate::error::{ApiError, ApiResult};
 /// Hash a secret into a PHC string (argon2id, the crate's OWASP defaults).
 pub async fn hash(secret: &str) -> ApiResult<String> {
     let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&secret))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || hash_blocking(&secret)).await.map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 pub fn hash_blocking(secret: &str) -> ApiResult<String> {
@@ -33,9 +31,7 @@ pub async fn verify(secret: &str, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        let ok = Argon2::default()
-            .verify_password(secret.as_bytes(), &parsed)
-            .is_ok();
+        let ok = Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok();
         ok && stored != DUMMY_HASH
     })
     .await
@@ -43,4 +39,5 @@ pub async fn verify(secret: &str, stored: Option<String>) -> bool {
 }
 
 /// A valid argon2id hash of a random string nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3mVZJ2mqgIc3SZbqQDQvU2xH6C9xkq4sJCrSL0nH8eI";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3mVZJ2mqgIc3SZbqQDQvU2xH6C9xkq4sJCrSL0nH8eI";

@@ -47,11 +47,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn system() -> Self {
-        Self {
-            actor: Actor::System,
-            role: Role::PlatformAdmin,
-            scope: Scope::default(),
-        }
+        Self { actor: Actor::System, role: Role::PlatformAdmin, scope: Scope::default() }
     }
 
     pub fn account_id(&self) -> Option<i32> {

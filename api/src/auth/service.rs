@@ -6,8 +6,7 @@ use entity::{account, api_client, login_throttle, membership, refresh_token, reg
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -43,21 +42,12 @@ fn new_refresh_token() -> String {
 }
 
 /// The principal of an account acting in one of its memberships.
-pub async fn principal_for_membership<C: ConnectionTrait>(
-    conn: &C,
-    m: &membership::Model,
-) -> ApiResult<Principal> {
+pub async fn principal_for_membership<C: ConnectionTrait>(conn: &C, m: &membership::Model) -> ApiResult<Principal> {
     let region_path = match m.region_id {
-        Some(id) => region::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .map(|r| r.path),
+        Some(id) => region::Entity::find_by_id(id).one(conn).await?.map(|r| r.path),
         None => None,
     };
-    let community_roles = matches!(
-        m.role,
-        Role::Resident | Role::BuildingHead | Role::CommunityCommittee
-    );
+    let community_roles = matches!(m.role, Role::Resident | Role::BuildingHead | Role::CommunityCommittee);
     let scope = Scope {
         region_id: m.region_id,
         region_path,
@@ -65,26 +55,13 @@ pub async fn principal_for_membership<C: ConnectionTrait>(
         building_id: m.building_id,
         organisation_id: m.organisation_id,
     };
-    Ok(Principal {
-        actor: Actor::Account {
-            account_id: m.account_id,
-            membership_id: m.id,
-        },
-        role: m.role,
-        scope,
-    })
+    Ok(Principal { actor: Actor::Account { account_id: m.account_id, membership_id: m.id }, role: m.role, scope })
 }
 
 /// The principal of an API client.
-pub async fn principal_for_client<C: ConnectionTrait>(
-    conn: &C,
-    c: &api_client::Model,
-) -> ApiResult<Principal> {
+pub async fn principal_for_client<C: ConnectionTrait>(conn: &C, c: &api_client::Model) -> ApiResult<Principal> {
     let region_path = match c.region_id {
-        Some(id) => region::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .map(|r| r.path),
+        Some(id) => region::Entity::find_by_id(id).one(conn).await?.map(|r| r.path),
         None => None,
     };
     let scope = Scope {
@@ -94,20 +71,12 @@ pub async fn principal_for_client<C: ConnectionTrait>(
         building_id: None,
         organisation_id: c.organisation_id,
     };
-    Ok(Principal {
-        actor: Actor::Client {
-            api_client_id: c.id,
-        },
-        role: c.role,
-        scope,
-    })
+    Ok(Principal { actor: Actor::Client { api_client_id: c.id }, role: c.role, scope })
 }
 
 /// Refuses a login while the username is locked after too many failures.
 async fn check_throttle(db: &Db, username: &str, now: DateTime<Utc>) -> ApiResult<()> {
-    let row = login_throttle::Entity::find_by_id(username.to_owned())
-        .one(&db.read)
-        .await?;
+    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(&db.read).await?;
     if let Some(locked_until) = row.and_then(|r| r.locked_until)
         && locked_until > now
     {
@@ -121,30 +90,17 @@ async fn check_throttle(db: &Db, username: &str, now: DateTime<Utc>) -> ApiResul
 
 /// Counts a failed login; the row is shared by all replicas through the
 /// database. Usernames that do not exist are throttled alike.
-async fn record_failure(
-    db: &Db,
-    config: &Config,
-    username: &str,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
+async fn record_failure(db: &Db, config: &Config, username: &str, now: DateTime<Utc>) -> ApiResult<()> {
     let window = Duration::seconds(config.login_lock_secs);
     let txn = db.write.begin().await?;
-    let row = login_throttle::Entity::find_by_id(username.to_owned())
-        .one(&txn)
-        .await?;
+    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(&txn).await?;
     match row {
         Some(r) if r.window_started_at + window > now => {
             let failures = r.failures + 1;
             let locked_until = (failures >= config.login_max_failures).then_some(now + window);
             login_throttle::Entity::update_many()
-                .col_expr(
-                    login_throttle::Column::Failures,
-                    Expr::col(login_throttle::Column::Failures).add(1),
-                )
-                .col_expr(
-                    login_throttle::Column::LockedUntil,
-                    Expr::value(locked_until),
-                )
+                .col_expr(login_throttle::Column::Failures, Expr::col(login_throttle::Column::Failures).add(1))
+                .col_expr(login_throttle::Column::LockedUntil, Expr::value(locked_until))
                 .filter(login_throttle::Column::Username.eq(username))
                 .exec(&txn)
                 .await?;
@@ -181,9 +137,7 @@ async fn issue_session<C: ConnectionTrait>(
     principal: Principal,
     family_id: String,
 ) -> ApiResult<Session> {
-    let (Some(account_id), Some(membership_id)) =
-        (principal.account_id(), principal.membership_id())
-    else {
+    let (Some(account_id), Some(membership_id)) = (principal.account_id(), principal.membership_id()) else {
         return Err(ApiError::internal("session for a non-account principal"));
     };
     let now = Utc::now();
@@ -203,13 +157,7 @@ async fn issue_session<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     let (access_token, access_expires_at) = keys.issue(&principal)?;
-    Ok(Session {
-        access_token,
-        access_expires_at,
-        refresh_token,
-        refresh_expires_at,
-        principal,
-    })
+    Ok(Session { access_token, access_expires_at, refresh_token, refresh_expires_at, principal })
 }
 
 /// Username + password → session acting in the chosen membership (default:
@@ -224,10 +172,7 @@ pub async fn login(
 ) -> ApiResult<Session> {
     let now = Utc::now();
     check_throttle(db, username, now).await?;
-    let account = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
-        .one(&db.read)
-        .await?;
+    let account = account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.read).await?;
     let ok = password::verify(secret, account.as_ref().map(|a| a.password_hash.clone())).await;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
@@ -246,9 +191,7 @@ pub async fn login(
         Some(id) => memberships
             .into_iter()
             .find(|m| m.id == id)
-            .ok_or_else(|| {
-                ApiError::bad_input("membershipId", "not one of this account's memberships")
-            })?,
+            .ok_or_else(|| ApiError::bad_input("membershipId", "not one of this account's memberships"))?,
         None => memberships
             .into_iter()
             .next()
@@ -256,24 +199,10 @@ pub async fn login(
     };
 
     let txn = db.write.begin().await?;
-    login_throttle::Entity::delete_by_id(username.to_owned())
-        .exec(&txn)
-        .await?;
+    login_throttle::Entity::delete_by_id(username.to_owned()).exec(&txn).await?;
     let principal = principal_for_membership(&txn, &chosen).await?;
-    let session = issue_session(
-        &txn,
-        keys,
-        config,
-        principal,
-        uuid::Uuid::new_v4().to_string(),
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &session.principal,
-        Entry::new("auth.login", "Account", account.id),
-    )
-    .await?;
+    let session = issue_session(&txn, keys, config, principal, uuid::Uuid::new_v4().to_string()).await?;
+    audit::record(&txn, &session.principal, Entry::new("auth.login", "Account", account.id)).await?;
     txn.commit().await?;
     Ok(session)
 }
@@ -281,10 +210,7 @@ pub async fn login(
 /// Revokes every token of a family (logout, or a detected reuse).
 async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: &str) -> ApiResult<()> {
     refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::RevokedAt,
-            Expr::value(Some(Utc::now())),
-        )
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Some(Utc::now())))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(conn)
@@ -299,10 +225,8 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
     let refused = || ApiError::Unauthenticated("invalid or expired refresh token".into());
     let now = Utc::now();
     let txn = db.write.begin().await?;
-    let Some(row) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
-        .one(&txn)
-        .await?
+    let Some(row) =
+        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(&txn).await?
     else {
         return Err(refused());
     };
@@ -310,9 +234,7 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
         revoke_family(&txn, &row.family_id).await?;
         txn.commit().await?;
         tracing::warn!(family = %row.family_id, account = row.account_id, "refresh token reused; family revoked");
-        return Err(ApiError::Unauthenticated(
-            "refresh token already used; session revoked".into(),
-        ));
+        return Err(ApiError::Unauthenticated("refresh token already used; session revoked".into()));
     }
     if row.expires_at <= now {
         return Err(refused());
@@ -329,26 +251,16 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
     if rotated.rows_affected != 1 {
         return Err(refused());
     }
-    let Some(m) = membership::Entity::find_by_id(row.membership_id)
-        .one(&txn)
-        .await?
-    else {
+    let Some(m) = membership::Entity::find_by_id(row.membership_id).one(&txn).await? else {
         return Err(refused());
     };
-    let account = account::Entity::find_by_id(row.account_id)
-        .one(&txn)
-        .await?;
+    let account = account::Entity::find_by_id(row.account_id).one(&txn).await?;
     if account.is_none_or(|a| a.disabled) {
         return Err(refused());
     }
     let principal = principal_for_membership(&txn, &m).await?;
     let session = issue_session(&txn, keys, config, principal, row.family_id.clone()).await?;
-    audit::record(
-        &txn,
-        &session.principal,
-        Entry::new("auth.refresh", "Account", row.account_id),
-    )
-    .await?;
+    audit::record(&txn, &session.principal, Entry::new("auth.refresh", "Account", row.account_id)).await?;
     txn.commit().await?;
     Ok(session)
 }
@@ -356,10 +268,8 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
 /// Ends the session the refresh token belongs to.
 pub async fn logout(db: &Db, token: &str) -> ApiResult<()> {
     let txn = db.write.begin().await?;
-    let Some(row) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
-        .one(&txn)
-        .await?
+    let Some(row) =
+        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(&txn).await?
     else {
         return Err(ApiError::Unauthenticated("invalid refresh token".into()));
     };
@@ -369,12 +279,7 @@ pub async fn logout(db: &Db, token: &str) -> ApiResult<()> {
         .await?
         .ok_or_else(|| ApiError::Unauthenticated("invalid refresh token".into()))?;
     let principal = principal_for_membership(&txn, &m).await?;
-    audit::record(
-        &txn,
-        &principal,
-        Entry::new("auth.logout", "Account", row.account_id),
-    )
-    .await?;
+    audit::record(&txn, &principal, Entry::new("auth.logout", "Account", row.account_id)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -386,28 +291,18 @@ pub async fn client_credentials(
     client_id: &str,
     secret: &str,
 ) -> ApiResult<(String, DateTime<Utc>, Principal)> {
-    let client = api_client::Entity::find()
-        .filter(api_client::Column::ClientId.eq(client_id))
-        .one(&db.read)
-        .await?;
+    let client = api_client::Entity::find().filter(api_client::Column::ClientId.eq(client_id)).one(&db.read).await?;
     let ok = password::verify(secret, client.as_ref().map(|c| c.secret_hash.clone())).await;
     let client = match client {
         Some(c) if ok && c.revoked_at.is_none() => c,
         _ => {
-            return Err(ApiError::Unauthenticated(
-                "invalid client credentials".into(),
-            ));
+            return Err(ApiError::Unauthenticated("invalid client credentials".into()));
         }
     };
     let txn = db.write.begin().await?;
     let principal = principal_for_client(&txn, &client).await?;
     let (token, exp) = keys.issue(&principal)?;
-    audit::record(
-        &txn,
-        &principal,
-        Entry::new("auth.client_token", "ApiClient", client.id),
-    )
-    .await?;
+    audit::record(&txn, &principal, Entry::new("auth.client_token", "ApiClient", client.id)).await?;
     txn.commit().await?;
     Ok((token, exp, principal))
 }

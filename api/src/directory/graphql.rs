@@ -58,11 +58,7 @@ impl Region {
         let Some(pid) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(pid)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(pid).await?.map(Region))
     }
     /// Regions directly below this one.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -74,17 +70,8 @@ impl Region {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        let rows = ctx
-            .loader::<ByColumn<region::Entity>>()?
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        paginate_loaded(
-            rows,
-            |r| r.id,
-            PageArgs::new(after, before, first, last),
-            Region,
-        )
+        let rows = ctx.loader::<ByColumn<region::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
     }
     /// Buildings of a community (empty for other levels).
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -96,17 +83,8 @@ impl Region {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
-        let rows = ctx
-            .loader::<ByColumn<building::Entity>>()?
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        paginate_loaded(
-            rows,
-            |b| b.id,
-            PageArgs::new(after, before, first, last),
-            Building,
-        )
+        let rows = ctx.loader::<ByColumn<building::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |b| b.id, PageArgs::new(after, before, first, last), Building)
     }
 }
 
@@ -125,11 +103,7 @@ impl Building {
         self.0.created_at
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(self.0.community_id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
     }
 }
 
@@ -153,11 +127,7 @@ impl Organisation {
     }
     /// Home region: an office's jurisdiction, a committee's community.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx
-            .loader::<ById<region::Entity>>()?
-            .load_one(self.0.region_id)
-            .await?
-            .map(Region))
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.region_id).await?.map(Region))
     }
     /// Communities the organisation serves or manages.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -169,23 +139,12 @@ impl Organisation {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        let links = ctx
-            .loader::<ByColumn<organisation_community::Entity>>()?
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        let regions = ctx
-            .loader::<ById<region::Entity>>()?
-            .load_many(links.iter().map(|l| l.community_id))
-            .await?;
+        let links =
+            ctx.loader::<ByColumn<organisation_community::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        let regions = ctx.loader::<ById<region::Entity>>()?.load_many(links.iter().map(|l| l.community_id)).await?;
         let mut rows: Vec<region::Model> = regions.into_values().collect();
         rows.sort_by_key(|r| r.id);
-        paginate_loaded(
-            rows,
-            |r| r.id,
-            PageArgs::new(after, before, first, last),
-            Region,
-        )
+        paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
     }
 }
 
@@ -215,14 +174,7 @@ impl DirectoryQuery {
         if let Some(pid) = parent_id {
             q = q.filter(region::Column::ParentId.eq(ids::decode_as(&pid, "Region", "parentId")?));
         }
-        paginate(
-            ctx,
-            q,
-            region::Column::Id,
-            PageArgs::new(after, before, first, last),
-            Region,
-        )
-        .await
+        paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
     /// Communities: the regions of kind COMMUNITY.
@@ -236,16 +188,8 @@ impl DirectoryQuery {
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
-        let q = region::Entity::find()
-            .filter(region::Column::Kind.eq(entity::enums::RegionKind::Community));
-        paginate(
-            ctx,
-            q,
-            region::Column::Id,
-            PageArgs::new(after, before, first, last),
-            Region,
-        )
-        .await
+        let q = region::Entity::find().filter(region::Column::Kind.eq(entity::enums::RegionKind::Community));
+        paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
     /// Buildings, optionally of one community.
@@ -262,20 +206,9 @@ impl DirectoryQuery {
         policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
         let mut q = building::Entity::find();
         if let Some(c) = community_id {
-            q = q.filter(building::Column::CommunityId.eq(ids::decode_as(
-                &c,
-                "Region",
-                "communityId",
-            )?));
+            q = q.filter(building::Column::CommunityId.eq(ids::decode_as(&c, "Region", "communityId")?));
         }
-        paginate(
-            ctx,
-            q,
-            building::Column::Id,
-            PageArgs::new(after, before, first, last),
-            Building,
-        )
-        .await
+        paginate(ctx, q, building::Column::Id, PageArgs::new(after, before, first, last), Building).await
     }
 
     /// Organisations, optionally of one kind or serving one community.
@@ -308,14 +241,7 @@ impl DirectoryQuery {
                 ),
             );
         }
-        paginate(
-            ctx,
-            q,
-            organisation::Column::Id,
-            PageArgs::new(after, before, first, last),
-            Organisation,
-        )
-        .await
+        paginate(ctx, q, organisation::Column::Id, PageArgs::new(after, before, first, last), Organisation).await
     }
 }
 
@@ -354,10 +280,7 @@ pub struct SetServiceAreaInput {
 }
 
 fn decode_all(ids_in: &[ID], field: &str) -> ApiResult<Vec<i32>> {
-    ids_in
-        .iter()
-        .map(|i| ids::decode_as(i, "Region", field))
-        .collect()
+    ids_in.iter().map(|i| ids::decode_as(i, "Region", field)).collect()
 }
 
 #[derive(Default)]
@@ -366,45 +289,22 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
-    async fn create_region(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateRegionInput,
-    ) -> ApiResult<Region> {
+    async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<Region> {
         let p = ctx.principal()?;
-        let parent_id = input
-            .parent_id
-            .as_ref()
-            .map(|i| ids::decode_as(i, "Region", "parentId"))
-            .transpose()?;
-        let new = service::NewRegion {
-            name: input.name,
-            code: input.code,
-            kind: input.kind.into(),
-            parent_id,
-        };
+        let parent_id = input.parent_id.as_ref().map(|i| ids::decode_as(i, "Region", "parentId")).transpose()?;
+        let new = service::NewRegion { name: input.name, code: input.code, kind: input.kind.into(), parent_id };
         Ok(Region(service::create_region(ctx.db(), p, new).await?))
     }
 
     /// Create a building in a community (platform admins).
-    async fn create_building(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateBuildingInput,
-    ) -> ApiResult<Building> {
+    async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<Building> {
         let p = ctx.principal()?;
         let community = ids::decode_as(&input.community_id, "Region", "communityId")?;
-        Ok(Building(
-            service::create_building(ctx.db(), p, community, &input.name).await?,
-        ))
+        Ok(Building(service::create_building(ctx.db(), p, community, &input.name).await?))
     }
 
     /// Create an organisation (platform admins).
-    async fn create_organisation(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateOrganisationInput,
-    ) -> ApiResult<Organisation> {
+    async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> ApiResult<Organisation> {
         let p = ctx.principal()?;
         let new = service::NewOrganisation {
             name: input.name,
@@ -412,9 +312,7 @@ impl DirectoryMutation {
             region_id: ids::decode_as(&input.region_id, "Region", "regionId")?,
             service_area: decode_all(&input.service_area, "serviceArea")?,
         };
-        Ok(Organisation(
-            service::create_organisation(ctx.db(), p, new).await?,
-        ))
+        Ok(Organisation(service::create_organisation(ctx.db(), p, new).await?))
     }
 
     /// Replace the communities an organisation serves (platform admins).
@@ -426,8 +324,6 @@ impl DirectoryMutation {
         let p = ctx.principal()?;
         let org = ids::decode_as(&input.organisation_id, "Organisation", "organisationId")?;
         let communities = decode_all(&input.community_ids, "communityIds")?;
-        Ok(Organisation(
-            service::set_service_area(ctx.db(), p, org, &communities).await?,
-        ))
+        Ok(Organisation(service::set_service_area(ctx.db(), p, org, &communities).await?))
     }
 }

@@ -5,8 +5,7 @@ use chrono::Utc;
 use entity::enums::{OrganisationKind, RegionKind};
 use entity::{building, organisation, organisation_community, region};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -29,10 +28,7 @@ fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<String> {
         return Err(ApiError::bad_input(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(ApiError::bad_input(field, format!("must be at most {max} characters")));
     }
     Ok(v.to_owned())
 }
@@ -42,11 +38,7 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> ApiResult<Stri
 }
 
 /// The region with this id, which must be a community.
-pub async fn community<C: ConnectionTrait>(
-    conn: &C,
-    id: i32,
-    field: &str,
-) -> ApiResult<region::Model> {
+pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> ApiResult<region::Model> {
     match region::Entity::find_by_id(id).one(conn).await? {
         Some(r) if r.kind == RegionKind::Community => Ok(r),
         _ => Err(ApiError::bad_input(field, "no such community")),
@@ -95,31 +87,17 @@ pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResul
     }
     .insert(&txn)
     .await?;
-    let path = format!(
-        "{}{}/",
-        parent.as_ref().map_or("/", |p| p.path.as_str()),
-        created.id
-    );
+    let path = format!("{}{}/", parent.as_ref().map_or("/", |p| p.path.as_str()), created.id);
     let mut active: region::ActiveModel = created.into();
     active.path = Set(path);
     let created = active.update(&txn).await?;
     let community = (created.kind == RegionKind::Community).then_some(created.id);
-    audit::record(
-        &txn,
-        p,
-        Entry::new("region.create", "Region", created.id).community(community),
-    )
-    .await?;
+    audit::record(&txn, p, Entry::new("region.create", "Region", created.id).community(community)).await?;
     txn.commit().await?;
     Ok(created)
 }
 
-pub async fn create_building(
-    db: &Db,
-    p: &Principal,
-    community_id: i32,
-    name: &str,
-) -> ApiResult<building::Model> {
+pub async fn create_building(db: &Db, p: &Principal, community_id: i32, name: &str) -> ApiResult<building::Model> {
     policy::authorize(p, Action::ManageDirectory)?;
     let name = non_empty("name", name, 200)?;
     let txn = db.write.begin().await?;
@@ -132,12 +110,7 @@ pub async fn create_building(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("building.create", "Building", created.id).community(Some(community_id)),
-    )
-    .await?;
+    audit::record(&txn, p, Entry::new("building.create", "Building", created.id).community(Some(community_id))).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -149,11 +122,7 @@ pub struct NewOrganisation {
     pub service_area: Vec<i32>,
 }
 
-async fn replace_service_area<C: ConnectionTrait>(
-    conn: &C,
-    org_id: i32,
-    communities: &[i32],
-) -> ApiResult<()> {
+async fn replace_service_area<C: ConnectionTrait>(conn: &C, org_id: i32, communities: &[i32]) -> ApiResult<()> {
     organisation_community::Entity::delete_many()
         .filter(organisation_community::Column::OrganisationId.eq(org_id))
         .exec(conn)
@@ -164,21 +133,12 @@ async fn replace_service_area<C: ConnectionTrait>(
             continue;
         }
         community(conn, c, "serviceArea").await?;
-        organisation_community::ActiveModel {
-            organisation_id: Set(org_id),
-            community_id: Set(c),
-        }
-        .insert(conn)
-        .await?;
+        organisation_community::ActiveModel { organisation_id: Set(org_id), community_id: Set(c) }.insert(conn).await?;
     }
     Ok(())
 }
 
-pub async fn create_organisation(
-    db: &Db,
-    p: &Principal,
-    input: NewOrganisation,
-) -> ApiResult<organisation::Model> {
+pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation) -> ApiResult<organisation::Model> {
     policy::authorize(p, Action::ManageDirectory)?;
     let name = non_empty("name", &input.name, 200)?;
     let txn = db.write.begin().await?;
@@ -193,10 +153,7 @@ pub async fn create_organisation(
         _ => true,
     };
     if !home_ok {
-        return Err(ApiError::bad_input(
-            "regionId",
-            "region level does not fit the organisation kind",
-        ));
+        return Err(ApiError::bad_input("regionId", "region level does not fit the organisation kind"));
     }
     let created = organisation::ActiveModel {
         id: NotSet,
@@ -211,8 +168,7 @@ pub async fn create_organisation(
     audit::record(
         &txn,
         p,
-        Entry::new("organisation.create", "Organisation", created.id)
-            .details(json!({ "kind": input.kind })),
+        Entry::new("organisation.create", "Organisation", created.id).details(json!({ "kind": input.kind })),
     )
     .await?;
     txn.commit().await?;

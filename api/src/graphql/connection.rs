@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Value,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -37,18 +37,8 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
-    pub fn new(
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Self {
-        Self {
-            after,
-            before,
-            first,
-            last,
-        }
+    pub fn new(after: Option<String>, before: Option<String>, first: Option<i32>, last: Option<i32>) -> Self {
+        Self { after, before, first, last }
     }
 }
 
@@ -64,10 +54,7 @@ fn check_size(n: Option<i32>, field: &str) -> ApiResult<Option<u64>> {
     match n {
         None => Ok(None),
         Some(n) if (0..=MAX_PAGE).contains(&n) => Ok(u64::try_from(n).ok()),
-        Some(_) => Err(ApiError::bad_input(
-            field,
-            format!("must be between 0 and {MAX_PAGE}"),
-        )),
+        Some(_) => Err(ApiError::bad_input(field, format!("must be between 0 and {MAX_PAGE}"))),
     }
 }
 
@@ -89,29 +76,13 @@ impl PageArgs {
         let first = check_size(self.first, "first")?;
         let last = check_size(self.last, "last")?;
         if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input(
-                "last",
-                "use either first or last, not both",
-            ));
+            return Err(ApiError::bad_input("last", "use either first or last, not both"));
         }
-        let after = self
-            .after
-            .as_deref()
-            .map(|c| decode_cursor(c, "after"))
-            .transpose()?;
-        let before = self
-            .before
-            .as_deref()
-            .map(|c| decode_cursor(c, "before"))
-            .transpose()?;
+        let after = self.after.as_deref().map(|c| decode_cursor(c, "after")).transpose()?;
+        let before = self.before.as_deref().map(|c| decode_cursor(c, "before")).transpose()?;
         let backwards = last.is_some();
         let limit = last.or(first).unwrap_or(DEFAULT_PAGE as u64);
-        Ok(Page {
-            after,
-            before,
-            limit,
-            backwards,
-        })
+        Ok(Page { after, before, limit, backwards })
     }
 }
 
@@ -154,8 +125,8 @@ fn model_id<M: ModelTrait>(model: &M, col: <M::Entity as EntityTrait>::Column) -
     }
 }
 
-/// Page a filtered `select` by its integer id column, mapping rows to
-/// GraphQL nodes with `map`.
+/// Page a filtered `select` by its integer id column, ascending, mapping
+/// rows to GraphQL nodes with `map`.
 pub async fn paginate<E, T, F>(
     ctx: &Context<'_>,
     select: Select<E>,
@@ -168,31 +139,42 @@ where
     T: OutputType,
     F: Fn(E::Model) -> T,
 {
+    paginate_ordered(ctx, select, id_col, args, false, map).await
+}
+
+/// Like [`paginate`], in descending id order when `desc` (newest first).
+pub async fn paginate_ordered<E, T, F>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    id_col: E::Column,
+    args: PageArgs,
+    desc: bool,
+    map: F,
+) -> ApiResult<Conn<T>>
+where
+    E: EntityTrait,
+    T: OutputType,
+    F: Fn(E::Model) -> T,
+{
     let page = args.validate()?;
     let count = TotalCount::Query(Box::new(select.clone().into_query()));
     let mut q = select;
+    // "after" means further along the list order, whichever way it runs.
     if let Some(a) = page.after {
-        q = q.filter(id_col.gt(a));
+        q = q.filter(if desc { id_col.lt(a) } else { id_col.gt(a) });
     }
     if let Some(b) = page.before {
-        q = q.filter(id_col.lt(b));
+        q = q.filter(if desc { id_col.gt(b) } else { id_col.lt(b) });
     }
-    q = if page.backwards {
-        q.order_by_desc(id_col)
-    } else {
-        q.order_by_asc(id_col)
-    };
+    q = if page.backwards != desc { q.order_by_desc(id_col) } else { q.order_by_asc(id_col) };
     let mut rows = q.limit(page.limit + 1).all(&ctx.db().read).await?;
     let more = rows.len() as u64 > page.limit;
     rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
     if page.backwards {
         rows.reverse();
     }
-    let (has_prev, has_next) = if page.backwards {
-        (more, page.before.is_some())
-    } else {
-        (page.after.is_some(), more)
-    };
+    let (has_prev, has_next) =
+        if page.backwards { (more, page.before.is_some()) } else { (page.after.is_some(), more) };
     let mut conn = Connection::with_additional_fields(has_prev, has_next, count);
     conn.edges.extend(rows.into_iter().map(|m| {
         let id = model_id(&m, id_col);
@@ -202,12 +184,7 @@ where
 }
 
 /// Page an already loaded list (ordered by id) in memory.
-pub fn paginate_loaded<M, T, F>(
-    items: Vec<M>,
-    id: impl Fn(&M) -> i32,
-    args: PageArgs,
-    map: F,
-) -> ApiResult<Conn<T>>
+pub fn paginate_loaded<M, T, F>(items: Vec<M>, id: impl Fn(&M) -> i32, args: PageArgs, map: F) -> ApiResult<Conn<T>>
 where
     T: OutputType,
     F: Fn(M) -> T,
@@ -226,15 +203,9 @@ where
     } else {
         rows.truncate(limit);
     }
-    let (has_prev, has_next) = if page.backwards {
-        (more, page.before.is_some())
-    } else {
-        (page.after.is_some(), more)
-    };
+    let (has_prev, has_next) =
+        if page.backwards { (more, page.before.is_some()) } else { (page.after.is_some(), more) };
     let mut conn = Connection::with_additional_fields(has_prev, has_next, TotalCount::Known(total));
-    conn.edges.extend(
-        rows.into_iter()
-            .map(|m| Edge::new(encode_cursor(id(&m)), map(m))),
-    );
+    conn.edges.extend(rows.into_iter().map(|m| Edge::new(encode_cursor(id(&m)), map(m))));
     Ok(conn)
 }

@@ -32,14 +32,11 @@ impl ContextExt for Context<'_> {
     }
 
     fn principal(&self) -> ApiResult<&Principal> {
-        self.data_opt::<RequestPrincipal>()
-            .and_then(|p| p.0.as_ref())
-            .ok_or_else(ApiError::unauthenticated)
+        self.data_opt::<RequestPrincipal>().and_then(|p| p.0.as_ref()).ok_or_else(ApiError::unauthenticated)
     }
 
     fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>> {
-        self.data::<DataLoader<T>>()
-            .map_err(|_| ApiError::internal("data loader missing from request"))
+        self.data::<DataLoader<T>>().map_err(|_| ApiError::internal("data loader missing from request"))
     }
 }
 

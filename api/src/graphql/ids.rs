@@ -24,9 +24,6 @@ pub fn decode(id: &ID) -> Option<(String, i32)> {
 pub fn decode_as(id: &ID, type_name: &str, field: &str) -> ApiResult<i32> {
     match decode(id) {
         Some((ty, n)) if ty == type_name => Ok(n),
-        _ => Err(ApiError::bad_input(
-            field,
-            format!("not a valid {type_name} id"),
-        )),
+        _ => Err(ApiError::bad_input(field, format!("not a valid {type_name} id"))),
     }
 }

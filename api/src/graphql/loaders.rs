@@ -10,8 +10,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Data, Request};
 use entity::{account, building, membership, organisation, organisation_community, region};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
-    QueryFilter, QueryOrder, Value,
+    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
+    Value,
 };
 
 use crate::error::ApiError;
@@ -31,18 +31,12 @@ pub struct ById<E> {
 
 impl<E> ById<E> {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self {
-            db,
-            _e: PhantomData,
-        }
+        Self { db, _e: PhantomData }
     }
 }
 
 fn pk_column<E: EntityTrait>() -> Result<E::Column, ApiError> {
-    E::PrimaryKey::iter()
-        .next()
-        .map(|pk| pk.into_column())
-        .ok_or_else(|| ApiError::internal("entity without key"))
+    E::PrimaryKey::iter().next().map(|pk| pk.into_column()).ok_or_else(|| ApiError::internal("entity without key"))
 }
 
 impl<E> Loader<i32> for ById<E>
@@ -55,14 +49,8 @@ where
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, ApiError> {
         let col = pk_column::<E>()?;
-        let rows = E::find()
-            .filter(col.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|m| int_of(m.get(col)).map(|id| (id, m)))
-            .collect())
+        let rows = E::find().filter(col.is_in(keys.iter().copied())).all(&self.db).await?;
+        Ok(rows.into_iter().filter_map(|m| int_of(m.get(col)).map(|id| (id, m))).collect())
     }
 }
 
@@ -105,39 +93,50 @@ where
 }
 
 /// Attach a fresh set of loaders to one request.
-pub fn add_data_loaders(mut req: Request, db: &DatabaseConnection) -> Request {
-    insert_data_loaders(&mut req.data, db);
+pub fn add_data_loaders(mut req: Request, db: &DatabaseConnection, account_id: Option<i32>) -> Request {
+    insert_data_loaders(&mut req.data, db, account_id);
     req
 }
 
-/// Register every loader in `data` (per request, or per WebSocket connection).
-pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection) {
-    fn add<T: Loader<i32, Error = ApiError>>(data: &mut Data, loader: T) {
+/// Register every loader in `data` (per request, or per WebSocket
+/// connection). `account_id` is the viewer's account, for the loaders that
+/// return the viewer's own rows (ballot, evaluation).
+pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id: Option<i32>) {
+    fn add<K, T>(data: &mut Data, loader: T)
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        T: Loader<K, Error = ApiError>,
+    {
         data.insert(DataLoader::new(loader, tokio::spawn));
     }
-    add(data, ById::<region::Entity>::new(db.clone()));
-    add(data, ById::<building::Entity>::new(db.clone()));
-    add(data, ById::<organisation::Entity>::new(db.clone()));
-    add(data, ById::<account::Entity>::new(db.clone()));
-    add(data, ById::<membership::Entity>::new(db.clone()));
-    add(data, ById::<entity::api_client::Entity>::new(db.clone()));
-    add(
-        data,
-        ByColumn::<region::Entity>::new(db.clone(), region::Column::ParentId),
-    );
-    add(
-        data,
-        ByColumn::<building::Entity>::new(db.clone(), building::Column::CommunityId),
-    );
-    add(
-        data,
-        ByColumn::<membership::Entity>::new(db.clone(), membership::Column::AccountId),
-    );
-    add(
-        data,
-        ByColumn::<organisation_community::Entity>::new(
-            db.clone(),
-            organisation_community::Column::OrganisationId,
-        ),
-    );
+    use crate::projects::loaders as pl;
+    use entity::{
+        council_agenda_item, council_meeting, project, project_comment, project_participant, project_task,
+        project_transition, project_update,
+    };
+    let d = || db.clone();
+    add(data, ById::<region::Entity>::new(d()));
+    add(data, ById::<building::Entity>::new(d()));
+    add(data, ById::<organisation::Entity>::new(d()));
+    add(data, ById::<account::Entity>::new(d()));
+    add(data, ById::<membership::Entity>::new(d()));
+    add(data, ById::<entity::api_client::Entity>::new(d()));
+    add(data, ById::<project::Entity>::new(d()));
+    add(data, ById::<council_meeting::Entity>::new(d()));
+    add(data, ByColumn::<region::Entity>::new(d(), region::Column::ParentId));
+    add(data, ByColumn::<building::Entity>::new(d(), building::Column::CommunityId));
+    add(data, ByColumn::<membership::Entity>::new(d(), membership::Column::AccountId));
+    add(data, ByColumn::<organisation_community::Entity>::new(d(), organisation_community::Column::OrganisationId));
+    add(data, ByColumn::<project_participant::Entity>::new(d(), project_participant::Column::ProjectId));
+    add(data, ByColumn::<project_task::Entity>::new(d(), project_task::Column::ProjectId));
+    add(data, ByColumn::<project_update::Entity>::new(d(), project_update::Column::ProjectId));
+    add(data, ByColumn::<project_comment::Entity>::new(d(), project_comment::Column::ProjectId));
+    add(data, ByColumn::<project_transition::Entity>::new(d(), project_transition::Column::ProjectId));
+    add(data, ByColumn::<council_agenda_item::Entity>::new(d(), council_agenda_item::Column::MeetingId));
+    add(data, pl::TallyLoader(d()));
+    add(data, pl::EvaluationSummaryLoader(d()));
+    add(data, pl::SettingsLoader(d()));
+    add(data, pl::LatestUpdatesLoader(d()));
+    add(data, pl::ViewerVoteLoader { db: d(), account_id });
+    add(data, pl::ViewerEvaluationLoader { db: d(), account_id });
 }

@@ -8,36 +8,30 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::audit::graphql::AuditQuery;
 use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
 use crate::directory::graphql::{DirectoryMutation, DirectoryQuery};
+use crate::projects::graphql::{ProjectsMutation, ProjectsQuery, ProjectsSubscription};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
-    node::NodeQuery,
-    AuthQuery,
-    DirectoryQuery,
-    AccountsQuery,
-    AuditQuery,
-);
+pub struct QueryRoot(node::NodeQuery, AuthQuery, DirectoryQuery, AccountsQuery, AuditQuery, ProjectsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AuthMutation, DirectoryMutation, AccountsMutation);
+pub struct MutationRoot(AuthMutation, DirectoryMutation, AccountsMutation, ProjectsMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(ProjectsSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema without runtime data: what `export-schema` prints.
-pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
+pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -3,7 +3,7 @@
 //! viewer may not see is reported as not found.
 
 use async_graphql::{Context, ID, Interface, Object};
-use entity::{account, api_client, audit_log, building, membership, organisation, region};
+use entity::{account, api_client, audit_log, building, council_meeting, membership, organisation, project, region};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::accounts::graphql::{Account, ApiClient, Membership};
@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::policy::{self, Action};
+use crate::projects::graphql::{CouncilMeeting, Project, may_read_community};
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -25,6 +26,8 @@ pub enum Node {
     Membership(Membership),
     ApiClient(ApiClient),
     AuditEntry(AuditEntry),
+    Project(Project),
+    CouncilMeeting(CouncilMeeting),
 }
 
 /// Most ids `nodes` accepts at once.
@@ -37,18 +40,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     };
     let db = &ctx.db().read;
     let node = match ty.as_str() {
-        "Region" => region::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Region(Region(m))),
-        "Building" => building::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Building(Building(m))),
-        "Organisation" => organisation::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Organisation(Organisation(m))),
+        "Region" => region::Entity::find_by_id(n).one(db).await?.map(|m| Node::Region(Region(m))),
+        "Building" => building::Entity::find_by_id(n).one(db).await?.map(|m| Node::Building(Building(m))),
+        "Organisation" => {
+            organisation::Entity::find_by_id(n).one(db).await?.map(|m| Node::Organisation(Organisation(m)))
+        }
         "Account" => {
             if policy::authorize(p, Action::ReadAccounts).is_err() {
                 return Ok(None);
@@ -84,10 +80,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
             if policy::authorize(p, Action::ManageApiClients).is_err() {
                 return Ok(None);
             }
-            api_client::Entity::find_by_id(n)
-                .one(db)
-                .await?
-                .map(|m| Node::ApiClient(ApiClient(m)))
+            api_client::Entity::find_by_id(n).one(db).await?.map(|m| Node::ApiClient(ApiClient(m)))
         }
         "AuditEntry" => {
             if policy::authorize(p, Action::ReadAuditLog).is_err() {
@@ -98,6 +91,18 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
                 .one(db)
                 .await?
                 .map(|m| Node::AuditEntry(AuditEntry(m)))
+        }
+        "Project" => project::Entity::find_by_id(n)
+            .filter(policy::projects_filter(p))
+            .one(db)
+            .await?
+            .map(|m| Node::Project(Project(m))),
+        "CouncilMeeting" => {
+            let Some(m) = council_meeting::Entity::find_by_id(n).one(db).await? else { return Ok(None) };
+            if !may_read_community(ctx, m.community_id).await? {
+                return Ok(None);
+            }
+            Some(Node::CouncilMeeting(CouncilMeeting(m)))
         }
         _ => None,
     };
@@ -112,9 +117,7 @@ impl NodeQuery {
     /// Fetch an object by global id; NOT_FOUND when it does not exist or the
     /// viewer may not see it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Node> {
-        fetch(ctx, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("node"))
+        fetch(ctx, &id).await?.ok_or_else(|| ApiError::not_found("node"))
     }
 
     /// Fetch up to 100 objects by global id, in order; `null` for each one
@@ -122,10 +125,7 @@ impl NodeQuery {
     #[graphql(complexity = "ids.len() * child_complexity")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
-            return Err(ApiError::bad_input(
-                "ids",
-                format!("at most {MAX_NODES} ids"),
-            ));
+            return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids")));
         }
         let mut out = Vec::with_capacity(ids.len());
         for id in &ids {

@@ -1,0 +1,110 @@
+//! Residents' council meetings (居民议事会): the committee schedules a
+//! meeting with an agenda of the community's projects, then records
+//! attendance and minutes.
+
+use chrono::{DateTime, Utc};
+use entity::enums::ProjectStatus;
+use entity::{council_agenda_item, council_meeting, project};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+use crate::audit::{self, service::Entry};
+use crate::auth::Principal;
+use crate::directory::service::check_text;
+use crate::error::{ApiError, ApiResult};
+use crate::policy;
+use crate::state::AppState;
+
+pub struct NewMeeting {
+    pub community_id: i32,
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub place: String,
+    pub project_ids: Vec<i32>,
+}
+
+/// Projects that may be put on a council agenda.
+const AGENDA_STATES: [ProjectStatus; 3] = [ProjectStatus::Proposed, ProjectStatus::Deliberating, ProjectStatus::Voting];
+
+pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) -> ApiResult<council_meeting::Model> {
+    policy::may_manage_community(p, input.community_id)?;
+    if p.role == entity::enums::Role::PlatformAdmin {
+        return Err(ApiError::forbidden("only the community committee runs council meetings"));
+    }
+    let title = check_text("title", &input.title, 200)?;
+    let place = check_text("place", &input.place, 200)?;
+    let txn = app.db.write.begin().await?;
+    let mut ids = input.project_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let projects = project::Entity::find().filter(project::Column::Id.is_in(ids.iter().copied())).all(&txn).await?;
+    if projects.len() != ids.len()
+        || projects.iter().any(|pr| pr.community_id != input.community_id || !AGENDA_STATES.contains(&pr.status))
+    {
+        return Err(ApiError::bad_input(
+            "projectIds",
+            "agenda items must be this community's projects that are PROPOSED, DELIBERATING or VOTING",
+        ));
+    }
+    let meeting = council_meeting::ActiveModel {
+        id: NotSet,
+        community_id: Set(input.community_id),
+        title: Set(title),
+        scheduled_at: Set(input.scheduled_at),
+        place: Set(place),
+        attendance: Set(None),
+        minutes: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    for id in &ids {
+        council_agenda_item::ActiveModel { id: NotSet, meeting_id: Set(meeting.id), project_id: Set(*id) }
+            .insert(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        p,
+        Entry::new("council.create_meeting", "CouncilMeeting", meeting.id)
+            .community(Some(input.community_id))
+            .details(json!({ "projects": ids })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(meeting)
+}
+
+pub async fn record_meeting(
+    app: &AppState,
+    p: &Principal,
+    meeting_id: i32,
+    attendance: i32,
+    minutes: &str,
+) -> ApiResult<council_meeting::Model> {
+    if attendance < 0 {
+        return Err(ApiError::bad_input("attendance", "must not be negative"));
+    }
+    let minutes = check_text("minutes", minutes, 20_000)?;
+    let txn = app.db.write.begin().await?;
+    let m = council_meeting::Entity::find_by_id(meeting_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
+    if policy::may_manage_community(p, m.community_id).is_err() || p.role == entity::enums::Role::PlatformAdmin {
+        return Err(ApiError::forbidden("only the community committee records council meetings"));
+    }
+    let community = m.community_id;
+    let mut am: council_meeting::ActiveModel = m.into();
+    am.attendance = Set(Some(attendance));
+    am.minutes = Set(Some(minutes));
+    let updated = am.update(&txn).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("council.record_meeting", "CouncilMeeting", updated.id).community(Some(community)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

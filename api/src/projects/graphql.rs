@@ -1,0 +1,1042 @@
+//! GraphQL types, queries, mutations and the subscription of shared projects
+//! and deliberation.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::Role as DbRole;
+use entity::{
+    account, building, council_agenda_item, council_meeting, evaluation, organisation, project, project_comment,
+    project_participant, project_task, project_transition, project_update, region,
+};
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use super::loaders::{
+    EvaluationSummaryLoader, LatestUpdatesLoader, SettingsLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
+};
+use super::{council, service, voting};
+use crate::accounts::graphql::{Account, Role};
+use crate::directory::graphql::{Building, Organisation, Region};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded, paginate_ordered};
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::{ByColumn, ById};
+use crate::policy::{self, ProjectAction};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::ProjectCategory")]
+pub enum ProjectCategory {
+    Environment,
+    ElderlyCare,
+    Safety,
+    Culture,
+    Facilities,
+    Children,
+    Other,
+}
+
+/// Lifecycle state. DRAFT → PROPOSED → DELIBERATING → VOTING → APPROVED |
+/// REJECTED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from any state
+/// up to IN_PROGRESS.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::ProjectStatus")]
+pub enum ProjectStatus {
+    Draft,
+    Proposed,
+    Deliberating,
+    Voting,
+    Approved,
+    Rejected,
+    InProgress,
+    Completed,
+    Evaluated,
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::ParticipationRole")]
+pub enum ParticipationRole {
+    Lead,
+    Funder,
+    Implementer,
+    Supervisor,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::VoteChoice")]
+pub enum VoteChoice {
+    Yes,
+    No,
+    Abstain,
+}
+
+/// Result of a closed vote.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::VoteOutcome")]
+pub enum VoteOutcome {
+    /// Quorum reached and YES above the threshold.
+    Passed,
+    /// Too few of the registered residents voted.
+    FailedQuorum,
+    /// Quorum reached, but YES did not exceed the threshold.
+    FailedThreshold,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::enums::TaskStatus")]
+pub enum TaskStatus {
+    Open,
+    Done,
+}
+
+/// Order of the `projects` list.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ProjectOrder {
+    /// Most recently created first.
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// A shared community project (共治项目).
+pub struct Project(pub project::Model);
+
+/// Vote counts. While voting is open they are shown only if the community
+/// has live tallies on; after close they are frozen (`final: true`).
+#[derive(SimpleObject)]
+pub struct VoteTally {
+    pub yes: i32,
+    pub no: i32,
+    pub abstain: i32,
+    /// YES + NO + ABSTAIN.
+    pub turnout: i32,
+    /// Registered residents of the community (the quorum base); null while open.
+    pub eligible: Option<i32>,
+    /// True once voting has closed and the counts are frozen.
+    #[graphql(name = "final")]
+    pub is_final: bool,
+}
+
+/// How residents rated a completed project.
+#[derive(SimpleObject)]
+pub struct EvaluationSummary {
+    pub count: i64,
+    /// Mean rating (1–5); null without ratings.
+    pub average: Option<f64>,
+}
+
+/// The voting window of a project.
+#[derive(SimpleObject)]
+pub struct VotingWindow {
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Ballots are accepted now.
+    pub is_open: bool,
+}
+
+impl Project {
+    fn voting_open(&self) -> bool {
+        let p = &self.0;
+        p.status == entity::enums::ProjectStatus::Voting
+            && p.voting_closed_at.is_none()
+            && p.voting_closes_at.is_some_and(|c| c > Utc::now())
+    }
+
+    fn viewer_is_resident(&self, ctx: &Context<'_>) -> bool {
+        ctx.principal().is_ok_and(|p| {
+            matches!(p.role, DbRole::Resident | DbRole::BuildingHead)
+                && p.scope.community_id == Some(self.0.community_id)
+                && p.account_id().is_some()
+        })
+    }
+}
+
+#[Object]
+impl Project {
+    pub async fn id(&self) -> ID {
+        ids::encode("Project", self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn category(&self) -> ProjectCategory {
+        self.0.category.into()
+    }
+    async fn status(&self) -> ProjectStatus {
+        self.0.status.into()
+    }
+    /// Estimated budget in fen (1 yuan = 100 fen).
+    async fn budget_fen(&self) -> i64 {
+        self.0.budget_fen
+    }
+    async fn planned_start(&self) -> Option<NaiveDate> {
+        self.0.planned_start
+    }
+    async fn planned_end(&self) -> Option<NaiveDate> {
+        self.0.planned_end
+    }
+    async fn location_text(&self) -> Option<&str> {
+        self.0.location_text.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
+    }
+    async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
+        let Some(b) = self.0.building_id else { return Ok(None) };
+        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(b).await?.map(Building))
+    }
+    /// Who proposed it (personal fields masked as usual).
+    async fn proposer(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.proposer_account_id).await?.map(Account))
+    }
+    /// Participating organisations and their roles.
+    async fn participants(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectParticipant>> {
+        let rows = ctx.loader::<ByColumn<project_participant::Entity>>()?.load_one(self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(ProjectParticipant).collect())
+    }
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<ProjectTask>> {
+        let rows = ctx.loader::<ByColumn<project_task::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |t| t.id, PageArgs::new(after, before, first, last), ProjectTask)
+    }
+    /// All progress updates, oldest first.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn updates(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<ProjectUpdate>> {
+        let rows = ctx.loader::<ByColumn<project_update::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |u| u.id, PageArgs::new(after, before, first, last), ProjectUpdate)
+    }
+    /// The newest `count` progress updates (at most 20), newest first.
+    #[graphql(complexity = "usize::try_from(count).unwrap_or(1) * child_complexity")]
+    async fn latest_updates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] count: i32,
+    ) -> ApiResult<Vec<ProjectUpdate>> {
+        if !(1..=20).contains(&count) {
+            return Err(ApiError::bad_input("count", "must be between 1 and 20"));
+        }
+        let n = u32::try_from(count).unwrap_or(3);
+        let rows = ctx.loader::<LatestUpdatesLoader>()?.load_one((self.0.id, n)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(ProjectUpdate).collect())
+    }
+    /// Comments, oldest first. Removed ones stay in place with their reason.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<ProjectComment>> {
+        let rows = ctx.loader::<ByColumn<project_comment::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        paginate_loaded(rows, |c| c.id, PageArgs::new(after, before, first, last), ProjectComment)
+    }
+    /// Every lifecycle transition, oldest first: who, when, why.
+    async fn timeline(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectTransition>> {
+        let rows = ctx.loader::<ByColumn<project_transition::Entity>>()?.load_one(self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(ProjectTransition).collect())
+    }
+    async fn voting(&self) -> Option<VotingWindow> {
+        self.0.voting_opened_at.map(|opened| VotingWindow {
+            opened_at: Some(opened),
+            closes_at: self.0.voting_closes_at,
+            closed_at: self.0.voting_closed_at,
+            is_open: self.voting_open(),
+        })
+    }
+    /// The tally: after close for everyone who can read the project; while
+    /// open only where the community shows live tallies. Null otherwise.
+    async fn tally(&self, ctx: &Context<'_>) -> ApiResult<Option<VoteTally>> {
+        let p = &self.0;
+        if let (Some(yes), Some(no), Some(abstain)) = (p.tally_yes, p.tally_no, p.tally_abstain) {
+            return Ok(Some(VoteTally {
+                yes,
+                no,
+                abstain,
+                turnout: yes + no + abstain,
+                eligible: p.tally_eligible,
+                is_final: true,
+            }));
+        }
+        if p.status != entity::enums::ProjectStatus::Voting {
+            return Ok(None);
+        }
+        let live = ctx.loader::<SettingsLoader>()?.load_one(p.community_id).await?.is_some_and(|s| s.live_tally);
+        if !live {
+            return Ok(None);
+        }
+        let t = ctx.loader::<TallyLoader>()?.load_one(p.id).await?.unwrap_or_default();
+        Ok(Some(VoteTally {
+            yes: t.yes,
+            no: t.no,
+            abstain: t.abstain,
+            turnout: t.yes + t.no + t.abstain,
+            eligible: None,
+            is_final: false,
+        }))
+    }
+    /// Result of the vote, once closed.
+    async fn outcome(&self) -> Option<VoteOutcome> {
+        self.0.outcome.map(Into::into)
+    }
+    async fn evaluation_summary(&self, ctx: &Context<'_>) -> ApiResult<EvaluationSummary> {
+        let (count, total) = ctx.loader::<EvaluationSummaryLoader>()?.load_one(self.0.id).await?.unwrap_or((0, 0));
+        #[allow(clippy::cast_precision_loss)]
+        let average = (count > 0).then(|| total as f64 / count as f64);
+        Ok(EvaluationSummary { count, average })
+    }
+    /// Whether the viewer may cast (or change) a ballot now.
+    async fn viewer_can_vote(&self, ctx: &Context<'_>) -> bool {
+        self.voting_open() && self.viewer_is_resident(ctx)
+    }
+    /// The viewer's own ballot, if any. Nobody else's is ever shown.
+    async fn viewer_vote(&self, ctx: &Context<'_>) -> ApiResult<Option<VoteChoice>> {
+        Ok(ctx.loader::<ViewerVoteLoader>()?.load_one(self.0.id).await?.map(Into::into))
+    }
+    /// Whether the viewer may evaluate (or re-evaluate) now.
+    async fn viewer_can_evaluate(&self, ctx: &Context<'_>) -> bool {
+        self.0.status == entity::enums::ProjectStatus::Completed && self.viewer_is_resident(ctx)
+    }
+    /// The viewer's own evaluation, if any.
+    async fn viewer_evaluation(&self, ctx: &Context<'_>) -> ApiResult<Option<Evaluation>> {
+        Ok(ctx.loader::<ViewerEvaluationLoader>()?.load_one(self.0.id).await?.map(Evaluation))
+    }
+}
+
+/// An organisation's part in a project.
+pub struct ProjectParticipant(pub project_participant::Model);
+
+#[Object]
+impl ProjectParticipant {
+    async fn role(&self) -> ParticipationRole {
+        self.0.role.into()
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(self.0.organisation_id).await?.map(Organisation))
+    }
+    async fn added_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct ProjectTask(pub project_task::Model);
+
+#[Object]
+impl ProjectTask {
+    async fn id(&self) -> ID {
+        ids::encode("ProjectTask", self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn status(&self) -> TaskStatus {
+        self.0.status.into()
+    }
+    async fn due_date(&self) -> Option<NaiveDate> {
+        self.0.due_date
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        Ok(ctx
+            .loader::<ById<organisation::Entity>>()?
+            .load_one(self.0.assignee_organisation_id)
+            .await?
+            .map(Organisation))
+    }
+}
+
+pub struct ProjectUpdate(pub project_update::Model);
+
+#[Object]
+impl ProjectUpdate {
+    async fn id(&self) -> ID {
+        ids::encode("ProjectUpdate", self.0.id)
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn percent_complete(&self) -> i32 {
+        self.0.percent_complete
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(self.0.organisation_id).await?.map(Organisation))
+    }
+}
+
+pub struct ProjectComment(pub project_comment::Model);
+
+#[Object]
+impl ProjectComment {
+    async fn id(&self) -> ID {
+        ids::encode("ProjectComment", self.0.id)
+    }
+    /// The text; null once removed by the committee.
+    async fn body(&self) -> Option<&str> {
+        if self.0.removed_at.is_some() { None } else { Some(&self.0.body) }
+    }
+    async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.author_account_id).await?.map(Account))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.0.edited_at
+    }
+    async fn removed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.removed_at
+    }
+    /// Why the committee removed it.
+    async fn removed_reason(&self) -> Option<&str> {
+        self.0.removed_reason.as_deref()
+    }
+    /// Whether the viewer wrote it (and so may edit it).
+    async fn viewer_is_author(&self, ctx: &Context<'_>) -> bool {
+        ctx.principal().is_ok_and(|p| p.account_id() == Some(self.0.author_account_id))
+    }
+}
+
+/// One step of a project's lifecycle.
+pub struct ProjectTransition(pub project_transition::Model);
+
+#[Object]
+impl ProjectTransition {
+    async fn from_status(&self) -> Option<ProjectStatus> {
+        self.0.from_status.map(Into::into)
+    }
+    async fn to_status(&self) -> ProjectStatus {
+        self.0.to_status.into()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// The role the actor acted in.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        let Some(a) = self.0.account_id else { return Ok(None) };
+        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(a).await?.map(Account))
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
+
+/// The viewer's own evaluation.
+pub struct Evaluation(pub evaluation::Model);
+
+#[Object]
+impl Evaluation {
+    async fn rating(&self) -> i32 {
+        self.0.rating
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A meeting of a community's residents' council (居民议事会).
+pub struct CouncilMeeting(pub council_meeting::Model);
+
+#[Object]
+impl CouncilMeeting {
+    pub async fn id(&self) -> ID {
+        ids::encode("CouncilMeeting", self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn scheduled_at(&self) -> DateTime<Utc> {
+        self.0.scheduled_at
+    }
+    async fn place(&self) -> &str {
+        &self.0.place
+    }
+    /// Residents present (recorded after the meeting).
+    async fn attendance(&self) -> Option<i32> {
+        self.0.attendance
+    }
+    async fn minutes(&self) -> Option<&str> {
+        self.0.minutes.as_deref()
+    }
+    async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
+    }
+    /// Projects on the agenda.
+    async fn agenda(&self, ctx: &Context<'_>) -> ApiResult<Vec<Project>> {
+        let items =
+            ctx.loader::<ByColumn<council_agenda_item::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        let projects = ctx.loader::<ById<project::Entity>>()?.load_many(items.iter().map(|i| i.project_id)).await?;
+        Ok(items.iter().filter_map(|i| projects.get(&i.project_id).cloned().map(Project)).collect())
+    }
+}
+
+/// Deliberation rules of a community.
+#[derive(SimpleObject)]
+pub struct CommunitySettings {
+    /// Share of registered residents that must vote (percent; "at least").
+    pub quorum_percent: i32,
+    /// YES must be more than this share of YES + NO (percent).
+    pub threshold_percent: i32,
+    /// Show tallies while voting is open.
+    pub live_tally: bool,
+}
+
+impl From<entity::community_setting::Model> for CommunitySettings {
+    fn from(s: entity::community_setting::Model) -> Self {
+        Self { quorum_percent: s.quorum_percent, threshold_percent: s.threshold_percent, live_tally: s.live_tally }
+    }
+}
+
+/// Filters of the `projects` list.
+#[derive(InputObject, Default)]
+pub struct ProjectFilter {
+    pub community_id: Option<ID>,
+    pub status: Option<Vec<ProjectStatus>>,
+    pub category: Option<ProjectCategory>,
+    /// Only projects this organisation participates in.
+    pub participating_organisation_id: Option<ID>,
+    /// Text contained in the title.
+    pub title_contains: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ProjectsQuery;
+
+#[Object]
+impl ProjectsQuery {
+    /// Projects the viewer may read: its community (residents, committee),
+    /// its region (offices), communities it serves or projects it takes part
+    /// in (organisations). Drafts only for their proposer.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ProjectFilter>,
+        #[graphql(default)] order_by: ProjectOrder,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Project>> {
+        let p = ctx.principal()?;
+        let f = filter.unwrap_or_default();
+        let mut q = project::Entity::find().filter(policy::projects_filter(p));
+        if let Some(c) = &f.community_id {
+            q = q.filter(project::Column::CommunityId.eq(ids::decode_as(c, "Region", "communityId")?));
+        }
+        if let Some(statuses) = f.status {
+            let db: Vec<entity::enums::ProjectStatus> = statuses.into_iter().map(Into::into).collect();
+            q = q.filter(project::Column::Status.is_in(db));
+        }
+        if let Some(cat) = f.category {
+            q = q.filter(project::Column::Category.eq(entity::enums::ProjectCategory::from(cat)));
+        }
+        if let Some(o) = &f.participating_organisation_id {
+            let o = ids::decode_as(o, "Organisation", "participatingOrganisationId")?;
+            q = q.filter(
+                project::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(project_participant::Column::ProjectId)
+                        .from(project_participant::Entity)
+                        .and_where(project_participant::Column::OrganisationId.eq(o))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(t) = f.title_contains.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+            q = q.filter(Condition::all().add(project::Column::Title.contains(&t)));
+        }
+        let desc = order_by == ProjectOrder::NewestFirst;
+        paginate_ordered(ctx, q, project::Column::Id, PageArgs::new(after, before, first, last), desc, Project).await
+    }
+
+    /// Council meetings of a community, newest first.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn council_meetings(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> ApiResult<Conn<CouncilMeeting>> {
+        let p = ctx.principal()?;
+        let c = ids::decode_as(&community_id, "Region", "communityId")?;
+        if !may_read_community(ctx, c).await? {
+            return Err(ApiError::not_found("community"));
+        }
+        let q = council_meeting::Entity::find().filter(council_meeting::Column::CommunityId.eq(c));
+        let _ = p;
+        paginate_ordered(
+            ctx,
+            q,
+            council_meeting::Column::Id,
+            PageArgs::new(after, before, first, last),
+            true,
+            CouncilMeeting,
+        )
+        .await
+    }
+
+    /// Deliberation rules of a community.
+    async fn community_settings(&self, ctx: &Context<'_>, community_id: ID) -> ApiResult<CommunitySettings> {
+        ctx.principal()?;
+        let c = ids::decode_as(&community_id, "Region", "communityId")?;
+        crate::directory::service::community(&ctx.db().read, c, "communityId").await?;
+        Ok(voting::settings(&ctx.db().read, c).await?.into())
+    }
+}
+
+/// May the viewer read this community's deliberation (council meetings)?
+pub(crate) async fn may_read_community(ctx: &Context<'_>, community_id: i32) -> ApiResult<bool> {
+    let p = ctx.principal()?;
+    let Some(r) = region::Entity::find_by_id(community_id).one(&ctx.db().read).await? else { return Ok(false) };
+    let serves = service::org_serves(&ctx.db().read, p, community_id).await?;
+    Ok(policy::may_read_community(p, community_id, &r.path, serves))
+}
+
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Default: the viewer's own community.
+    pub community_id: Option<ID>,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub category: ProjectCategory,
+    /// Estimated budget in fen.
+    #[graphql(default)]
+    pub budget_fen: i64,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub building_id: Option<ID>,
+    pub location_text: Option<String>,
+}
+
+/// A lifecycle move, with an optional reason recorded on the timeline.
+#[derive(InputObject)]
+pub struct ProjectTransitionInput {
+    pub project_id: ID,
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct OpenVotingInput {
+    pub project_id: ID,
+    /// When the window closes (must be in the future).
+    pub closes_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct CastVoteInput {
+    pub project_id: ID,
+    pub choice: VoteChoice,
+}
+
+#[derive(InputObject)]
+pub struct EvaluateProjectInput {
+    pub project_id: ID,
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i32,
+    pub comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AddParticipantInput {
+    pub project_id: ID,
+    pub organisation_id: ID,
+    pub role: ParticipationRole,
+}
+
+#[derive(InputObject)]
+pub struct CreateTaskInput {
+    pub project_id: ID,
+    pub title: String,
+    pub assignee_organisation_id: ID,
+    pub due_date: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
+pub struct CompleteTaskInput {
+    pub task_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct PostUpdateInput {
+    pub project_id: ID,
+    pub body: String,
+    /// 0–100.
+    pub percent_complete: i32,
+}
+
+#[derive(InputObject)]
+pub struct AddCommentInput {
+    pub project_id: ID,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct EditCommentInput {
+    pub comment_id: ID,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct RemoveCommentInput {
+    pub comment_id: ID,
+    /// Required: recorded and shown in place of the comment.
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct ScheduleCouncilMeetingInput {
+    pub community_id: ID,
+    pub title: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub place: String,
+    /// Projects on the agenda.
+    #[graphql(default)]
+    pub project_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RecordCouncilMeetingInput {
+    pub meeting_id: ID,
+    pub attendance: i32,
+    pub minutes: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCommunitySettingsInput {
+    pub community_id: ID,
+    pub quorum_percent: i32,
+    pub threshold_percent: i32,
+    pub live_tally: bool,
+}
+
+fn pid(id: &ID) -> ApiResult<i32> {
+    ids::decode_as(id, "Project", "projectId")
+}
+
+#[derive(Default)]
+pub struct ProjectsMutation;
+
+impl ProjectsMutation {
+    async fn move_project(
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+        action: ProjectAction,
+        from: &[entity::enums::ProjectStatus],
+        to: entity::enums::ProjectStatus,
+    ) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        let id = pid(&input.project_id)?;
+        Ok(Project(service::transition(ctx.app(), p, id, action, from, to, input.reason).await?))
+    }
+}
+
+#[Object]
+impl ProjectsMutation {
+    /// Residents, building heads and the committee of the community, and
+    /// organisations serving it, create a draft.
+    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        let new = service::NewProject {
+            community_id: input
+                .community_id
+                .as_ref()
+                .map(|c| ids::decode_as(c, "Region", "communityId"))
+                .transpose()?,
+            title: input.title,
+            description: input.description,
+            category: input.category.into(),
+            budget_fen: input.budget_fen,
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+            building_id: input.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
+            location_text: input.location_text,
+        };
+        Ok(Project(service::create(ctx.app(), p, new).await?))
+    }
+
+    /// The proposer submits a draft (DRAFT → PROPOSED).
+    async fn submit_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        use entity::enums::ProjectStatus::*;
+        Self::move_project(ctx, input, ProjectAction::Submit, &[Draft], Proposed).await
+    }
+
+    /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
+    async fn start_deliberation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        use entity::enums::ProjectStatus::*;
+        Self::move_project(ctx, input, ProjectAction::StartDeliberation, &[Proposed], Deliberating).await
+    }
+
+    /// The committee opens voting (DELIBERATING → VOTING).
+    async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at).await?))
+    }
+
+    /// The committee closes voting: the tally is frozen and the outcome set.
+    async fn close_voting(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        Ok(Project(voting::close_voting(ctx.app(), p, pid(&input.project_id)?).await?))
+    }
+
+    /// Cast or change the viewer's ballot (residents of the community).
+    async fn cast_vote(&self, ctx: &Context<'_>, input: CastVoteInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
+    }
+
+    /// The office approves after a passed vote (VOTING → APPROVED).
+    async fn approve_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, true, input.reason).await?))
+    }
+
+    /// The office rejects after the vote (VOTING → REJECTED).
+    async fn reject_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, false, input.reason).await?))
+    }
+
+    /// The office (any open state) or the proposer (draft or proposed) cancels.
+    async fn cancel_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        Self::move_project(
+            ctx,
+            input,
+            ProjectAction::Cancel,
+            &service::OPEN_STATES,
+            entity::enums::ProjectStatus::Cancelled,
+        )
+        .await
+    }
+
+    /// The office adds a participating organisation.
+    async fn add_project_participant(&self, ctx: &Context<'_>, input: AddParticipantInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        let id = pid(&input.project_id)?;
+        let org = ids::decode_as(&input.organisation_id, "Organisation", "organisationId")?;
+        service::add_participant(ctx.app(), p, id, org, input.role.into()).await?;
+        project_by_id(ctx, id).await
+    }
+
+    /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
+    async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        use entity::enums::ProjectStatus::*;
+        Self::move_project(ctx, input, ProjectAction::Start, &[Approved], InProgress).await
+    }
+
+    /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
+    async fn complete_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        use entity::enums::ProjectStatus::*;
+        Self::move_project(ctx, input, ProjectAction::Complete, &[InProgress], Completed).await
+    }
+
+    /// The committee closes evaluation (COMPLETED → EVALUATED).
+    async fn close_evaluation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
+        use entity::enums::ProjectStatus::*;
+        Self::move_project(ctx, input, ProjectAction::CloseEvaluation, &[Completed], Evaluated).await
+    }
+
+    /// A resident rates a completed project (one per resident, editable
+    /// until evaluation closes).
+    async fn evaluate_project(&self, ctx: &Context<'_>, input: EvaluateProjectInput) -> ApiResult<Evaluation> {
+        let p = ctx.principal()?;
+        let e = voting::evaluate(ctx.app(), p, pid(&input.project_id)?, input.rating, input.comment).await?;
+        Ok(Evaluation(e))
+    }
+
+    /// The lead organisation or the office adds a task for a participant.
+    async fn create_project_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> ApiResult<ProjectTask> {
+        let p = ctx.principal()?;
+        let assignee = ids::decode_as(&input.assignee_organisation_id, "Organisation", "assigneeOrganisationId")?;
+        let t =
+            service::create_task(ctx.app(), p, pid(&input.project_id)?, &input.title, assignee, input.due_date).await?;
+        Ok(ProjectTask(t))
+    }
+
+    /// The assignee (or the lead) completes a task.
+    async fn complete_project_task(&self, ctx: &Context<'_>, input: CompleteTaskInput) -> ApiResult<ProjectTask> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.task_id, "ProjectTask", "taskId")?;
+        Ok(ProjectTask(service::complete_task(ctx.app(), p, id).await?))
+    }
+
+    /// An implementing (or lead) organisation posts progress.
+    async fn post_project_update(&self, ctx: &Context<'_>, input: PostUpdateInput) -> ApiResult<ProjectUpdate> {
+        let p = ctx.principal()?;
+        let u =
+            service::post_update(ctx.app(), p, pid(&input.project_id)?, &input.body, input.percent_complete).await?;
+        Ok(ProjectUpdate(u))
+    }
+
+    /// Anyone who can read the project comments on it.
+    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<ProjectComment> {
+        let p = ctx.principal()?;
+        Ok(ProjectComment(service::add_comment(ctx.app(), p, pid(&input.project_id)?, &input.body).await?))
+    }
+
+    /// The author edits their comment.
+    async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> ApiResult<ProjectComment> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.comment_id, "ProjectComment", "commentId")?;
+        Ok(ProjectComment(service::edit_comment(ctx.app(), p, id, &input.body).await?))
+    }
+
+    /// The committee removes a comment, with a recorded reason.
+    async fn remove_comment(&self, ctx: &Context<'_>, input: RemoveCommentInput) -> ApiResult<ProjectComment> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.comment_id, "ProjectComment", "commentId")?;
+        Ok(ProjectComment(service::remove_comment(ctx.app(), p, id, &input.reason).await?))
+    }
+
+    /// The committee schedules a council meeting with an agenda.
+    async fn schedule_council_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleCouncilMeetingInput,
+    ) -> ApiResult<CouncilMeeting> {
+        let p = ctx.principal()?;
+        let new = council::NewMeeting {
+            community_id: ids::decode_as(&input.community_id, "Region", "communityId")?,
+            title: input.title,
+            scheduled_at: input.scheduled_at,
+            place: input.place,
+            project_ids: input
+                .project_ids
+                .iter()
+                .map(|i| ids::decode_as(i, "Project", "projectIds"))
+                .collect::<ApiResult<_>>()?,
+        };
+        Ok(CouncilMeeting(council::create_meeting(ctx.app(), p, new).await?))
+    }
+
+    /// The committee records attendance and minutes of a meeting.
+    async fn record_council_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCouncilMeetingInput,
+    ) -> ApiResult<CouncilMeeting> {
+        let p = ctx.principal()?;
+        let id = ids::decode_as(&input.meeting_id, "CouncilMeeting", "meetingId")?;
+        Ok(CouncilMeeting(council::record_meeting(ctx.app(), p, id, input.attendance, &input.minutes).await?))
+    }
+
+    /// The committee (or a platform admin) sets quorum, threshold and live tallies.
+    async fn update_community_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCommunitySettingsInput,
+    ) -> ApiResult<CommunitySettings> {
+        let p = ctx.principal()?;
+        let c = ids::decode_as(&input.community_id, "Region", "communityId")?;
+        let s =
+            voting::update_settings(ctx.app(), p, c, input.quorum_percent, input.threshold_percent, input.live_tally)
+                .await?;
+        Ok(s.into())
+    }
+}
+
+/// A project the viewer may read, freshly loaded.
+async fn project_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Project> {
+    let p = ctx.principal()?;
+    project::Entity::find_by_id(id)
+        .filter(policy::projects_filter(p))
+        .one(&ctx.db().read)
+        .await?
+        .map(Project)
+        .ok_or_else(|| ApiError::not_found("Project"))
+}
+
+/// Something happened to a project.
+#[derive(SimpleObject)]
+pub struct ProjectEvent {
+    pub project_id: ID,
+    /// TRANSITION, UPDATE, COMMENT, TALLY, TASK, PARTICIPANT or EVALUATION.
+    pub kind: String,
+    /// Status after the event.
+    pub status: ProjectStatus,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct ProjectsSubscription;
+
+#[Subscription]
+impl ProjectsSubscription {
+    /// Live events of one project: transitions, updates, comments, tasks,
+    /// participants, evaluations, and tally changes (where tallies are
+    /// live). Authorised like reading the project; NOT_FOUND otherwise.
+    async fn project_events(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = ProjectEvent>> {
+        let p = ctx.principal()?;
+        let id = pid(&project_id)?;
+        let visible = project::Entity::find_by_id(id).filter(policy::projects_filter(p)).one(&ctx.db().read).await?;
+        if visible.is_none() {
+            return Err(ApiError::not_found("Project").into());
+        }
+        let rx = ctx.app().events.subscribe();
+        Ok(futures_util::stream::unfold(rx, move |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(ev) if ev.project_id == id => {
+                        let out = ProjectEvent {
+                            project_id: ids::encode("Project", ev.project_id),
+                            kind: ev.kind,
+                            status: ev.status.into(),
+                            at: ev.at,
+                        };
+                        return Some((out, rx));
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}

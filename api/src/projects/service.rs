@@ -1,0 +1,551 @@
+//! Project writes. Every function: one transaction, a policy check, a state
+//! check, the change, a timeline row for transitions, one audit row, commit,
+//! then a live event.
+
+use chrono::{NaiveDate, Utc};
+use entity::enums::{ParticipationRole, ProjectCategory, ProjectStatus, Role, TaskStatus};
+use entity::{
+    building, organisation, organisation_community, project, project_comment, project_participant, project_task,
+    project_transition, project_update, region,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::audit::{self, service::Entry};
+use crate::auth::Principal;
+use crate::directory::service::check_text;
+use crate::error::{ApiError, ApiResult};
+use crate::events::ProjectEvent;
+use crate::policy::{self, ProjectAction, ProjectFacts};
+use crate::state::AppState;
+
+use ProjectStatus::*;
+
+/// States from which a project may still be cancelled.
+pub const OPEN_STATES: [ProjectStatus; 6] = [Draft, Proposed, Deliberating, Voting, Approved, InProgress];
+
+/// Load a project the principal may see (else NOT_FOUND) with the facts the
+/// policy needs. On PostgreSQL the row is share-locked for the transaction,
+/// so that a concurrent transition waits for this one (and vice versa).
+pub(crate) async fn load(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    project_id: i32,
+    lock: bool,
+) -> ApiResult<(project::Model, ProjectFacts)> {
+    let mut q = project::Entity::find_by_id(project_id).filter(policy::projects_filter(p));
+    if lock && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_shared();
+    }
+    let proj = q.one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
+    let community_path =
+        region::Entity::find_by_id(proj.community_id).one(txn).await?.map(|r| r.path).unwrap_or_default();
+    let my_participation = match (p.role, p.scope.organisation_id) {
+        (Role::SocialOrganization | Role::PropertyCompany, Some(o)) => project_participant::Entity::find()
+            .filter(project_participant::Column::ProjectId.eq(proj.id))
+            .filter(project_participant::Column::OrganisationId.eq(o))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|pp| pp.role)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let facts = ProjectFacts {
+        community_id: proj.community_id,
+        community_path,
+        proposer_account_id: proj.proposer_account_id,
+        status: proj.status,
+        my_participation,
+    };
+    Ok((proj, facts))
+}
+
+/// `READY_TO_GO` style name of a status, as on the wire.
+pub(crate) fn status_name(status: ProjectStatus) -> String {
+    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// `StartDeliberation` → `start deliberation`.
+pub(crate) fn action_words(action: ProjectAction) -> String {
+    let mut out = String::new();
+    for (i, ch) in format!("{action:?}").chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
+}
+
+pub(crate) fn wrong_state(action: &str, status: ProjectStatus) -> ApiError {
+    ApiError::bad_input("status", format!("cannot {action} a project that is {}", status_name(status)))
+}
+
+pub(crate) fn event(proj: &project::Model, kind: &str) -> ProjectEvent {
+    ProjectEvent {
+        project_id: proj.id,
+        community_id: proj.community_id,
+        kind: kind.into(),
+        status: proj.status,
+        at: Utc::now(),
+    }
+}
+
+/// Move a project from one of `from` to `to`, recording who, when and why.
+/// The update is conditional on the state read, so two racing transitions
+/// cannot both succeed.
+pub(crate) async fn record_transition(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    proj: &project::Model,
+    to: ProjectStatus,
+    reason: Option<String>,
+    mut changes: project::ActiveModel,
+) -> ApiResult<project::Model> {
+    let now = Utc::now();
+    changes.status = Set(to);
+    changes.updated_at = Set(now);
+    let res = project::Entity::update_many()
+        .set(changes)
+        .filter(project::Column::Id.eq(proj.id))
+        .filter(project::Column::Status.eq(proj.status))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
+    }
+    project_transition::ActiveModel {
+        id: NotSet,
+        project_id: Set(proj.id),
+        from_status: Set(Some(proj.status)),
+        to_status: Set(to),
+        account_id: Set(p.account_id()),
+        role: Set(p.role),
+        reason: Set(reason),
+        at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    project::Entity::find_by_id(proj.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))
+}
+
+fn check_reason(reason: Option<String>) -> ApiResult<Option<String>> {
+    reason.filter(|r| !r.trim().is_empty()).map(|r| check_text("reason", &r, 500)).transpose()
+}
+
+/// A plain lifecycle move: `action` by the policy, from one of `from`, to `to`.
+pub async fn transition(
+    app: &AppState,
+    p: &Principal,
+    project_id: i32,
+    action: ProjectAction,
+    from: &[ProjectStatus],
+    to: ProjectStatus,
+    reason: Option<String>,
+) -> ApiResult<project::Model> {
+    let reason = check_reason(reason)?;
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    policy::authorize_project(p, action, &facts)?;
+    if !from.contains(&proj.status) {
+        return Err(wrong_state(&action_words(action), proj.status));
+    }
+    let updated = record_transition(&txn, p, &proj, to, reason, Default::default()).await?;
+    let verb = format!("project.{}", action_words(action).replace(' ', "_"));
+    audit::record(
+        &txn,
+        p,
+        Entry::new(&verb, "Project", proj.id)
+            .community(Some(proj.community_id))
+            .details(json!({ "from": proj.status, "to": to })),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&updated, "TRANSITION")).await;
+    Ok(updated)
+}
+
+pub struct NewProject {
+    pub community_id: Option<i32>,
+    pub title: String,
+    pub description: String,
+    pub category: ProjectCategory,
+    pub budget_fen: i64,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub building_id: Option<i32>,
+    pub location_text: Option<String>,
+}
+
+/// Does the principal's organisation serve the community?
+pub(crate) async fn org_serves<C: ConnectionTrait>(conn: &C, p: &Principal, community_id: i32) -> ApiResult<bool> {
+    let Some(o) = p.scope.organisation_id else { return Ok(false) };
+    Ok(organisation_community::Entity::find()
+        .filter(organisation_community::Column::OrganisationId.eq(o))
+        .filter(organisation_community::Column::CommunityId.eq(community_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// Create a draft. Residents default to their own community.
+pub async fn create(app: &AppState, p: &Principal, input: NewProject) -> ApiResult<project::Model> {
+    let community_id =
+        input.community_id.or(p.scope.community_id).ok_or_else(|| ApiError::bad_input("communityId", "required"))?;
+    let title = check_text("title", &input.title, 200)?;
+    let description = input.description.trim().to_owned();
+    if description.chars().count() > 5000 {
+        return Err(ApiError::bad_input("description", "must be at most 5000 characters"));
+    }
+    if input.budget_fen < 0 {
+        return Err(ApiError::bad_input("budgetFen", "must not be negative"));
+    }
+    if let (Some(s), Some(e)) = (input.planned_start, input.planned_end)
+        && e < s
+    {
+        return Err(ApiError::bad_input("plannedEnd", "must not be before plannedStart"));
+    }
+    let location_text = input
+        .location_text
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| check_text("locationText", &l, 200))
+        .transpose()?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only people propose projects"))?;
+    let txn = app.db.write.begin().await?;
+    let serves = org_serves(&txn, p, community_id).await?;
+    policy::may_propose_in(p, community_id, serves)?;
+    crate::directory::service::community(&txn, community_id, "communityId").await?;
+    if let Some(b) = input.building_id {
+        match building::Entity::find_by_id(b).one(&txn).await? {
+            Some(b) if b.community_id == community_id => {}
+            _ => return Err(ApiError::bad_input("buildingId", "not a building of this community")),
+        }
+    }
+    let now = Utc::now();
+    let created = project::ActiveModel {
+        id: NotSet,
+        community_id: Set(community_id),
+        title: Set(title),
+        description: Set(description),
+        category: Set(input.category),
+        status: Set(Draft),
+        proposer_account_id: Set(account_id),
+        budget_fen: Set(input.budget_fen),
+        planned_start: Set(input.planned_start),
+        planned_end: Set(input.planned_end),
+        building_id: Set(input.building_id),
+        location_text: Set(location_text),
+        voting_opened_at: Set(None),
+        voting_closes_at: Set(None),
+        voting_closed_at: Set(None),
+        tally_yes: Set(None),
+        tally_no: Set(None),
+        tally_abstain: Set(None),
+        tally_eligible: Set(None),
+        outcome: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    project_transition::ActiveModel {
+        id: NotSet,
+        project_id: Set(created.id),
+        from_status: Set(None),
+        to_status: Set(Draft),
+        account_id: Set(Some(account_id)),
+        role: Set(p.role),
+        reason: Set(None),
+        at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, p, Entry::new("project.create", "Project", created.id).community(Some(community_id))).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Open projects may gain participants; finished ones may not.
+const PARTICIPANT_STATES: [ProjectStatus; 6] = [Proposed, Deliberating, Voting, Approved, InProgress, Draft];
+
+pub async fn add_participant(
+    app: &AppState,
+    p: &Principal,
+    project_id: i32,
+    organisation_id: i32,
+    role: ParticipationRole,
+) -> ApiResult<project_participant::Model> {
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    policy::authorize_project(p, ProjectAction::AddParticipant, &facts)?;
+    if !PARTICIPANT_STATES.contains(&proj.status) {
+        return Err(wrong_state("add participants to", proj.status));
+    }
+    match organisation::Entity::find_by_id(organisation_id).one(&txn).await? {
+        Some(o)
+            if matches!(
+                o.kind,
+                entity::enums::OrganisationKind::SocialOrganization | entity::enums::OrganisationKind::PropertyCompany
+            ) => {}
+        Some(_) => {
+            return Err(ApiError::bad_input(
+                "organisationId",
+                "participants are social organisations or property companies",
+            ));
+        }
+        None => return Err(ApiError::bad_input("organisationId", "no such organisation")),
+    }
+    let created = project_participant::ActiveModel {
+        id: NotSet,
+        project_id: Set(proj.id),
+        organisation_id: Set(organisation_id),
+        role: Set(role),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::conflict("this organisation already has this role in the project"),
+        other => other,
+    })?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("project.add_participant", "Project", proj.id)
+            .community(Some(proj.community_id))
+            .details(json!({ "organisationId": organisation_id, "role": role })),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "PARTICIPANT")).await;
+    Ok(created)
+}
+
+pub async fn create_task(
+    app: &AppState,
+    p: &Principal,
+    project_id: i32,
+    title: &str,
+    assignee: i32,
+    due_date: Option<NaiveDate>,
+) -> ApiResult<project_task::Model> {
+    let title = check_text("title", title, 200)?;
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    policy::authorize_project(p, ProjectAction::CreateTask, &facts)?;
+    if !matches!(proj.status, Approved | InProgress) {
+        return Err(wrong_state("add tasks to", proj.status));
+    }
+    let participant = project_participant::Entity::find()
+        .filter(project_participant::Column::ProjectId.eq(proj.id))
+        .filter(project_participant::Column::OrganisationId.eq(assignee))
+        .count(&txn)
+        .await?;
+    if participant == 0 {
+        return Err(ApiError::bad_input("assigneeOrganisationId", "the assignee must participate in the project"));
+    }
+    let created = project_task::ActiveModel {
+        id: NotSet,
+        project_id: Set(proj.id),
+        title: Set(title),
+        assignee_organisation_id: Set(assignee),
+        due_date: Set(due_date),
+        status: Set(TaskStatus::Open),
+        created_at: Set(Utc::now()),
+        completed_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("project.create_task", "ProjectTask", created.id).community(Some(proj.community_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "TASK")).await;
+    Ok(created)
+}
+
+pub async fn complete_task(app: &AppState, p: &Principal, task_id: i32) -> ApiResult<project_task::Model> {
+    let txn = app.db.write.begin().await?;
+    let task =
+        project_task::Entity::find_by_id(task_id).one(&txn).await?.ok_or_else(|| ApiError::not_found("ProjectTask"))?;
+    let (proj, facts) = load(&txn, p, task.project_id, true).await?;
+    policy::authorize_project(p, ProjectAction::CompleteTask, &facts)?;
+    // Implementers complete their own organisation's tasks; the lead any.
+    let lead = facts.my_participation.contains(&ParticipationRole::Lead);
+    if !lead && p.scope.organisation_id != Some(task.assignee_organisation_id) {
+        return Err(ApiError::forbidden("only the assignee or the lead completes this task"));
+    }
+    if proj.status != InProgress {
+        return Err(wrong_state("complete tasks of", proj.status));
+    }
+    if task.status == TaskStatus::Done {
+        return Err(ApiError::bad_input("taskId", "the task is already done"));
+    }
+    let mut am: project_task::ActiveModel = task.into();
+    am.status = Set(TaskStatus::Done);
+    am.completed_at = Set(Some(Utc::now()));
+    let updated = am.update(&txn).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("project.complete_task", "ProjectTask", updated.id).community(Some(proj.community_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "TASK")).await;
+    Ok(updated)
+}
+
+pub async fn post_update(
+    app: &AppState,
+    p: &Principal,
+    project_id: i32,
+    body: &str,
+    percent_complete: i32,
+) -> ApiResult<project_update::Model> {
+    let body = check_text("body", body, 5000)?;
+    if !(0..=100).contains(&percent_complete) {
+        return Err(ApiError::bad_input("percentComplete", "must be between 0 and 100"));
+    }
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    policy::authorize_project(p, ProjectAction::PostUpdate, &facts)?;
+    if proj.status != InProgress {
+        return Err(wrong_state("post updates to", proj.status));
+    }
+    let (Some(org), Some(author)) = (p.scope.organisation_id, p.account_id()) else {
+        return Err(ApiError::forbidden("only implementing organisations post updates"));
+    };
+    let created = project_update::ActiveModel {
+        id: NotSet,
+        project_id: Set(proj.id),
+        organisation_id: Set(org),
+        author_account_id: Set(author),
+        body: Set(body),
+        percent_complete: Set(percent_complete),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("project.post_update", "ProjectUpdate", created.id).community(Some(proj.community_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "UPDATE")).await;
+    Ok(created)
+}
+
+pub async fn add_comment(
+    app: &AppState,
+    p: &Principal,
+    project_id: i32,
+    body: &str,
+) -> ApiResult<project_comment::Model> {
+    let body = check_text("body", body, 2000)?;
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, false).await?;
+    policy::authorize_project(p, ProjectAction::Comment, &facts)?;
+    let author = p.account_id().ok_or_else(|| ApiError::forbidden("only people comment"))?;
+    if matches!(proj.status, Cancelled | Evaluated) {
+        return Err(wrong_state("comment on", proj.status));
+    }
+    let created = project_comment::ActiveModel {
+        id: NotSet,
+        project_id: Set(proj.id),
+        author_account_id: Set(author),
+        body: Set(body),
+        created_at: Set(Utc::now()),
+        edited_at: Set(None),
+        removed_at: Set(None),
+        removed_reason: Set(None),
+        removed_by_account_id: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("comment.create", "ProjectComment", created.id).community(Some(proj.community_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    Ok(created)
+}
+
+async fn load_comment(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    comment_id: i32,
+) -> ApiResult<(project_comment::Model, project::Model, ProjectFacts)> {
+    let c = project_comment::Entity::find_by_id(comment_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ProjectComment"))?;
+    let (proj, facts) = load(txn, p, c.project_id, false).await?;
+    if c.removed_at.is_some() {
+        return Err(ApiError::bad_input("commentId", "the comment was removed"));
+    }
+    Ok((c, proj, facts))
+}
+
+pub async fn edit_comment(
+    app: &AppState,
+    p: &Principal,
+    comment_id: i32,
+    body: &str,
+) -> ApiResult<project_comment::Model> {
+    let body = check_text("body", body, 2000)?;
+    let txn = app.db.write.begin().await?;
+    let (c, proj, _) = load_comment(&txn, p, comment_id).await?;
+    if p.account_id() != Some(c.author_account_id) {
+        return Err(ApiError::forbidden("only the author edits a comment"));
+    }
+    let mut am: project_comment::ActiveModel = c.into();
+    am.body = Set(body);
+    am.edited_at = Set(Some(Utc::now()));
+    let updated = am.update(&txn).await?;
+    audit::record(&txn, p, Entry::new("comment.edit", "ProjectComment", updated.id).community(Some(proj.community_id)))
+        .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    Ok(updated)
+}
+
+pub async fn remove_comment(
+    app: &AppState,
+    p: &Principal,
+    comment_id: i32,
+    reason: &str,
+) -> ApiResult<project_comment::Model> {
+    let reason = check_text("reason", reason, 500)?;
+    let txn = app.db.write.begin().await?;
+    let (c, proj, facts) = load_comment(&txn, p, comment_id).await?;
+    policy::authorize_project(p, ProjectAction::RemoveComment, &facts)?;
+    let mut am: project_comment::ActiveModel = c.into();
+    am.removed_at = Set(Some(Utc::now()));
+    am.removed_reason = Set(Some(reason.clone()));
+    am.removed_by_account_id = Set(p.account_id());
+    let updated = am.update(&txn).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new("comment.remove", "ProjectComment", updated.id)
+            .community(Some(proj.community_id))
+            .details(json!({ "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    Ok(updated)
+}
