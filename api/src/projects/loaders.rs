@@ -115,17 +115,12 @@ impl Loader<i32> for SettingsLoader {
             .await?;
         let mut out: HashMap<i32, community_setting::Model> = rows.into_iter().map(|s| (s.community_id, s)).collect();
         for &k in keys {
-            if !out.contains_key(&k) {
-                out.insert(
-                    k,
-                    community_setting::Model {
-                        community_id: k,
-                        quorum_percent: voting::DEFAULT_QUORUM_PERCENT,
-                        threshold_percent: voting::DEFAULT_THRESHOLD_PERCENT,
-                        live_tally: false,
-                    },
-                );
-            }
+            out.entry(k).or_insert_with(|| community_setting::Model {
+                community_id: k,
+                quorum_percent: voting::DEFAULT_QUORUM_PERCENT,
+                threshold_percent: voting::DEFAULT_THRESHOLD_PERCENT,
+                live_tally: false,
+            });
         }
         Ok(out)
     }
