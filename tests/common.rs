@@ -104,6 +104,24 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), db, config, _dir: dir, pg_name }
     }
 
+    /// A second server process (same code, own pools and event bus) on the
+    /// same database, as another replica would be.
+    pub async fn spawn_peer(&self) -> TestApp {
+        let db = Db::connect(&self.config).await.expect("connect peer");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(db.clone(), self.config.clone());
+        tokio::spawn(api::http::serve(listener, state, std::future::pending()));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            config: self.config.clone(),
+            _dir: None,
+            pg_name: None,
+        }
+    }
+
     /// POST a GraphQL operation; returns the response JSON.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post_json(token, &json!({ "query": query, "variables": variables })).await.1

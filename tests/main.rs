@@ -10,3 +10,4 @@ mod directory;
 mod limits;
 mod people;
 mod platform;
+mod projects;

@@ -1,0 +1,496 @@
+//! Shared projects and deliberation through `/graphql`.
+
+use std::collections::HashMap;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::both;
+use crate::common::{TestApp, code};
+
+const USERS: [&str; 8] = [
+    "demo-resident",
+    "demo-building-head",
+    "demo-committee",
+    "demo-office",
+    "demo-ngo",
+    "demo-property",
+    "demo-admin",
+    "demo-resident-river",
+];
+
+/// Every demo user's access token.
+struct Actors(HashMap<&'static str, String>);
+
+impl Actors {
+    async fn login(app: &TestApp) -> Self {
+        let mut m = HashMap::new();
+        for u in USERS {
+            m.insert(u, app.token(u).await);
+        }
+        Self(m)
+    }
+    fn t(&self, user: &str) -> &str {
+        &self.0[user]
+    }
+}
+
+const PROJECT: &str = "id title status outcome
+    tally { yes no abstain turnout eligible final }
+    viewerCanVote viewerVote viewerCanEvaluate viewerEvaluation { rating }
+    evaluationSummary { count average }
+    timeline { fromStatus toStatus role reason actor { username } }
+    participants { role organisation { name } }";
+
+async fn organisation_id(app: &TestApp, token: &str, name: &str) -> Value {
+    let r = app.gql(Some(token), "{ organisations(first: 100) { edges { node { id name } } } }", json!({})).await;
+    r["data"]["organisations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["name"] == name)
+        .unwrap_or_else(|| panic!("no organisation {name}: {r}"))["node"]["id"]
+        .clone()
+}
+
+async fn create_draft(app: &TestApp, token: &str, title: &str) -> Value {
+    let r = app
+        .gql(
+            Some(token),
+            "mutation($t: String!) { createProject(input: {title: $t, description: \"为老人装扶手\", category: ELDERLY_CARE,
+                budgetFen: 1250000, locationText: \"1号楼门口\"}) { id status community { name } } }",
+            json!({ "t": title }),
+        )
+        .await;
+    assert_eq!(r["data"]["createProject"]["status"], "DRAFT", "{r}");
+    assert_eq!(r["data"]["createProject"]["community"]["name"], "桃园社区");
+    r["data"]["createProject"]["id"].clone()
+}
+
+/// Run a `{ projectId, reason }` transition mutation.
+async fn step(app: &TestApp, token: &str, mutation: &str, id: &Value) -> Value {
+    let q = format!("mutation($id: ID!) {{ {mutation}(input: {{projectId: $id}}) {{ {PROJECT} }} }}");
+    app.gql(Some(token), &q, json!({ "id": id })).await
+}
+
+async fn step_ok(app: &TestApp, token: &str, mutation: &str, id: &Value, expect_status: &str) -> Value {
+    let r = step(app, token, mutation, id).await;
+    assert_eq!(r["data"][mutation]["status"], expect_status, "{mutation}: {r}");
+    r["data"][mutation].clone()
+}
+
+async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value {
+    let closes = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    app.gql(
+        Some(token),
+        "mutation($id: ID!, $c: DateTime!) { openVoting(input: {projectId: $id, closesAt: $c}) { status voting { isOpen closesAt } } }",
+        json!({ "id": id, "c": closes }),
+    )
+    .await
+}
+
+async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote viewerCanVote } }",
+        json!({ "id": id, "c": choice }),
+    )
+    .await
+}
+
+async fn read(app: &TestApp, token: &str, id: &Value) -> Value {
+    let q = format!("query($id: ID!) {{ node(id: $id) {{ ... on Project {{ {PROJECT} }} }} }}");
+    app.gql(Some(token), &q, json!({ "id": id })).await
+}
+
+/// A project brought to DELIBERATING by the demo resident and committee.
+async fn deliberating(app: &TestApp, a: &Actors, title: &str) -> Value {
+    let id = create_draft(app, a.t("demo-resident"), title).await;
+    step_ok(app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
+    step_ok(app, a.t("demo-committee"), "startDeliberation", &id, "DELIBERATING").await;
+    id
+}
+
+async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = create_draft(&app, a.t("demo-resident"), "加装楼道扶手").await;
+    step_ok(&app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
+    step_ok(&app, a.t("demo-committee"), "startDeliberation", &id, "DELIBERATING").await;
+
+    // The committee puts it on a council meeting and records the meeting.
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "mutation($id: ID!) { scheduleCouncilMeeting(input: {communityId: \"UmVnaW9uOjQ\", title: \"十一月议事会\",
+                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"社区活动室\", projectIds: [$id]}) { id agenda { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["scheduleCouncilMeeting"]["agenda"][0]["title"], "加装楼道扶手", "{r}");
+    let meeting = r["data"]["scheduleCouncilMeeting"]["id"].clone();
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 23, minutes: \"多数赞成\"}) { attendance } }",
+            json!({ "m": meeting }),
+        )
+        .await;
+    assert_eq!(r["data"]["recordCouncilMeeting"]["attendance"], 23, "{r}");
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "{ councilMeetings(communityId: \"UmVnaW9uOjQ\") { edges { node { title minutes agenda { title } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["data"]["councilMeetings"]["edges"][0]["node"]["minutes"], "多数赞成", "{r}");
+
+    // Comments: everyone who can read may comment; authors edit; the committee removes.
+    let add = "mutation($id: ID!, $b: String!) { addComment(input: {projectId: $id, body: $b}) { id body } }";
+    let r = app.gql(Some(a.t("demo-resident")), add, json!({ "id": id, "b": "支持" })).await;
+    let mine = r["data"]["addComment"]["id"].clone();
+    let r = app.gql(Some(a.t("demo-building-head")), add, json!({ "id": id, "b": "广告内容" })).await;
+    let spam = r["data"]["addComment"]["id"].clone();
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"非常支持\"}) { body editedAt } }",
+            json!({ "c": mine }),
+        )
+        .await;
+    assert_eq!(r["data"]["editComment"]["body"], "非常支持", "{r}");
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"改你的\"}) { body } }",
+            json!({ "c": spam }),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let remove = "mutation($c: ID!) { removeComment(input: {commentId: $c, reason: \"广告\"}) { body removedReason } }";
+    let r = app.gql(Some(a.t("demo-resident")), remove, json!({ "c": spam })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = app.gql(Some(a.t("demo-committee")), remove, json!({ "c": spam })).await;
+    assert_eq!(r["data"]["removeComment"]["removedReason"], "广告", "{r}");
+    assert!(r["data"]["removeComment"]["body"].is_null());
+
+    // Voting.
+    let r = open_voting(&app, a.t("demo-committee"), &id).await;
+    assert_eq!(r["data"]["openVoting"]["status"], "VOTING", "{r}");
+    let r = vote(&app, a.t("demo-resident"), &id, "YES").await;
+    assert_eq!(r["data"]["castVote"]["viewerVote"], "YES", "{r}");
+    assert_eq!(r["data"]["castVote"]["viewerCanVote"], true);
+    vote(&app, a.t("demo-building-head"), &id, "NO").await;
+    // Ballots may change until the window closes.
+    vote(&app, a.t("demo-building-head"), &id, "YES").await;
+    let seen = read(&app, a.t("demo-committee"), &id).await;
+    assert!(seen["data"]["node"]["tally"].is_null(), "no live tally by default: {seen}");
+    assert!(seen["data"]["node"]["viewerVote"].is_null(), "the committee did not vote");
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["tally"], json!({ "yes": 2, "no": 0, "abstain": 0, "turnout": 2, "eligible": 2, "final": true }));
+    assert_eq!(closed["outcome"], "PASSED");
+    let r = vote(&app, a.t("demo-resident"), &id, "NO").await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "closed: {r}");
+
+    // The office brings in organisations and approves.
+    let ngo = organisation_id(&app, a.t("demo-office"), "阳光社工服务中心").await;
+    let property = organisation_id(&app, a.t("demo-office"), "安居物业").await;
+    let add = "mutation($id: ID!, $o: ID!, $r: ParticipationRole!) {
+        addProjectParticipant(input: {projectId: $id, organisationId: $o, role: $r}) { participants { role } } }";
+    let r = app.gql(Some(a.t("demo-office")), add, json!({ "id": id, "o": ngo, "r": "LEAD" })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    app.gql(Some(a.t("demo-office")), add, json!({ "id": id, "o": property, "r": "IMPLEMENTER" })).await;
+    step_ok(&app, a.t("demo-office"), "approveProject", &id, "APPROVED").await;
+
+    // The lead starts it, assigns a task; the implementer reports and completes it.
+    step_ok(&app, a.t("demo-ngo"), "startProject", &id, "IN_PROGRESS").await;
+    let r = app
+        .gql(
+            Some(a.t("demo-ngo")),
+            "mutation($id: ID!, $o: ID!) { createProjectTask(input: {projectId: $id, title: \"采购扶手\", assigneeOrganisationId: $o, dueDate: \"2026-12-20\"}) { id status } }",
+            json!({ "id": id, "o": property }),
+        )
+        .await;
+    let task = r["data"]["createProjectTask"]["id"].clone();
+    assert_eq!(r["data"]["createProjectTask"]["status"], "OPEN", "{r}");
+    let r = app
+        .gql(
+            Some(a.t("demo-property")),
+            "mutation($id: ID!) { postProjectUpdate(input: {projectId: $id, body: \"已安装一半\", percentComplete: 50}) { percentComplete organisation { name } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["postProjectUpdate"]["organisation"]["name"], "安居物业", "{r}");
+    let r = app
+        .gql(Some(a.t("demo-property")), "mutation($t: ID!) { completeProjectTask(input: {taskId: $t}) { status } }", json!({ "t": task }))
+        .await;
+    assert_eq!(r["data"]["completeProjectTask"]["status"], "DONE", "{r}");
+    step_ok(&app, a.t("demo-ngo"), "completeProject", &id, "COMPLETED").await;
+
+    // Residents evaluate; one evaluation each, editable.
+    let eval = "mutation($id: ID!, $r: Int!) { evaluateProject(input: {projectId: $id, rating: $r, comment: \"好\"}) { rating } }";
+    app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 5 })).await;
+    app.gql(Some(a.t("demo-building-head")), eval, json!({ "id": id, "r": 4 })).await;
+    let r = app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 3 })).await;
+    assert_eq!(r["data"]["evaluateProject"]["rating"], 3, "{r}");
+    let r = app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 6 })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "rating", "{r}");
+    let seen = read(&app, a.t("demo-resident"), &id).await;
+    assert_eq!(seen["data"]["node"]["evaluationSummary"], json!({ "count": 2, "average": 3.5 }), "{seen}");
+    assert_eq!(seen["data"]["node"]["viewerEvaluation"]["rating"], 3);
+    let done = step_ok(&app, a.t("demo-committee"), "closeEvaluation", &id, "EVALUATED").await;
+    let r = app.gql(Some(a.t("demo-building-head")), eval, json!({ "id": id, "r": 1 })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "evaluation closed: {r}");
+
+    let path: Vec<&str> = done["timeline"].as_array().unwrap().iter().map(|t| t["toStatus"].as_str().unwrap()).collect();
+    assert_eq!(
+        path,
+        ["DRAFT", "PROPOSED", "DELIBERATING", "VOTING", "APPROVED", "IN_PROGRESS", "COMPLETED", "EVALUATED"]
+    );
+    assert_eq!(done["timeline"][4]["role"], "GOVERNMENT_OFFICE");
+    assert_eq!(done["timeline"][4]["actor"]["username"], "demo-office");
+
+    // The project list, filtered.
+    let r = app
+        .gql(
+            Some(a.t("demo-property")),
+            "query($o: ID!) { projects(filter: {participatingOrganisationId: $o, status: [EVALUATED], titleContains: \"扶手\"}) { totalCount edges { node { title latestUpdates { body } } } } }",
+            json!({ "o": property }),
+        )
+        .await;
+    assert_eq!(r["data"]["projects"]["totalCount"], 1, "{r}");
+    assert_eq!(r["data"]["projects"]["edges"][0]["node"]["latestUpdates"][0]["body"], "已安装一半");
+}
+
+/// Each other demo user tries `mutation`; all are refused (FORBIDDEN, or
+/// NOT_FOUND where they cannot see the project) and nothing changes. Then
+/// `allowed` succeeds, and a second try is refused for the state.
+async fn only(app: &TestApp, a: &Actors, allowed: &str, mutation: &str, id: &Value, next: &str) {
+    let before_status = read(app, a.t("demo-admin"), id).await["data"]["node"]["status"].clone();
+    let before_audit = app.audit_count().await;
+    for user in USERS.iter().filter(|u| **u != allowed) {
+        let r = step(app, a.t(user), mutation, id).await;
+        let c = code(&r);
+        assert!(c == "FORBIDDEN" || c == "NOT_FOUND", "{user} {mutation}: {r}");
+        if *user == "demo-resident-river" {
+            assert_eq!(c, "NOT_FOUND", "another community's resident does not even see it");
+        }
+    }
+    assert_eq!(read(app, a.t("demo-admin"), id).await["data"]["node"]["status"], before_status);
+    assert_eq!(app.audit_count().await, before_audit, "refusals leave no audit rows");
+    step_ok(app, a.t(allowed), mutation, id, next).await;
+    let r = step(app, a.t(allowed), mutation, id).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{mutation} twice: {r}");
+}
+
+async fn each_transition_only_for_its_role_and_state(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = create_draft(&app, a.t("demo-resident"), "垃圾分类亭").await;
+    // A draft is the proposer's alone.
+    let r = read(&app, a.t("demo-committee"), &id).await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    only(&app, &a, "demo-resident", "submitProject", &id, "PROPOSED").await;
+    only(&app, &a, "demo-committee", "startDeliberation", &id, "DELIBERATING").await;
+    let r = open_voting(&app, a.t("demo-office"), &id).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(open_voting(&app, a.t("demo-committee"), &id).await["data"]["openVoting"]["status"], "VOTING");
+    // Voting: residents of the community only.
+    for user in ["demo-committee", "demo-office", "demo-ngo", "demo-admin"] {
+        assert_eq!(code(&vote(&app, a.t(user), &id, "YES").await), "FORBIDDEN", "{user}");
+    }
+    assert_eq!(code(&vote(&app, a.t("demo-resident-river"), &id, "YES").await), "NOT_FOUND");
+    vote(&app, a.t("demo-resident"), &id, "YES").await;
+    // The office cannot decide while the vote is open.
+    let r = step(&app, a.t("demo-office"), "approveProject", &id).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    only(&app, &a, "demo-committee", "closeVoting", &id, "VOTING").await;
+    only(&app, &a, "demo-office", "approveProject", &id, "APPROVED").await;
+    let ngo = organisation_id(&app, a.t("demo-office"), "阳光社工服务中心").await;
+    let r = app
+        .gql(
+            Some(a.t("demo-office")),
+            "mutation($id: ID!, $o: ID!) { addProjectParticipant(input: {projectId: $id, organisationId: $o, role: LEAD}) { id } }",
+            json!({ "id": id, "o": ngo }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    // Starting: the lead organisation (or the office); not residents, the
+    // committee or a non-lead organisation.
+    for user in ["demo-resident", "demo-committee", "demo-property", "demo-admin"] {
+        let r = step(&app, a.t(user), "startProject", &id).await;
+        assert_eq!(code(&r), "FORBIDDEN", "{user}: {r}");
+    }
+    step_ok(&app, a.t("demo-ngo"), "startProject", &id, "IN_PROGRESS").await;
+    only(&app, &a, "demo-ngo", "completeProject", &id, "COMPLETED").await;
+    only(&app, &a, "demo-committee", "closeEvaluation", &id, "EVALUATED").await;
+}
+
+async fn cancelling_and_rejecting(app: TestApp) {
+    let a = Actors::login(&app).await;
+    // The proposer may withdraw a proposal; the committee may not cancel.
+    let id = create_draft(&app, a.t("demo-resident"), "撤回的提案").await;
+    step_ok(&app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
+    assert_eq!(code(&step(&app, a.t("demo-committee"), "cancelProject", &id).await), "FORBIDDEN");
+    step_ok(&app, a.t("demo-resident"), "cancelProject", &id, "CANCELLED").await;
+    assert_eq!(code(&step(&app, a.t("demo-office"), "cancelProject", &id).await), "BAD_USER_INPUT");
+
+    // Once in deliberation only the office cancels, with a recorded reason.
+    let id = deliberating(&app, &a, "被取消的项目").await;
+    assert_eq!(code(&step(&app, a.t("demo-resident"), "cancelProject", &id).await), "FORBIDDEN");
+    let r = app
+        .gql(
+            Some(a.t("demo-office")),
+            "mutation($id: ID!) { cancelProject(input: {projectId: $id, reason: \"预算不足\"}) { status timeline { reason } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["cancelProject"]["status"], "CANCELLED", "{r}");
+    assert_eq!(r["data"]["cancelProject"]["timeline"][3]["reason"], "预算不足");
+
+    // A failed vote cannot be overruled by an approval; it can be rejected.
+    let id = deliberating(&app, &a, "没人投票的项目").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["outcome"], "FAILED_QUORUM", "no votes at all: {closed}");
+    assert_eq!(closed["tally"]["turnout"], 0);
+    let r = step(&app, a.t("demo-office"), "approveProject", &id).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("overrule"), "{r}");
+    step_ok(&app, a.t("demo-office"), "rejectProject", &id, "REJECTED").await;
+}
+
+async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live: bool) {
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "mutation($q: Int!, $t: Int!, $l: Boolean!) { updateCommunitySettings(input: {communityId: \"UmVnaW9uOjQ\",
+                quorumPercent: $q, thresholdPercent: $t, liveTally: $l}) { quorumPercent thresholdPercent liveTally } }",
+            json!({ "q": quorum, "t": threshold, "l": live }),
+        )
+        .await;
+    assert_eq!(r["data"]["updateCommunitySettings"]["quorumPercent"], quorum, "{r}");
+}
+
+async fn quorum_and_threshold_edges(app: TestApp) {
+    let a = Actors::login(&app).await;
+    // Peach Garden has 2 registered residents (demo-resident, demo-building-head).
+    // Quorum exactly reached (1 of 2 = 50 %), and a tie: exactly at the 50 %
+    // threshold is not *more than* it, so the vote fails.
+    set_rules(&app, &a, 50, 50, true).await;
+    let id = deliberating(&app, &a, "平票项目").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    vote(&app, a.t("demo-resident"), &id, "YES").await;
+    // Live tallies are visible while open when the community wants them.
+    let live = read(&app, a.t("demo-ngo"), &id).await;
+    assert_eq!(live["data"]["node"]["tally"]["yes"], 1, "{live}");
+    assert_eq!(live["data"]["node"]["tally"]["final"], false);
+    vote(&app, a.t("demo-building-head"), &id, "NO").await;
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["outcome"], "FAILED_THRESHOLD", "{closed}");
+
+    // Quorum exactly at 50 % with one YES: passes.
+    let id = deliberating(&app, &a, "刚好达到法定人数").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    vote(&app, a.t("demo-building-head"), &id, "YES").await;
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["outcome"], "PASSED", "{closed}");
+
+    // Quorum just missed: 1 of 2 voted with a 51 % quorum.
+    set_rules(&app, &a, 51, 50, false).await;
+    let id = deliberating(&app, &a, "法定人数不足").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    vote(&app, a.t("demo-resident"), &id, "YES").await;
+    assert!(read(&app, a.t("demo-ngo"), &id).await["data"]["node"]["tally"].is_null(), "no live tally now");
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["outcome"], "FAILED_QUORUM", "{closed}");
+
+    // Abstentions count for the quorum but not for the threshold.
+    set_rules(&app, &a, 100, 50, false).await;
+    let id = deliberating(&app, &a, "弃权项目").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    vote(&app, a.t("demo-resident"), &id, "ABSTAIN").await;
+    vote(&app, a.t("demo-building-head"), &id, "YES").await;
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["outcome"], "PASSED", "{closed}");
+
+    // Bad rules are refused; only the committee sets them.
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "mutation { updateCommunitySettings(input: {communityId: \"UmVnaW9uOjQ\", quorumPercent: 101, thresholdPercent: 50, liveTally: false}) { quorumPercent } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "quorumPercent", "{r}");
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation { updateCommunitySettings(input: {communityId: \"UmVnaW9uOjQ\", quorumPercent: 0, thresholdPercent: 0, liveTally: true}) { quorumPercent } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+}
+
+async fn fifty_concurrent_votes_count_once(app: TestApp) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "并发投票").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    let token = a.t("demo-resident").to_owned();
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (client, base, token, id) = (app.client.clone(), app.base.clone(), token.clone(), id.clone());
+        let choice = if i % 2 == 0 { "YES" } else { "NO" };
+        tasks.push(tokio::spawn(async move {
+            let body = json!({
+                "query": "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote } }",
+                "variables": { "id": id, "c": choice },
+            });
+            let r: Value = client.post(format!("{base}/graphql")).bearer_auth(token).json(&body).send().await.unwrap().json().await.unwrap();
+            assert!(r["errors"].is_null(), "{r}");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let ballots = entity::vote::Entity::find().count(&app.db.read).await.unwrap();
+    assert_eq!(ballots, 1, "one ballot per resident, however many requests");
+    let closed = step_ok(&app, a.t("demo-committee"), "closeVoting", &id, "VOTING").await;
+    assert_eq!(closed["tally"]["turnout"], 1, "{closed}");
+}
+
+async fn other_communities_cannot_read_comment_or_vote(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "外人看不见").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    let river = a.t("demo-resident-river");
+    assert_eq!(code(&read(&app, river, &id).await), "NOT_FOUND");
+    let r = app
+        .gql(Some(river), "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"hi\"}) { id } }", json!({ "id": id }))
+        .await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    assert_eq!(code(&vote(&app, river, &id, "YES").await), "NOT_FOUND");
+    let r = app.gql(Some(river), "{ projects { totalCount } }", json!({})).await;
+    assert_eq!(r["data"]["projects"]["totalCount"], 0, "{r}");
+    // A district system reads no projects at all.
+    let form = [("grant_type", "client_credentials"), ("client_id", "demo-district"), ("client_secret", "demo-district-secret")];
+    let t: Value = app.client.post(format!("{}/oauth/token", app.base)).form(&form).send().await.unwrap().json().await.unwrap();
+    let r = app.gql(t["access_token"].as_str(), "{ projects { totalCount } }", json!({})).await;
+    assert_eq!(r["data"]["projects"]["totalCount"], 0, "{r}");
+    // The office of another street would not see it either; the office of
+    // this street does.
+    let r = app.gql(Some(a.t("demo-office")), "{ projects { totalCount } }", json!({})).await;
+    assert_eq!(r["data"]["projects"]["totalCount"], 1, "{r}");
+}
+
+both!(
+    whole_lifecycle_with_the_demo_roles,
+    each_transition_only_for_its_role_and_state,
+    cancelling_and_rejecting,
+    quorum_and_threshold_edges,
+    fifty_concurrent_votes_count_once,
+    other_communities_cannot_read_comment_or_vote,
+);
