@@ -224,7 +224,11 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
         .await;
     assert_eq!(r["data"]["postProjectUpdate"]["organisation"]["name"], "安居物业", "{r}");
     let r = app
-        .gql(Some(a.t("demo-property")), "mutation($t: ID!) { completeProjectTask(input: {taskId: $t}) { status } }", json!({ "t": task }))
+        .gql(
+            Some(a.t("demo-property")),
+            "mutation($t: ID!) { completeProjectTask(input: {taskId: $t}) { status } }",
+            json!({ "t": task }),
+        )
         .await;
     assert_eq!(r["data"]["completeProjectTask"]["status"], "DONE", "{r}");
     step_ok(&app, a.t("demo-ngo"), "completeProject", &id, "COMPLETED").await;
@@ -244,7 +248,8 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     let r = app.gql(Some(a.t("demo-building-head")), eval, json!({ "id": id, "r": 1 })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "evaluation closed: {r}");
 
-    let path: Vec<&str> = done["timeline"].as_array().unwrap().iter().map(|t| t["toStatus"].as_str().unwrap()).collect();
+    let path: Vec<&str> =
+        done["timeline"].as_array().unwrap().iter().map(|t| t["toStatus"].as_str().unwrap()).collect();
     assert_eq!(
         path,
         ["DRAFT", "PROPOSED", "DELIBERATING", "VOTING", "APPROVED", "IN_PROGRESS", "COMPLETED", "EVALUATED"]
@@ -469,15 +474,24 @@ async fn other_communities_cannot_read_comment_or_vote(app: TestApp) {
     let river = a.t("demo-resident-river");
     assert_eq!(code(&read(&app, river, &id).await), "NOT_FOUND");
     let r = app
-        .gql(Some(river), "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"hi\"}) { id } }", json!({ "id": id }))
+        .gql(
+            Some(river),
+            "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"hi\"}) { id } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
     assert_eq!(code(&vote(&app, river, &id, "YES").await), "NOT_FOUND");
     let r = app.gql(Some(river), "{ projects { totalCount } }", json!({})).await;
     assert_eq!(r["data"]["projects"]["totalCount"], 0, "{r}");
     // A district system reads no projects at all.
-    let form = [("grant_type", "client_credentials"), ("client_id", "demo-district"), ("client_secret", "demo-district-secret")];
-    let t: Value = app.client.post(format!("{}/oauth/token", app.base)).form(&form).send().await.unwrap().json().await.unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "demo-district"),
+        ("client_secret", "demo-district-secret"),
+    ];
+    let t: Value =
+        app.client.post(format!("{}/oauth/token", app.base)).form(&form).send().await.unwrap().json().await.unwrap();
     let r = app.gql(t["access_token"].as_str(), "{ projects { totalCount } }", json!({})).await;
     assert_eq!(r["data"]["projects"]["totalCount"], 0, "{r}");
     // The office of another street would not see it either; the office of
@@ -486,7 +500,253 @@ async fn other_communities_cannot_read_comment_or_vote(app: TestApp) {
     assert_eq!(r["data"]["projects"]["totalCount"], 1, "{r}");
 }
 
+/// Subscribe over WebSocket (graphql-transport-ws) to a project's events.
+async fn subscribe(
+    app: &TestApp,
+    token: &str,
+    project: &Value,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("{}/graphql", app.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::Text(init.to_string().into())).await.unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { projectEvents(projectId: $id) { projectId kind status } }",
+        "variables": { "id": project } } });
+    ws.send(Message::Text(sub.to_string().into())).await.unwrap();
+    ws
+}
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("no WebSocket message within 10 s")
+            .expect("stream ended")
+            .expect("WebSocket error");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+async fn subscription_sees_events_from_another_process(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "实时项目").await;
+    // A second server process on the same database: on PostgreSQL events
+    // travel through LISTEN/NOTIFY; on SQLite (one process by design) the
+    // subscriber and the mutation share the process.
+    let peer = if app.db.is_postgres() { Some(app.spawn_peer().await) } else { None };
+    let listen_on = peer.as_ref().unwrap_or(&app);
+    let mut ws = subscribe(listen_on, a.t("demo-resident"), &id).await;
+    // Give the subscription a moment to register before the mutation.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = open_voting(&app, a.t("demo-committee"), &id).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let msg = next_json(&mut ws).await;
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["payload"]["data"]["projectEvents"]["kind"], "TRANSITION", "{msg}");
+    assert_eq!(msg["payload"]["data"]["projectEvents"]["status"], "VOTING");
+    assert_eq!(msg["payload"]["data"]["projectEvents"]["projectId"], id);
+    let add = "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"实时\"}) { id } }";
+    app.gql(Some(a.t("demo-building-head")), add, json!({ "id": id })).await;
+    let msg = next_json(&mut ws).await;
+    assert_eq!(msg["payload"]["data"]["projectEvents"]["kind"], "COMMENT", "{msg}");
+
+    // Authorised like the query: another community's resident gets an error.
+    let mut ws = subscribe(listen_on, a.t("demo-resident-river"), &id).await;
+    let msg = next_json(&mut ws).await;
+    assert!(msg["payload"]["data"].is_null(), "{msg}");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{msg}");
+}
+
+async fn nested_project_query_costs_fixed_statements(app: TestApp) {
+    use chrono::Utc;
+    use entity::enums::{ParticipationRole, ProjectCategory, ProjectStatus, TaskStatus};
+    use entity::{project, project_participant, project_task, project_update};
+    use sea_orm::{ActiveModelTrait, NotSet, Set};
+    let a = Actors::login(&app).await;
+    set_rules(&app, &a, 20, 50, true).await;
+    let committee = a.t("demo-committee").to_owned();
+    let ngo = organisation_id(&app, &committee, "阳光社工服务中心").await;
+    let property = organisation_id(&app, &committee, "安居物业").await;
+    let decode = |id: &Value| api::graphql::ids::decode(&async_graphql_id(id)).unwrap().1;
+    let (ngo, property) = (decode(&ngo), decode(&property));
+
+    // Insert `n` more VOTING projects with participants, tasks and updates.
+    let add_projects = |n: usize| {
+        let db = app.db.write.clone();
+        async move {
+            for i in 0..n {
+                let now = Utc::now();
+                let p = project::ActiveModel {
+                    id: NotSet,
+                    community_id: Set(4),
+                    title: Set(format!("批量项目 {i}")),
+                    description: Set(String::new()),
+                    category: Set(ProjectCategory::Facilities),
+                    status: Set(ProjectStatus::Voting),
+                    proposer_account_id: Set(1),
+                    budget_fen: Set(100),
+                    planned_start: Set(None),
+                    planned_end: Set(None),
+                    building_id: Set(None),
+                    location_text: Set(None),
+                    voting_opened_at: Set(Some(now)),
+                    voting_closes_at: Set(Some(now + chrono::Duration::hours(1))),
+                    voting_closed_at: Set(None),
+                    tally_yes: Set(None),
+                    tally_no: Set(None),
+                    tally_abstain: Set(None),
+                    tally_eligible: Set(None),
+                    outcome: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&db)
+                .await
+                .unwrap();
+                for (org, role) in [(ngo, ParticipationRole::Lead), (property, ParticipationRole::Implementer)] {
+                    project_participant::ActiveModel {
+                        id: NotSet,
+                        project_id: Set(p.id),
+                        organisation_id: Set(org),
+                        role: Set(role),
+                        created_at: Set(now),
+                    }
+                    .insert(&db)
+                    .await
+                    .unwrap();
+                }
+                for t in 0..2 {
+                    project_task::ActiveModel {
+                        id: NotSet,
+                        project_id: Set(p.id),
+                        title: Set(format!("任务 {t}")),
+                        assignee_organisation_id: Set(property),
+                        due_date: Set(None),
+                        status: Set(TaskStatus::Open),
+                        created_at: Set(now),
+                        completed_at: Set(None),
+                    }
+                    .insert(&db)
+                    .await
+                    .unwrap();
+                }
+                for u in 0..5 {
+                    project_update::ActiveModel {
+                        id: NotSet,
+                        project_id: Set(p.id),
+                        organisation_id: Set(property),
+                        author_account_id: Set(6),
+                        body: Set(format!("进展 {u}")),
+                        percent_complete: Set(u * 20),
+                        created_at: Set(now),
+                    }
+                    .insert(&db)
+                    .await
+                    .unwrap();
+                }
+            }
+        }
+    };
+    let query = "{ projects(first: 50, filter: {communityId: \"UmVnaW9uOjQ\"}) { edges { node {
+        title status community { name } proposer { displayName }
+        participants { role organisation { name } }
+        tasks(first: 10) { edges { node { title assignee { name } } } }
+        tally { yes no abstain } viewerVote
+        latestUpdates(count: 3) { body organisation { name } } } } } }";
+    let measure = || async {
+        let before = app.db.statement_count();
+        let r = app.gql(Some(&committee), query, json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+        (app.db.statement_count() - before, r["data"]["projects"]["edges"].as_array().unwrap().len())
+    };
+    add_projects(5).await;
+    let (few, n_few) = measure().await;
+    add_projects(45).await;
+    let (many, n_many) = measure().await;
+    assert_eq!((n_few, n_many), (5, 50));
+    let r = app.gql(Some(&committee), query, json!({})).await;
+    let first = &r["data"]["projects"]["edges"][0]["node"];
+    assert_eq!(first["latestUpdates"].as_array().unwrap().len(), 3, "{first}");
+    assert_eq!(first["latestUpdates"][0]["body"], "进展 4", "newest first");
+    assert_eq!(first["participants"].as_array().unwrap().len(), 2);
+    assert_eq!(first["tally"]["yes"], 0);
+    println!("statements for 5 projects: {few}, for 50 projects: {many}");
+    // The query follows 12 relations (projects, community, proposer,
+    // participants, their organisations, tasks, assignees, tally, settings,
+    // viewer's vote, latest updates, their organisations): one statement
+    // each when every batch fills in one go, ~12. A batch window can split
+    // under load, so the bound allows twice that; without loaders, 50
+    // projects would cost 50+ statements per relation.
+    const BOUND: u64 = 24;
+    assert!(few <= BOUND && many <= BOUND, "5 projects: {few}, 50 projects: {many} statements");
+}
+
+fn async_graphql_id(v: &Value) -> async_graphql::ID {
+    async_graphql::ID(v.as_str().unwrap().to_owned())
+}
+
+#[test]
+fn vote_outcome_rule() {
+    use api::projects::voting::{Tally, outcome};
+    use entity::enums::VoteOutcome::*;
+    let t = |yes, no, abstain| Tally { yes, no, abstain };
+    // No votes: quorum fails; with a 0 % quorum, the threshold fails.
+    assert_eq!(outcome(t(0, 0, 0), 10, 20, 50), FailedQuorum);
+    assert_eq!(outcome(t(0, 0, 0), 10, 0, 50), FailedThreshold);
+    // Quorum "at least": 2 of 10 at 20 % is enough, 1 of 10 is not.
+    assert_eq!(outcome(t(2, 0, 0), 10, 20, 50), Passed);
+    assert_eq!(outcome(t(1, 0, 0), 10, 20, 50), FailedQuorum);
+    // Threshold "more than": a tie at 50 % fails; 2 of 3 passes at 66, fails at 67.
+    assert_eq!(outcome(t(3, 3, 0), 10, 20, 50), FailedThreshold);
+    assert_eq!(outcome(t(2, 1, 0), 10, 20, 66), Passed);
+    assert_eq!(outcome(t(2, 1, 0), 10, 20, 67), FailedThreshold);
+    // Abstentions count for turnout only.
+    assert_eq!(outcome(t(1, 0, 9), 10, 100, 50), Passed);
+    assert_eq!(outcome(t(0, 0, 10), 10, 100, 0), FailedThreshold);
+}
+
+/// The ballot is secret: in the whole schema, the only way to see a ballot
+/// choice is `Project.viewerVote` (the viewer's own), and nothing about a
+/// ballot leads to a person.
+#[test]
+fn no_schema_path_from_a_vote_to_a_person() {
+    let sdl = api::graphql::sdl();
+    let mut current = String::new();
+    let mut fields_with_choice = Vec::new();
+    for line in sdl.lines() {
+        let l = line.trim();
+        if let Some(rest) = l.strip_prefix("type ").or_else(|| l.strip_prefix("interface ")) {
+            current = rest.split_whitespace().next().unwrap_or_default().to_owned();
+        }
+        if l.contains("VoteChoice") && !l.starts_with("enum") && !l.starts_with("input") {
+            fields_with_choice.push(format!("{current}.{l}"));
+        }
+    }
+    // Input types (castVote's choice) are writes; on output, only viewerVote.
+    let outputs: Vec<&String> = fields_with_choice
+        .iter()
+        .filter(|f| !f.starts_with("CastVoteInput") && !f.contains("choice: VoteChoice!"))
+        .collect();
+    assert_eq!(outputs, [&"Project.viewerVote: VoteChoice".to_owned()], "{fields_with_choice:?}");
+    // No output type represents a ballot (which could then link to a voter).
+    for banned in ["type Vote ", "type Ballot", "type VoteConnection", "voter"] {
+        assert!(!sdl.contains(banned), "schema exposes {banned}");
+    }
+}
+
 both!(
+    subscription_sees_events_from_another_process,
+    nested_project_query_costs_fixed_statements,
     whole_lifecycle_with_the_demo_roles,
     each_transition_only_for_its_role_and_state,
     cancelling_and_rejecting,
