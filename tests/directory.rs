@@ -73,6 +73,25 @@ async fn node_lookup_by_global_id(app: TestApp) {
     assert!(nodes[2].is_null());
     let r = app.gql(Some(&token), "{ node(id: \"garbage\") { id } }", json!({})).await;
     assert_eq!(code(&r), "NOT_FOUND");
+
+    // `nodes` costs one statement per type, not one per id.
+    let r = app
+        .gql(
+            Some(&token),
+            "{ buildings(first: 100) { edges { node { id } } } regions(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut all: Vec<serde_json::Value> = Vec::new();
+    for list in ["buildings", "regions"] {
+        all.extend(r["data"][list]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()));
+    }
+    assert_eq!(all.len(), 15);
+    let before = app.db.statement_count();
+    let r = app.gql(Some(&token), "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": all })).await;
+    let statements = app.db.statement_count() - before;
+    assert_eq!(r["data"]["nodes"].as_array().unwrap().iter().filter(|n| n.is_object()).count(), 15, "{r}");
+    assert!(statements <= 2, "{statements} statements for 15 nodes of 2 types");
 }
 
 both!(region_tree_and_service_areas, cursor_pagination_walks_forward_and_back, node_lookup_by_global_id);

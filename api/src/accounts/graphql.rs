@@ -40,6 +40,7 @@ pub enum Role {
 /// A person's account. `realName`, `phone` and `memberships` are personal:
 /// they are `null` unless the viewer is the person, a committee member of a
 /// community the person belongs to, or a platform admin.
+#[derive(Clone)]
 pub struct Account(pub account::Model);
 
 impl Account {
@@ -96,6 +97,7 @@ impl Account {
 }
 
 /// An account's role in a scope.
+#[derive(Clone)]
 pub struct Membership(pub membership::Model);
 
 #[Object]
@@ -134,6 +136,7 @@ impl Membership {
 }
 
 /// A machine client (district system or NGO integration).
+#[derive(Clone)]
 pub struct ApiClient(pub api_client::Model);
 
 #[Object]

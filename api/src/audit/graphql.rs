@@ -15,6 +15,7 @@ use crate::graphql::loaders::ById;
 use crate::policy::{self, Action};
 
 /// One successful mutation.
+#[derive(Clone)]
 pub struct AuditEntry(pub audit_log::Model);
 
 #[Object]

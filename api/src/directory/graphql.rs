@@ -33,6 +33,7 @@ pub enum OrganisationKind {
 }
 
 /// A district, street or community.
+#[derive(Clone)]
 pub struct Region(pub region::Model);
 
 #[Object]
@@ -89,6 +90,7 @@ impl Region {
 }
 
 /// A building (楼门院) of a community.
+#[derive(Clone)]
 pub struct Building(pub building::Model);
 
 #[Object]
@@ -109,6 +111,7 @@ impl Building {
 
 /// A government office, community committee, social organisation or
 /// property company.
+#[derive(Clone)]
 pub struct Organisation(pub organisation::Model);
 
 #[Object]

@@ -100,6 +100,7 @@ pub enum ProjectOrder {
 }
 
 /// A shared community project (共治项目).
+#[derive(Clone)]
 pub struct Project(pub project::Model);
 
 /// Vote counts. While voting is open they are shown only if the community
@@ -474,6 +475,7 @@ impl Evaluation {
 }
 
 /// A meeting of a community's residents' council (居民议事会).
+#[derive(Clone)]
 pub struct CouncilMeeting(pub council_meeting::Model);
 
 #[Object]
@@ -630,10 +632,33 @@ impl ProjectsQuery {
 
 /// May the viewer read this community's deliberation (council meetings)?
 pub(crate) async fn may_read_community(ctx: &Context<'_>, community_id: i32) -> ApiResult<bool> {
+    Ok(readable_communities(ctx, vec![community_id]).await?.contains(&community_id))
+}
+
+/// Which of these communities' deliberation may the viewer read? Two
+/// statements whatever the number of communities.
+pub(crate) async fn readable_communities(
+    ctx: &Context<'_>,
+    community_ids: Vec<i32>,
+) -> ApiResult<std::collections::HashSet<i32>> {
     let p = ctx.principal()?;
-    let Some(r) = region::Entity::find_by_id(community_id).one(&ctx.db().read).await? else { return Ok(false) };
-    let serves = service::org_serves(&ctx.db().read, p, community_id).await?;
-    Ok(policy::may_read_community(p, community_id, &r.path, serves))
+    let db = &ctx.db().read;
+    let regions = region::Entity::find().filter(region::Column::Id.is_in(community_ids)).all(db).await?;
+    let served: std::collections::HashSet<i32> = match p.scope.organisation_id {
+        Some(o) => entity::organisation_community::Entity::find()
+            .filter(entity::organisation_community::Column::OrganisationId.eq(o))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|oc| oc.community_id)
+            .collect(),
+        None => Default::default(),
+    };
+    Ok(regions
+        .into_iter()
+        .filter(|r| policy::may_read_community(p, r.id, &r.path, served.contains(&r.id)))
+        .map(|r| r.id)
+        .collect())
 }
 
 #[derive(InputObject)]
