@@ -10,6 +10,12 @@ use clap::Args;
 /// The JWT secret used when none is configured. Production mode refuses it.
 pub const DEV_JWT_SECRET: &str = "gongzhi-dev-secret-do-not-use-in-production";
 
+/// Default DataLoader batch window (microseconds): how long a loader waits
+/// for more keys before querying. Keys requested while one list is being
+/// resolved must land in one batch; an unoptimised (debug) build resolves
+/// about ten times slower, so it waits longer.
+pub const DEFAULT_LOADER_WINDOW_US: u64 = if cfg!(debug_assertions) { 5000 } else { 1000 };
+
 /// Server configuration.
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -68,6 +74,10 @@ pub struct Config {
     /// multiplies its children by its page size).
     #[arg(long, env = "GONGZHI_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+
+    /// DataLoader batch window (microseconds); see [`DEFAULT_LOADER_WINDOW_US`].
+    #[arg(long, env = "GONGZHI_LOADER_WINDOW_US", default_value_t = DEFAULT_LOADER_WINDOW_US)]
+    pub loader_window_us: u64,
 
     /// Maximum operations in one batched request (count).
     #[arg(long, env = "GONGZHI_MAX_BATCH", default_value_t = 10)]

@@ -95,7 +95,8 @@ fn gql_response(metrics: &Metrics, mut resp: BatchResponse) -> Response {
 
 fn prepare(state: &HttpState, req: async_graphql::Request, principal: &RequestPrincipal) -> async_graphql::Request {
     let account = principal.0.as_ref().and_then(|p| p.account_id());
-    graphql::loaders::add_data_loaders(req.data(principal.clone()), &state.app.db.read, account)
+    let window = std::time::Duration::from_micros(state.app.config.loader_window_us);
+    graphql::loaders::add_data_loaders(req.data(principal.clone()), &state.app.db.read, account, window)
 }
 
 async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
@@ -207,11 +208,9 @@ fn websocket(state: HttpState, protocol: GraphQLProtocol, upgrade: WebSocketUpgr
                 };
                 let mut data = Data::default();
                 data.insert(RequestPrincipal(principal.clone()));
-                graphql::loaders::insert_data_loaders(
-                    &mut data,
-                    &app.db.read,
-                    principal.as_ref().and_then(|p| p.account_id()),
-                );
+                let window = Duration::from_micros(app.config.loader_window_us);
+                let account = principal.as_ref().and_then(|p| p.account_id());
+                graphql::loaders::insert_data_loaders(&mut data, &app.db.read, account, window);
                 Ok(data)
             })
             .serve()

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Data, Request};
@@ -22,12 +23,6 @@ fn int_of(v: Value) -> Option<i32> {
         _ => None,
     }
 }
-
-/// How long a loader waits for more keys before it queries. Resolving a
-/// large list can take longer than the library default (1 ms), which would
-/// split one batch into several; 5 ms keeps one statement per relation and
-/// level in practice, at the price of up to 5 ms per nesting level.
-const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Loads rows of `E` by integer primary key.
 pub struct ById<E> {
@@ -99,21 +94,28 @@ where
 }
 
 /// Attach a fresh set of loaders to one request.
-pub fn add_data_loaders(mut req: Request, db: &DatabaseConnection, account_id: Option<i32>) -> Request {
-    insert_data_loaders(&mut req.data, db, account_id);
+pub fn add_data_loaders(
+    mut req: Request,
+    db: &DatabaseConnection,
+    account_id: Option<i32>,
+    window: Duration,
+) -> Request {
+    insert_data_loaders(&mut req.data, db, account_id, window);
     req
 }
 
 /// Register every loader in `data` (per request, or per WebSocket
 /// connection). `account_id` is the viewer's account, for the loaders that
 /// return the viewer's own rows (ballot, evaluation).
-pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id: Option<i32>) {
-    fn add<K, T>(data: &mut Data, loader: T)
+/// `window` is how long a loader waits for more keys (see
+/// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
+pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id: Option<i32>, window: Duration) {
+    fn add<K, T>(data: &mut Data, window: Duration, loader: T)
     where
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         T: Loader<K, Error = ApiError>,
     {
-        data.insert(DataLoader::new(loader, tokio::spawn).delay(BATCH_WINDOW));
+        data.insert(DataLoader::new(loader, tokio::spawn).delay(window));
     }
     use crate::projects::loaders as pl;
     use entity::{
@@ -121,28 +123,32 @@ pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id:
         project_transition, project_update,
     };
     let d = || db.clone();
-    add(data, ById::<region::Entity>::new(d()));
-    add(data, ById::<building::Entity>::new(d()));
-    add(data, ById::<organisation::Entity>::new(d()));
-    add(data, ById::<account::Entity>::new(d()));
-    add(data, ById::<membership::Entity>::new(d()));
-    add(data, ById::<entity::api_client::Entity>::new(d()));
-    add(data, ById::<project::Entity>::new(d()));
-    add(data, ById::<council_meeting::Entity>::new(d()));
-    add(data, ByColumn::<region::Entity>::new(d(), region::Column::ParentId));
-    add(data, ByColumn::<building::Entity>::new(d(), building::Column::CommunityId));
-    add(data, ByColumn::<membership::Entity>::new(d(), membership::Column::AccountId));
-    add(data, ByColumn::<organisation_community::Entity>::new(d(), organisation_community::Column::OrganisationId));
-    add(data, ByColumn::<project_participant::Entity>::new(d(), project_participant::Column::ProjectId));
-    add(data, ByColumn::<project_task::Entity>::new(d(), project_task::Column::ProjectId));
-    add(data, ByColumn::<project_update::Entity>::new(d(), project_update::Column::ProjectId));
-    add(data, ByColumn::<project_comment::Entity>::new(d(), project_comment::Column::ProjectId));
-    add(data, ByColumn::<project_transition::Entity>::new(d(), project_transition::Column::ProjectId));
-    add(data, ByColumn::<council_agenda_item::Entity>::new(d(), council_agenda_item::Column::MeetingId));
-    add(data, pl::TallyLoader(d()));
-    add(data, pl::EvaluationSummaryLoader(d()));
-    add(data, pl::SettingsLoader(d()));
-    add(data, pl::LatestUpdatesLoader(d()));
-    add(data, pl::ViewerVoteLoader { db: d(), account_id });
-    add(data, pl::ViewerEvaluationLoader { db: d(), account_id });
+    add(data, window, ById::<region::Entity>::new(d()));
+    add(data, window, ById::<building::Entity>::new(d()));
+    add(data, window, ById::<organisation::Entity>::new(d()));
+    add(data, window, ById::<account::Entity>::new(d()));
+    add(data, window, ById::<membership::Entity>::new(d()));
+    add(data, window, ById::<entity::api_client::Entity>::new(d()));
+    add(data, window, ById::<project::Entity>::new(d()));
+    add(data, window, ById::<council_meeting::Entity>::new(d()));
+    add(data, window, ByColumn::<region::Entity>::new(d(), region::Column::ParentId));
+    add(data, window, ByColumn::<building::Entity>::new(d(), building::Column::CommunityId));
+    add(data, window, ByColumn::<membership::Entity>::new(d(), membership::Column::AccountId));
+    add(
+        data,
+        window,
+        ByColumn::<organisation_community::Entity>::new(d(), organisation_community::Column::OrganisationId),
+    );
+    add(data, window, ByColumn::<project_participant::Entity>::new(d(), project_participant::Column::ProjectId));
+    add(data, window, ByColumn::<project_task::Entity>::new(d(), project_task::Column::ProjectId));
+    add(data, window, ByColumn::<project_update::Entity>::new(d(), project_update::Column::ProjectId));
+    add(data, window, ByColumn::<project_comment::Entity>::new(d(), project_comment::Column::ProjectId));
+    add(data, window, ByColumn::<project_transition::Entity>::new(d(), project_transition::Column::ProjectId));
+    add(data, window, ByColumn::<council_agenda_item::Entity>::new(d(), council_agenda_item::Column::MeetingId));
+    add(data, window, pl::TallyLoader(d()));
+    add(data, window, pl::EvaluationSummaryLoader(d()));
+    add(data, window, pl::SettingsLoader(d()));
+    add(data, window, pl::LatestUpdatesLoader(d()));
+    add(data, window, pl::ViewerVoteLoader { db: d(), account_id });
+    add(data, window, pl::ViewerEvaluationLoader { db: d(), account_id });
 }
