@@ -56,6 +56,11 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
     let admin_view = app.gql(Some(&admin), "{ regions(first: 100) { totalCount } }", json!({})).await;
     assert_eq!(admin_view["data"]["regions"]["totalCount"], 7);
 
+    // The log is append-only, also for SQL that bypasses the API.
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    assert!(app.db.write.execute_unprepared("UPDATE audit_log SET action = 'forged'").await.is_err());
+    assert!(entity::audit_log::Entity::delete_many().exec(&app.db.write).await.is_err());
+
     // Residents cannot read the log.
     let r = app.gql(Some(&resident), "{ auditLog { totalCount } }", json!({})).await;
     assert_eq!(code(&r), "FORBIDDEN");
