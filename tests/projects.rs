@@ -560,6 +560,19 @@ async fn subscription_sees_events_from_another_process(app: TestApp) {
     let msg = next_json(&mut ws).await;
     assert_eq!(msg["payload"]["data"]["projectEvents"]["kind"], "COMMENT", "{msg}");
 
+    // A bad token in connection_init closes the connection.
+    let url = format!("{}/graphql", listen_on.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut bad, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged" } });
+    bad.send(Message::Text(init.to_string().into())).await.unwrap();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), bad.next()).await.expect("answer");
+    assert!(
+        matches!(closed, Some(Ok(Message::Close(_))) | None | Some(Err(_))),
+        "expected the connection to close, got {closed:?}"
+    );
+
     // Authorised like the query: another community's resident gets an error.
     let mut ws = subscribe(listen_on, a.t("demo-resident-river"), &id).await;
     let msg = next_json(&mut ws).await;
