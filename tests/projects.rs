@@ -193,6 +193,22 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     assert_eq!(closed["outcome"], "PASSED");
     let r = vote(&app, a.t("demo-resident"), &id, "NO").await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "closed: {r}");
+    // The committee's audit feed shows that ballots were cast, never by whom.
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "{ auditLog(last: 100) { edges { node { action actor { username } } } } }",
+            json!({}),
+        )
+        .await;
+    let ballots: Vec<&Value> = r["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["action"] == "project.vote")
+        .collect();
+    assert_eq!(ballots.len(), 3, "{r}");
+    assert!(ballots.iter().all(|e| e["node"]["actor"].is_null()), "{r}");
 
     // The office brings in organisations and approves.
     let ngo = organisation_id(&app, a.t("demo-office"), "阳光社工服务中心").await;

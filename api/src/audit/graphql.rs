@@ -14,6 +14,9 @@ use crate::graphql::ids;
 use crate::graphql::loaders::ById;
 use crate::policy::{self, Action};
 
+/// The audit action of casting a ballot (see [`AuditEntry::actor`]).
+pub const SECRET_BALLOT_ACTION: &str = "project.vote";
+
 /// One successful mutation.
 #[derive(Clone)]
 pub struct AuditEntry(pub audit_log::Model);
@@ -43,7 +46,12 @@ impl AuditEntry {
         self.0.role.map(Into::into)
     }
     /// The acting account (null for machine clients and the command line).
+    /// Always null for ballots: with live tallies, who-voted-when next to
+    /// the changing counts would reveal how a person voted.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        if self.0.action == SECRET_BALLOT_ACTION {
+            return Ok(None);
+        }
         let Some(id) = self.0.account_id else {
             return Ok(None);
         };

@@ -322,7 +322,12 @@ pub async fn cast_vote(
         .await?;
     // The audit row says that this person voted (participation is public
     // record), never how.
-    audit::record(&txn, p, Entry::new("project.vote", "Project", proj.id).community(Some(proj.community_id))).await?;
+    audit::record(
+        &txn,
+        p,
+        Entry::new(crate::audit::graphql::SECRET_BALLOT_ACTION, "Project", proj.id).community(Some(proj.community_id)),
+    )
+    .await?;
     txn.commit().await?;
     let live = settings(&app.db.read, proj.community_id).await.map(|s| s.live_tally).unwrap_or(false);
     if live {
