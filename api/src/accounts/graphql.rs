@@ -4,7 +4,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{account, api_client, building, membership, organisation, region};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::service::{self, NewAccount, NewApiClient, ScopeInput};
 use crate::directory::graphql::{Building, Organisation, Region};
@@ -13,7 +12,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_l
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::{self, Action};
+use crate::policy::{self};
 
 /// The role a principal acts in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -195,28 +194,8 @@ impl AccountsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Account>> {
-        let p = ctx.principal()?;
-        policy::authorize(p, Action::ReadAccounts)?;
-        let mut q = account::Entity::find().filter(policy::accounts_filter(p, account::Column::Id));
-        if let Some(c) = community_id {
-            let c = ids::decode_as(&c, "Region", "communityId")?;
-            q = q.filter(
-                account::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(membership::Column::AccountId)
-                        .from(membership::Entity)
-                        .and_where(membership::Column::RegionId.eq(c))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(s) = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
-            q = q.filter(
-                Condition::any()
-                    .add(account::Column::Username.contains(&s))
-                    .add(account::Column::DisplayName.contains(&s)),
-            );
-        }
+        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let q = service::accounts(ctx.principal()?, community, search)?;
         paginate(ctx, q, account::Column::Id, PageArgs::new(after, before, first, last), Account).await
     }
 
@@ -230,8 +209,7 @@ impl AccountsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<ApiClient>> {
-        policy::authorize(ctx.principal()?, Action::ManageApiClients)?;
-        let q = api_client::Entity::find();
+        let q = service::api_clients(ctx.principal()?)?;
         paginate(ctx, q, api_client::Column::Id, PageArgs::new(after, before, first, last), ApiClient).await
     }
 }

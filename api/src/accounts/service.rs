@@ -6,9 +6,11 @@ use chrono::Utc;
 use entity::enums::{OrganisationKind, RegionKind, Role};
 use entity::{account, api_client, building, membership, organisation, region};
 use rand::RngCore;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
 };
+use sea_orm::{Condition, Select};
 use serde_json::json;
 
 use crate::audit::{self, service::Entry};
@@ -17,6 +19,41 @@ use crate::db::Db;
 use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Action};
+
+/// Accounts the principal may see (see [`policy::accounts_filter`]),
+/// optionally members of one community or matching a text in username or
+/// display name.
+pub fn accounts(
+    p: &Principal,
+    community_id: Option<i32>,
+    search: Option<String>,
+) -> ApiResult<Select<account::Entity>> {
+    policy::authorize(p, Action::ReadAccounts)?;
+    let mut q = account::Entity::find().filter(policy::accounts_filter(p, account::Column::Id));
+    if let Some(c) = community_id {
+        q = q.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(membership::Column::AccountId)
+                    .from(membership::Entity)
+                    .and_where(membership::Column::RegionId.eq(c))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(s) = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        q = q.filter(
+            Condition::any().add(account::Column::Username.contains(&s)).add(account::Column::DisplayName.contains(&s)),
+        );
+    }
+    Ok(q)
+}
+
+/// All API clients (platform admins).
+pub fn api_clients(p: &Principal) -> ApiResult<Select<api_client::Entity>> {
+    policy::authorize(p, Action::ManageApiClients)?;
+    Ok(api_client::Entity::find())
+}
 
 pub struct NewAccount {
     pub username: String,

@@ -4,7 +4,6 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{account, audit_log};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use crate::accounts::graphql::{Account, Role};
 use crate::error::ApiResult;
@@ -12,7 +11,6 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::ById;
-use crate::policy::{self, Action};
 
 /// The audit action of casting a ballot (see [`AuditEntry::actor`]).
 pub const SECRET_BALLOT_ACTION: &str = "project.vote";
@@ -79,9 +77,7 @@ impl AuditQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<AuditEntry>> {
-        let p = ctx.principal()?;
-        policy::authorize(p, Action::ReadAuditLog)?;
-        let q = audit_log::Entity::find().filter(policy::audit_filter(p));
+        let q = super::service::feed(ctx.principal()?)?;
         paginate(ctx, q, audit_log::Column::Id, PageArgs::new(after, before, first, last), AuditEntry).await
     }
 }

@@ -1,9 +1,10 @@
 use chrono::Utc;
 use entity::audit_log;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set};
 
 use crate::auth::Principal;
 use crate::error::ApiResult;
+use crate::policy::{self, Action};
 
 /// What a mutation did, for the audit log.
 pub struct Entry<'a> {
@@ -51,4 +52,10 @@ pub async fn record<C: ConnectionTrait>(conn: &C, principal: &Principal, entry: 
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// The audit log the principal may read, as a query (see [`policy::audit_filter`]).
+pub fn feed(p: &Principal) -> ApiResult<sea_orm::Select<audit_log::Entity>> {
+    policy::authorize(p, Action::ReadAuditLog)?;
+    Ok(audit_log::Entity::find().filter(policy::audit_filter(p)))
 }

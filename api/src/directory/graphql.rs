@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::{building, organisation, organisation_community, region};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::service;
 use crate::error::ApiResult;
@@ -11,7 +10,6 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_l
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::{self, Action};
 
 /// Level of a region.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -169,14 +167,8 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
-        let mut q = region::Entity::find();
-        if let Some(k) = kind {
-            q = q.filter(region::Column::Kind.eq(entity::enums::RegionKind::from(k)));
-        }
-        if let Some(pid) = parent_id {
-            q = q.filter(region::Column::ParentId.eq(ids::decode_as(&pid, "Region", "parentId")?));
-        }
+        let parent = parent_id.map(|pid| ids::decode_as(&pid, "Region", "parentId")).transpose()?;
+        let q = service::regions(ctx.principal()?, kind.map(Into::into), parent)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
@@ -190,8 +182,7 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
-        let q = region::Entity::find().filter(region::Column::Kind.eq(entity::enums::RegionKind::Community));
+        let q = service::regions(ctx.principal()?, Some(entity::enums::RegionKind::Community), None)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
@@ -206,11 +197,8 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
-        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
-        let mut q = building::Entity::find();
-        if let Some(c) = community_id {
-            q = q.filter(building::Column::CommunityId.eq(ids::decode_as(&c, "Region", "communityId")?));
-        }
+        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let q = service::buildings(ctx.principal()?, community)?;
         paginate(ctx, q, building::Column::Id, PageArgs::new(after, before, first, last), Building).await
     }
 
@@ -227,23 +215,8 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Organisation>> {
-        policy::authorize(ctx.principal()?, Action::ReadDirectory)?;
-        let mut q = organisation::Entity::find();
-        if let Some(k) = kind {
-            q = q.filter(organisation::Column::Kind.eq(entity::enums::OrganisationKind::from(k)));
-        }
-        if let Some(c) = community_id {
-            let c = ids::decode_as(&c, "Region", "communityId")?;
-            q = q.filter(
-                organisation::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(organisation_community::Column::OrganisationId)
-                        .from(organisation_community::Entity)
-                        .and_where(organisation_community::Column::CommunityId.eq(c))
-                        .to_owned(),
-                ),
-            );
-        }
+        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let q = service::organisations(ctx.principal()?, kind.map(Into::into), community)?;
         paginate(ctx, q, organisation::Column::Id, PageArgs::new(after, before, first, last), Organisation).await
     }
 }

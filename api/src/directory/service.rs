@@ -4,6 +4,8 @@
 use chrono::Utc;
 use entity::enums::{OrganisationKind, RegionKind};
 use entity::{building, organisation, organisation_community, region};
+use sea_orm::Select;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
 };
@@ -14,6 +16,54 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Action};
+
+/// Regions, optionally of one kind or below one parent.
+pub fn regions(p: &Principal, kind: Option<RegionKind>, parent_id: Option<i32>) -> ApiResult<Select<region::Entity>> {
+    policy::authorize(p, Action::ReadDirectory)?;
+    let mut q = region::Entity::find();
+    if let Some(k) = kind {
+        q = q.filter(region::Column::Kind.eq(k));
+    }
+    if let Some(pid) = parent_id {
+        q = q.filter(region::Column::ParentId.eq(pid));
+    }
+    Ok(q)
+}
+
+/// Buildings, optionally of one community.
+pub fn buildings(p: &Principal, community_id: Option<i32>) -> ApiResult<Select<building::Entity>> {
+    policy::authorize(p, Action::ReadDirectory)?;
+    let mut q = building::Entity::find();
+    if let Some(c) = community_id {
+        q = q.filter(building::Column::CommunityId.eq(c));
+    }
+    Ok(q)
+}
+
+/// Organisations, optionally of one kind or serving one community.
+pub fn organisations(
+    p: &Principal,
+    kind: Option<OrganisationKind>,
+    community_id: Option<i32>,
+) -> ApiResult<Select<organisation::Entity>> {
+    policy::authorize(p, Action::ReadDirectory)?;
+    let mut q = organisation::Entity::find();
+    if let Some(k) = kind {
+        q = q.filter(organisation::Column::Kind.eq(k));
+    }
+    if let Some(c) = community_id {
+        q = q.filter(
+            organisation::Column::Id.in_subquery(
+                Query::select()
+                    .column(organisation_community::Column::OrganisationId)
+                    .from(organisation_community::Entity)
+                    .and_where(organisation_community::Column::CommunityId.eq(c))
+                    .to_owned(),
+            ),
+        );
+    }
+    Ok(q)
+}
 
 pub struct NewRegion {
     pub name: String,

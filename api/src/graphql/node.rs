@@ -15,7 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::policy::{self, Action};
-use crate::projects::graphql::{CouncilMeeting, Project, readable_communities};
+use crate::projects::council::readable_communities;
+use crate::projects::graphql::{CouncilMeeting, Project};
 
 /// An object with a global id.
 #[derive(Interface, Clone)]
@@ -135,7 +136,7 @@ async fn fetch_many(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<Vec<Option<No
             "CouncilMeeting" => {
                 let rows =
                     council_meeting::Entity::find().filter(council_meeting::Column::Id.is_in(keys)).all(db).await?;
-                let readable = readable_communities(ctx, rows.iter().map(|m| m.community_id).collect()).await?;
+                let readable = readable_communities(db, p, rows.iter().map(|m| m.community_id).collect()).await?;
                 for m in rows.into_iter().filter(|m| readable.contains(&m.community_id)) {
                     put(ty, m.id, Node::CouncilMeeting(CouncilMeeting(m)));
                 }

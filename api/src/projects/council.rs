@@ -4,8 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::ProjectStatus;
-use entity::{council_agenda_item, council_meeting, project};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait};
+use std::collections::HashSet;
+
+use entity::{council_agenda_item, council_meeting, organisation_community, project, region};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select, Set, TransactionTrait,
+};
 use serde_json::json;
 
 use crate::audit::{self, service::Entry};
@@ -14,6 +18,43 @@ use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
 use crate::policy;
 use crate::state::AppState;
+
+/// Which of these communities' deliberation may the principal read? Two
+/// statements whatever the number of communities.
+pub async fn readable_communities<C: ConnectionTrait>(
+    conn: &C,
+    p: &Principal,
+    community_ids: Vec<i32>,
+) -> ApiResult<HashSet<i32>> {
+    let regions = region::Entity::find().filter(region::Column::Id.is_in(community_ids)).all(conn).await?;
+    let served: HashSet<i32> = match p.scope.organisation_id {
+        Some(o) => organisation_community::Entity::find()
+            .filter(organisation_community::Column::OrganisationId.eq(o))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|oc| oc.community_id)
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok(regions
+        .into_iter()
+        .filter(|r| policy::may_read_community(p, r.id, &r.path, served.contains(&r.id)))
+        .map(|r| r.id)
+        .collect())
+}
+
+/// A community's council meetings, if the principal may read them (else NOT_FOUND).
+pub async fn meetings<C: ConnectionTrait>(
+    conn: &C,
+    p: &Principal,
+    community_id: i32,
+) -> ApiResult<Select<council_meeting::Entity>> {
+    if !readable_communities(conn, p, vec![community_id]).await?.contains(&community_id) {
+        return Err(ApiError::not_found("community"));
+    }
+    Ok(council_meeting::Entity::find().filter(council_meeting::Column::CommunityId.eq(community_id)))
+}
 
 pub struct NewMeeting {
     pub community_id: i32,

@@ -9,7 +9,6 @@ use entity::{
     project_participant, project_task, project_transition, project_update, region,
 };
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::loaders::{
     EvaluationSummaryLoader, LatestUpdatesLoader, SettingsLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
@@ -22,7 +21,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded, pag
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::{self, ProjectAction};
+use crate::policy::ProjectAction;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::ProjectCategory")]
@@ -560,34 +559,19 @@ impl ProjectsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Project>> {
-        let p = ctx.principal()?;
         let f = filter.unwrap_or_default();
-        let mut q = project::Entity::find().filter(policy::projects_filter(p));
-        if let Some(c) = &f.community_id {
-            q = q.filter(project::Column::CommunityId.eq(ids::decode_as(c, "Region", "communityId")?));
-        }
-        if let Some(statuses) = f.status {
-            let db: Vec<entity::enums::ProjectStatus> = statuses.into_iter().map(Into::into).collect();
-            q = q.filter(project::Column::Status.is_in(db));
-        }
-        if let Some(cat) = f.category {
-            q = q.filter(project::Column::Category.eq(entity::enums::ProjectCategory::from(cat)));
-        }
-        if let Some(o) = &f.participating_organisation_id {
-            let o = ids::decode_as(o, "Organisation", "participatingOrganisationId")?;
-            q = q.filter(
-                project::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(project_participant::Column::ProjectId)
-                        .from(project_participant::Entity)
-                        .and_where(project_participant::Column::OrganisationId.eq(o))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(t) = f.title_contains.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-            q = q.filter(Condition::all().add(project::Column::Title.contains(&t)));
-        }
+        let list = service::ProjectList {
+            community_id: f.community_id.as_ref().map(|c| ids::decode_as(c, "Region", "communityId")).transpose()?,
+            statuses: f.status.map(|st| st.into_iter().map(Into::into).collect()),
+            category: f.category.map(Into::into),
+            participating_organisation_id: f
+                .participating_organisation_id
+                .as_ref()
+                .map(|o| ids::decode_as(o, "Organisation", "participatingOrganisationId"))
+                .transpose()?,
+            title_contains: f.title_contains,
+        };
+        let q = service::list(ctx.principal()?, list);
         let desc = order_by == ProjectOrder::NewestFirst;
         paginate_ordered(ctx, q, project::Column::Id, PageArgs::new(after, before, first, last), desc, Project).await
     }
@@ -603,13 +587,8 @@ impl ProjectsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<CouncilMeeting>> {
-        let p = ctx.principal()?;
         let c = ids::decode_as(&community_id, "Region", "communityId")?;
-        if !may_read_community(ctx, c).await? {
-            return Err(ApiError::not_found("community"));
-        }
-        let q = council_meeting::Entity::find().filter(council_meeting::Column::CommunityId.eq(c));
-        let _ = p;
+        let q = council::meetings(&ctx.db().read, ctx.principal()?, c).await?;
         paginate_ordered(
             ctx,
             q,
@@ -628,37 +607,6 @@ impl ProjectsQuery {
         crate::directory::service::community(&ctx.db().read, c, "communityId").await?;
         Ok(voting::settings(&ctx.db().read, c).await?.into())
     }
-}
-
-/// May the viewer read this community's deliberation (council meetings)?
-pub(crate) async fn may_read_community(ctx: &Context<'_>, community_id: i32) -> ApiResult<bool> {
-    Ok(readable_communities(ctx, vec![community_id]).await?.contains(&community_id))
-}
-
-/// Which of these communities' deliberation may the viewer read? Two
-/// statements whatever the number of communities.
-pub(crate) async fn readable_communities(
-    ctx: &Context<'_>,
-    community_ids: Vec<i32>,
-) -> ApiResult<std::collections::HashSet<i32>> {
-    let p = ctx.principal()?;
-    let db = &ctx.db().read;
-    let regions = region::Entity::find().filter(region::Column::Id.is_in(community_ids)).all(db).await?;
-    let served: std::collections::HashSet<i32> = match p.scope.organisation_id {
-        Some(o) => entity::organisation_community::Entity::find()
-            .filter(entity::organisation_community::Column::OrganisationId.eq(o))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|oc| oc.community_id)
-            .collect(),
-        None => Default::default(),
-    };
-    Ok(regions
-        .into_iter()
-        .filter(|r| policy::may_read_community(p, r.id, &r.path, served.contains(&r.id)))
-        .map(|r| r.id)
-        .collect())
 }
 
 #[derive(InputObject)]
@@ -1006,13 +954,7 @@ impl ProjectsMutation {
 
 /// A project the viewer may read, freshly loaded.
 async fn project_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Project> {
-    let p = ctx.principal()?;
-    project::Entity::find_by_id(id)
-        .filter(policy::projects_filter(p))
-        .one(&ctx.db().read)
-        .await?
-        .map(Project)
-        .ok_or_else(|| ApiError::not_found("Project"))
+    Ok(Project(service::visible(&ctx.db().read, ctx.principal()?, id).await?))
 }
 
 /// Something happened to a project.
@@ -1041,10 +983,7 @@ impl ProjectsSubscription {
     ) -> async_graphql::Result<impl Stream<Item = ProjectEvent>> {
         let p = ctx.principal()?;
         let id = pid(&project_id)?;
-        let visible = project::Entity::find_by_id(id).filter(policy::projects_filter(p)).one(&ctx.db().read).await?;
-        if visible.is_none() {
-            return Err(ApiError::not_found("Project").into());
-        }
+        service::visible(&ctx.db().read, p, id).await?;
         let rx = ctx.app().events.subscribe();
         Ok(futures_util::stream::unfold(rx, move |mut rx| async move {
             loop {

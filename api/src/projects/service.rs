@@ -8,6 +8,8 @@ use entity::{
     building, organisation, organisation_community, project, project_comment, project_participant, project_task,
     project_transition, project_update, region,
 };
+use sea_orm::Select;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
     QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -167,6 +169,54 @@ pub async fn transition(
     txn.commit().await?;
     app.events.publish(&app.db, event(&updated, "TRANSITION")).await;
     Ok(updated)
+}
+
+/// Filters of the project list.
+#[derive(Default)]
+pub struct ProjectList {
+    pub community_id: Option<i32>,
+    pub statuses: Option<Vec<ProjectStatus>>,
+    pub category: Option<ProjectCategory>,
+    pub participating_organisation_id: Option<i32>,
+    pub title_contains: Option<String>,
+}
+
+/// The projects the principal may read (see [`policy::projects_filter`]), filtered.
+pub fn list(p: &Principal, f: ProjectList) -> Select<project::Entity> {
+    let mut q = project::Entity::find().filter(policy::projects_filter(p));
+    if let Some(c) = f.community_id {
+        q = q.filter(project::Column::CommunityId.eq(c));
+    }
+    if let Some(statuses) = f.statuses {
+        q = q.filter(project::Column::Status.is_in(statuses));
+    }
+    if let Some(cat) = f.category {
+        q = q.filter(project::Column::Category.eq(cat));
+    }
+    if let Some(o) = f.participating_organisation_id {
+        q = q.filter(
+            project::Column::Id.in_subquery(
+                Query::select()
+                    .column(project_participant::Column::ProjectId)
+                    .from(project_participant::Entity)
+                    .and_where(project_participant::Column::OrganisationId.eq(o))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(t) = f.title_contains.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        q = q.filter(project::Column::Title.contains(&t));
+    }
+    q
+}
+
+/// One project the principal may read, or NOT_FOUND.
+pub async fn visible<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> ApiResult<project::Model> {
+    project::Entity::find_by_id(id)
+        .filter(policy::projects_filter(p))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))
 }
 
 pub struct NewProject {
