@@ -10,9 +10,10 @@ use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::{self};
+use crate::policy::{self, Action};
 
 /// The role a principal acts in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -182,7 +183,7 @@ impl AccountsQuery {
     /// its region (offices), its organisation (organisations), everyone
     /// (platform admins). Optionally only members of one community, or
     /// matching a text in username or display name.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadAccounts)")]
     #[allow(clippy::too_many_arguments)]
     async fn accounts(
         &self,
@@ -200,7 +201,7 @@ impl AccountsQuery {
     }
 
     /// API clients (platform admins).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ManageApiClients)")]
     async fn api_clients(
         &self,
         ctx: &Context<'_>,
@@ -274,6 +275,7 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Create an account (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
     async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<Account> {
         let p = ctx.principal()?;
         let new = NewAccount {
@@ -287,6 +289,7 @@ impl AccountsMutation {
     }
 
     /// Grant an account a role in a scope (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
     async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
         let account_id = ids::decode_as(&input.account_id, "Account", "accountId")?;
@@ -299,6 +302,7 @@ impl AccountsMutation {
     }
 
     /// Remove a membership; sessions acting in it end (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
     async fn remove_membership(&self, ctx: &Context<'_>, input: RemoveMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
         let id = ids::decode_as(&input.membership_id, "Membership", "membershipId")?;
@@ -306,6 +310,7 @@ impl AccountsMutation {
     }
 
     /// Create an API client (platform admins). The secret is returned once.
+    #[graphql(guard = "Allowed(Action::ManageApiClients)")]
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
@@ -326,6 +331,7 @@ impl AccountsMutation {
     }
 
     /// Revoke an API client; it can get no new tokens (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageApiClients)")]
     async fn revoke_api_client(&self, ctx: &Context<'_>, input: RevokeApiClientInput) -> ApiResult<ApiClient> {
         let p = ctx.principal()?;
         let id = ids::decode_as(&input.api_client_id, "ApiClient", "apiClientId")?;

@@ -9,8 +9,10 @@ use crate::accounts::graphql::{Account, Role};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::ById;
+use crate::policy::Action;
 
 /// The audit action of casting a ballot (see [`AuditEntry::actor`]).
 pub const SECRET_BALLOT_ACTION: &str = "project.vote";
@@ -68,7 +70,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit log, oldest first: everything for platform admins; entries
     /// about communities in scope for offices and committees.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadAuditLog)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

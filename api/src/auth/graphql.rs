@@ -10,6 +10,7 @@ use crate::accounts::graphql::{Account, ApiClient, Membership, Role};
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::ById;
 
@@ -120,6 +121,7 @@ pub struct AuthQuery;
 #[Object]
 impl AuthQuery {
     /// The acting principal.
+    #[graphql(guard = "Authenticated")]
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
         Ok(Viewer(ctx.principal()?.clone()))
     }

@@ -8,8 +8,10 @@ use super::service;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
+use crate::policy::Action;
 
 /// Level of a region.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -73,7 +75,7 @@ impl Region {
         paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
     }
     /// Buildings of a community (empty for other levels).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +157,7 @@ pub struct DirectoryQuery;
 #[Object]
 impl DirectoryQuery {
     /// Regions, optionally of one kind or below one parent.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
     #[allow(clippy::too_many_arguments)]
     async fn regions(
         &self,
@@ -173,7 +175,7 @@ impl DirectoryQuery {
     }
 
     /// Communities: the regions of kind COMMUNITY.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -203,7 +205,7 @@ impl DirectoryQuery {
     }
 
     /// Organisations, optionally of one kind or serving one community.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
     #[allow(clippy::too_many_arguments)]
     async fn organisations(
         &self,
@@ -265,6 +267,7 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
     async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<Region> {
         let p = ctx.principal()?;
         let parent_id = input.parent_id.as_ref().map(|i| ids::decode_as(i, "Region", "parentId")).transpose()?;
@@ -273,6 +276,7 @@ impl DirectoryMutation {
     }
 
     /// Create a building in a community (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
     async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<Building> {
         let p = ctx.principal()?;
         let community = ids::decode_as(&input.community_id, "Region", "communityId")?;
@@ -280,6 +284,7 @@ impl DirectoryMutation {
     }
 
     /// Create an organisation (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
     async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> ApiResult<Organisation> {
         let p = ctx.principal()?;
         let new = service::NewOrganisation {
@@ -292,6 +297,7 @@ impl DirectoryMutation {
     }
 
     /// Replace the communities an organisation serves (platform admins).
+    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
     async fn set_organisation_service_area(
         &self,
         ctx: &Context<'_>,

@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod guards;
 pub mod ids;
 pub mod loaders;
 pub mod node;

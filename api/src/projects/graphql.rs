@@ -19,6 +19,7 @@ use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded, paginate_ordered};
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, ById};
 use crate::policy::ProjectAction;
@@ -547,7 +548,7 @@ impl ProjectsQuery {
     /// Projects the viewer may read: its community (residents, committee),
     /// its region (offices), communities it serves or projects it takes part
     /// in (organisations). Drafts only for their proposer.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
     #[allow(clippy::too_many_arguments)]
     async fn projects(
         &self,
@@ -577,7 +578,7 @@ impl ProjectsQuery {
     }
 
     /// Council meetings of a community, newest first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
     async fn council_meetings(
         &self,
         ctx: &Context<'_>,
@@ -601,6 +602,7 @@ impl ProjectsQuery {
     }
 
     /// Deliberation rules of a community.
+    #[graphql(guard = "Authenticated")]
     async fn community_settings(&self, ctx: &Context<'_>, community_id: ID) -> ApiResult<CommunitySettings> {
         ctx.principal()?;
         let c = ids::decode_as(&community_id, "Region", "communityId")?;
