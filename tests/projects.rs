@@ -382,6 +382,40 @@ async fn cancelling_and_rejecting(app: TestApp) {
     step_ok(&app, a.t("demo-office"), "rejectProject", &id, "REJECTED").await;
 }
 
+async fn proposer_edits_until_deliberation(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = create_draft(&app, a.t("demo-resident"), "初稿").await;
+    let edit = "mutation($id: ID!, $t: String!, $b: Int!) { editProject(input: {projectId: $id, title: $t,
+        category: SAFETY, budgetFen: $b, plannedStart: \"2027-01-10\", plannedEnd: \"2027-02-01\"}) { title category budgetFen plannedEnd } }";
+    let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "修改稿", "b": 88_000 })).await;
+    assert_eq!(
+        r["data"]["editProject"],
+        json!({ "title": "修改稿", "category": "SAFETY", "budgetFen": 88_000, "plannedEnd": "2027-02-01" }),
+        "{r}"
+    );
+    // Bad input names its field and changes nothing.
+    let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "x", "b": -1 })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "budgetFen", "{r}");
+    step_ok(&app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
+    // Others may not edit; the proposer still may while PROPOSED.
+    let r = app.gql(Some(a.t("demo-building-head")), edit, json!({ "id": id, "t": "别人改", "b": 1 })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "再改", "b": 90_000 })).await;
+    assert_eq!(r["data"]["editProject"]["title"], "再改", "{r}");
+    // Once in deliberation the proposal is fixed.
+    step_ok(&app, a.t("demo-committee"), "startDeliberation", &id, "DELIBERATING").await;
+    let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "太晚了", "b": 1 })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    let seen = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "query($id: ID!) { node(id: $id) { ... on Project { title budgetFen } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(seen["data"]["node"], json!({ "title": "再改", "budgetFen": 90_000 }), "{seen}");
+}
+
 async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live: bool) {
     let r = app
         .gql(
@@ -779,6 +813,7 @@ both!(
     whole_lifecycle_with_the_demo_roles,
     each_transition_only_for_its_role_and_state,
     cancelling_and_rejecting,
+    proposer_edits_until_deliberation,
     quorum_and_threshold_edges,
     fifty_concurrent_votes_count_once,
     other_communities_cannot_read_comment_or_vote,

@@ -161,8 +161,10 @@ pub fn audit_filter(p: &Principal) -> Condition {
 /// What may be done to a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectAction {
-    /// Create a draft (checked against the community, see [`may_propose_in`]).
+    /// Submit a draft (the proposer).
     Submit,
+    /// Edit the proposal before deliberation (the proposer).
+    Edit,
     StartDeliberation,
     OpenVoting,
     CloseVoting,
@@ -239,7 +241,7 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
     };
     let is_proposer = p.account_id() == Some(f.proposer_account_id);
     let allowed = match action {
-        Submit => is_proposer,
+        Submit | Edit => is_proposer,
         StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | ManageCouncil => {
             is_committee_of(p, f.community_id)
         }

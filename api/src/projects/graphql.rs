@@ -628,6 +628,23 @@ pub struct CreateProjectInput {
     pub location_text: Option<String>,
 }
 
+/// The editable fields of a project, all replaced.
+#[derive(InputObject)]
+pub struct EditProjectInput {
+    pub project_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub category: ProjectCategory,
+    /// Estimated budget in fen.
+    #[graphql(default)]
+    pub budget_fen: i64,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub building_id: Option<ID>,
+    pub location_text: Option<String>,
+}
+
 /// A lifecycle move, with an optional reason recorded on the timeline.
 #[derive(InputObject)]
 pub struct ProjectTransitionInput {
@@ -756,12 +773,8 @@ impl ProjectsMutation {
     /// organisations serving it, create a draft.
     async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
-        let new = service::NewProject {
-            community_id: input
-                .community_id
-                .as_ref()
-                .map(|c| ids::decode_as(c, "Region", "communityId"))
-                .transpose()?,
+        let community = input.community_id.as_ref().map(|c| ids::decode_as(c, "Region", "communityId")).transpose()?;
+        let fields = service::ProjectFields {
             title: input.title,
             description: input.description,
             category: input.category.into(),
@@ -771,7 +784,24 @@ impl ProjectsMutation {
             building_id: input.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
             location_text: input.location_text,
         };
-        Ok(Project(service::create(ctx.app(), p, new).await?))
+        Ok(Project(service::create(ctx.app(), p, community, fields).await?))
+    }
+
+    /// The proposer edits the project until deliberation starts (DRAFT or
+    /// PROPOSED). All editable fields are replaced.
+    async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        let fields = service::ProjectFields {
+            title: input.title,
+            description: input.description,
+            category: input.category.into(),
+            budget_fen: input.budget_fen,
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+            building_id: input.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
+            location_text: input.location_text,
+        };
+        Ok(Project(service::edit(ctx.app(), p, pid(&input.project_id)?, fields).await?))
     }
 
     /// The proposer submits a draft (DRAFT → PROPOSED).

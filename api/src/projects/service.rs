@@ -219,18 +219,6 @@ pub async fn visible<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> Ap
         .ok_or_else(|| ApiError::not_found("Project"))
 }
 
-pub struct NewProject {
-    pub community_id: Option<i32>,
-    pub title: String,
-    pub description: String,
-    pub category: ProjectCategory,
-    pub budget_fen: i64,
-    pub planned_start: Option<NaiveDate>,
-    pub planned_end: Option<NaiveDate>,
-    pub building_id: Option<i32>,
-    pub location_text: Option<String>,
-}
-
 /// Does the principal's organisation serve the community?
 pub(crate) async fn org_serves<C: ConnectionTrait>(conn: &C, p: &Principal, community_id: i32) -> ApiResult<bool> {
     let Some(o) = p.scope.organisation_id else { return Ok(false) };
@@ -242,53 +230,77 @@ pub(crate) async fn org_serves<C: ConnectionTrait>(conn: &C, p: &Principal, comm
         > 0)
 }
 
-/// Create a draft. Residents default to their own community.
-pub async fn create(app: &AppState, p: &Principal, input: NewProject) -> ApiResult<project::Model> {
-    let community_id =
-        input.community_id.or(p.scope.community_id).ok_or_else(|| ApiError::bad_input("communityId", "required"))?;
-    let title = check_text("title", &input.title, 200)?;
-    let description = input.description.trim().to_owned();
+/// The fields a proposer fills in (and may edit until deliberation starts).
+pub struct ProjectFields {
+    pub title: String,
+    pub description: String,
+    pub category: ProjectCategory,
+    pub budget_fen: i64,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub building_id: Option<i32>,
+    pub location_text: Option<String>,
+}
+
+/// Checks and normalises the fields (the building against the community).
+async fn validate_fields<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i32,
+    f: ProjectFields,
+) -> ApiResult<ProjectFields> {
+    let title = check_text("title", &f.title, 200)?;
+    let description = f.description.trim().to_owned();
     if description.chars().count() > 5000 {
         return Err(ApiError::bad_input("description", "must be at most 5000 characters"));
     }
-    if input.budget_fen < 0 {
+    if f.budget_fen < 0 {
         return Err(ApiError::bad_input("budgetFen", "must not be negative"));
     }
-    if let (Some(s), Some(e)) = (input.planned_start, input.planned_end)
+    if let (Some(s), Some(e)) = (f.planned_start, f.planned_end)
         && e < s
     {
         return Err(ApiError::bad_input("plannedEnd", "must not be before plannedStart"));
     }
-    let location_text = input
-        .location_text
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| check_text("locationText", &l, 200))
-        .transpose()?;
+    let location_text =
+        f.location_text.filter(|l| !l.trim().is_empty()).map(|l| check_text("locationText", &l, 200)).transpose()?;
+    if let Some(b) = f.building_id {
+        match building::Entity::find_by_id(b).one(conn).await? {
+            Some(b) if b.community_id == community_id => {}
+            _ => return Err(ApiError::bad_input("buildingId", "not a building of this community")),
+        }
+    }
+    Ok(ProjectFields { title, description, location_text, ..f })
+}
+
+/// Create a draft in `community_id` (default: the principal's community).
+pub async fn create(
+    app: &AppState,
+    p: &Principal,
+    community_id: Option<i32>,
+    fields: ProjectFields,
+) -> ApiResult<project::Model> {
+    let community_id =
+        community_id.or(p.scope.community_id).ok_or_else(|| ApiError::bad_input("communityId", "required"))?;
     let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only people propose projects"))?;
     let txn = app.db.write.begin().await?;
     let serves = org_serves(&txn, p, community_id).await?;
     policy::may_propose_in(p, community_id, serves)?;
     crate::directory::service::community(&txn, community_id, "communityId").await?;
-    if let Some(b) = input.building_id {
-        match building::Entity::find_by_id(b).one(&txn).await? {
-            Some(b) if b.community_id == community_id => {}
-            _ => return Err(ApiError::bad_input("buildingId", "not a building of this community")),
-        }
-    }
+    let f = validate_fields(&txn, community_id, fields).await?;
     let now = Utc::now();
     let created = project::ActiveModel {
         id: NotSet,
         community_id: Set(community_id),
-        title: Set(title),
-        description: Set(description),
-        category: Set(input.category),
+        title: Set(f.title),
+        description: Set(f.description),
+        category: Set(f.category),
         status: Set(Draft),
         proposer_account_id: Set(account_id),
-        budget_fen: Set(input.budget_fen),
-        planned_start: Set(input.planned_start),
-        planned_end: Set(input.planned_end),
-        building_id: Set(input.building_id),
-        location_text: Set(location_text),
+        budget_fen: Set(f.budget_fen),
+        planned_start: Set(f.planned_start),
+        planned_end: Set(f.planned_end),
+        building_id: Set(f.building_id),
+        location_text: Set(f.location_text),
         voting_opened_at: Set(None),
         voting_closes_at: Set(None),
         voting_closed_at: Set(None),
@@ -317,6 +329,43 @@ pub async fn create(app: &AppState, p: &Principal, input: NewProject) -> ApiResu
     audit::record(&txn, p, Entry::new("project.create", "Project", created.id).community(Some(community_id))).await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// The proposer edits a project until deliberation starts (DRAFT, PROPOSED).
+pub async fn edit(app: &AppState, p: &Principal, project_id: i32, fields: ProjectFields) -> ApiResult<project::Model> {
+    let txn = app.db.write.begin().await?;
+    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    policy::authorize_project(p, ProjectAction::Edit, &facts)?;
+    if !matches!(proj.status, Draft | Proposed) {
+        return Err(wrong_state("edit", proj.status));
+    }
+    let f = validate_fields(&txn, proj.community_id, fields).await?;
+    let changes = project::ActiveModel {
+        title: Set(f.title),
+        description: Set(f.description),
+        category: Set(f.category),
+        budget_fen: Set(f.budget_fen),
+        planned_start: Set(f.planned_start),
+        planned_end: Set(f.planned_end),
+        building_id: Set(f.building_id),
+        location_text: Set(f.location_text),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let res = project::Entity::update_many()
+        .set(changes)
+        .filter(project::Column::Id.eq(proj.id))
+        .filter(project::Column::Status.eq(proj.status))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
+    }
+    audit::record(&txn, p, Entry::new("project.edit", "Project", proj.id).community(Some(proj.community_id))).await?;
+    let updated = visible(&txn, p, proj.id).await?;
+    txn.commit().await?;
+    app.events.publish(&app.db, event(&updated, "EDIT")).await;
+    Ok(updated)
 }
 
 /// Open projects may gain participants; finished ones may not.
