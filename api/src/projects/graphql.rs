@@ -611,10 +611,9 @@ impl ProjectsQuery {
     }
 }
 
+/// The fields a proposer fills in.
 #[derive(InputObject)]
-pub struct CreateProjectInput {
-    /// Default: the viewer's own community.
-    pub community_id: Option<ID>,
+pub struct ProjectFieldsInput {
     pub title: String,
     #[graphql(default)]
     pub description: String,
@@ -628,21 +627,35 @@ pub struct CreateProjectInput {
     pub location_text: Option<String>,
 }
 
+impl ProjectFieldsInput {
+    fn into_fields(self) -> ApiResult<service::ProjectFields> {
+        Ok(service::ProjectFields {
+            title: self.title,
+            description: self.description,
+            category: self.category.into(),
+            budget_fen: self.budget_fen,
+            planned_start: self.planned_start,
+            planned_end: self.planned_end,
+            building_id: self.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
+            location_text: self.location_text,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Default: the viewer's own community.
+    pub community_id: Option<ID>,
+    #[graphql(flatten)]
+    pub fields: ProjectFieldsInput,
+}
+
 /// The editable fields of a project, all replaced.
 #[derive(InputObject)]
 pub struct EditProjectInput {
     pub project_id: ID,
-    pub title: String,
-    #[graphql(default)]
-    pub description: String,
-    pub category: ProjectCategory,
-    /// Estimated budget in fen.
-    #[graphql(default)]
-    pub budget_fen: i64,
-    pub planned_start: Option<NaiveDate>,
-    pub planned_end: Option<NaiveDate>,
-    pub building_id: Option<ID>,
-    pub location_text: Option<String>,
+    #[graphql(flatten)]
+    pub fields: ProjectFieldsInput,
 }
 
 /// A lifecycle move, with an optional reason recorded on the timeline.
@@ -774,16 +787,7 @@ impl ProjectsMutation {
     async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
         let community = input.community_id.as_ref().map(|c| ids::decode_as(c, "Region", "communityId")).transpose()?;
-        let fields = service::ProjectFields {
-            title: input.title,
-            description: input.description,
-            category: input.category.into(),
-            budget_fen: input.budget_fen,
-            planned_start: input.planned_start,
-            planned_end: input.planned_end,
-            building_id: input.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
-            location_text: input.location_text,
-        };
+        let fields = input.fields.into_fields()?;
         Ok(Project(service::create(ctx.app(), p, community, fields).await?))
     }
 
@@ -791,16 +795,7 @@ impl ProjectsMutation {
     /// PROPOSED). All editable fields are replaced.
     async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
-        let fields = service::ProjectFields {
-            title: input.title,
-            description: input.description,
-            category: input.category.into(),
-            budget_fen: input.budget_fen,
-            planned_start: input.planned_start,
-            planned_end: input.planned_end,
-            building_id: input.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
-            location_text: input.location_text,
-        };
+        let fields = input.fields.into_fields()?;
         Ok(Project(service::edit(ctx.app(), p, pid(&input.project_id)?, fields).await?))
     }
 
