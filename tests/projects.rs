@@ -597,7 +597,7 @@ async fn subscription_sees_events_from_another_process(app: TestApp) {
     let listen_on = peer.as_ref().unwrap_or(&app);
     let mut ws = subscribe(listen_on, a.t("demo-resident"), &id).await;
     // Give the subscription a moment to register before the mutation.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let r = open_voting(&app, a.t("demo-committee"), &id).await;
     assert!(r["errors"].is_null(), "{r}");
     let msg = next_json(&mut ws).await;
