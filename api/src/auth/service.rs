@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::Role;
 use entity::{account, api_client, login_throttle, membership, refresh_token, region};
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -116,14 +116,18 @@ async fn record_failure(db: &Db, config: &Config, username: &str, now: DateTime<
             .await?;
         }
         None => {
-            login_throttle::ActiveModel {
+            // Two first failures racing: the loser's row is simply not
+            // inserted (one failure fewer counted), instead of an error.
+            let row = login_throttle::ActiveModel {
                 username: Set(username.to_owned()),
                 failures: Set(1),
                 window_started_at: Set(now),
                 locked_until: Set(None),
-            }
-            .insert(&txn)
-            .await?;
+            };
+            login_throttle::Entity::insert(row)
+                .on_conflict(OnConflict::column(login_throttle::Column::Username).do_nothing().to_owned())
+                .exec_without_returning(&txn)
+                .await?;
         }
     }
     txn.commit().await?;
