@@ -182,8 +182,6 @@ pub enum ProjectAction {
     Vote,
     Evaluate,
     CloseEvaluation,
-    /// Run council meetings and set deliberation rules of the community.
-    ManageCouncil,
 }
 
 /// What the policy needs to know about one project and the principal's
@@ -242,9 +240,7 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
     let is_proposer = p.account_id() == Some(f.proposer_account_id);
     let allowed = match action {
         Submit | Edit => is_proposer,
-        StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | ManageCouncil => {
-            is_committee_of(p, f.community_id)
-        }
+        StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation => is_committee_of(p, f.community_id),
         RemoveComment => is_committee_of(p, f.community_id),
         Approve | Reject | AddParticipant => office_over(p, &f.community_path),
         Cancel => {
@@ -294,7 +290,17 @@ pub fn projects_filter(p: &Principal) -> Condition {
     Condition::all().add(scope).add(not_draft)
 }
 
-/// May the principal run the council / settings of this community?
+/// May the principal run this community's council meetings? Its committee only.
+pub fn may_run_council(p: &Principal, community_id: i32) -> ApiResult<()> {
+    if is_committee_of(p, community_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only the community committee runs council meetings"))
+    }
+}
+
+/// May the principal set this community's deliberation rules? Its committee,
+/// or a platform admin.
 pub fn may_manage_community(p: &Principal, community_id: i32) -> ApiResult<()> {
     if is_committee_of(p, community_id) || p.role == Role::PlatformAdmin {
         Ok(())

@@ -12,7 +12,8 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_l
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
-use crate::graphql::loaders::{ByColumn, ById};
+use crate::graphql::loaders::ByColumn;
+use crate::graphql::loaders::load_by_id;
 use crate::policy::{self, Action};
 
 /// The role a principal acts in.
@@ -112,26 +113,17 @@ impl Membership {
         self.0.created_at
     }
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.account_id).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
     /// The community (community roles) or jurisdiction (offices).
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        let Some(id) = self.0.region_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
-        let Some(id) = self.0.building_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(id).await?.map(Building))
+        load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        let Some(id) = self.0.organisation_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
 }
 
@@ -161,16 +153,10 @@ impl ApiClient {
         self.0.revoked_at
     }
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        let Some(id) = self.0.region_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        let Some(id) = self.0.organisation_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
 }
 

@@ -11,7 +11,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
-use crate::graphql::loaders::ById;
+use crate::graphql::loaders::load_by_id;
 use crate::policy::Action;
 
 /// The audit action of casting a ballot (see [`AuditEntry::actor`]).
@@ -52,10 +52,7 @@ impl AuditEntry {
         if self.0.action == SECRET_BALLOT_ACTION {
             return Ok(None);
         }
-        let Some(id) = self.0.account_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(id).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
     /// Action-specific details (JSON), never personal data.
     async fn details(&self) -> Option<&str> {

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
-use crate::graphql::loaders::ById;
+use crate::graphql::loaders::load_by_id;
 
 /// Who is asking: the acting principal of this request.
 pub struct Viewer(pub Principal);
@@ -25,51 +25,33 @@ impl Viewer {
     }
     /// The account, when a person is acting.
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let Some(id) = self.0.account_id() else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(id).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.account_id(), Account).await
     }
     /// The membership the account acts in.
     async fn membership(&self, ctx: &Context<'_>) -> ApiResult<Option<Membership>> {
-        let Some(id) = self.0.membership_id() else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<membership::Entity>>()?.load_one(id).await?.map(Membership))
+        load_by_id::<membership::Entity, _>(ctx, self.0.membership_id(), Membership).await
     }
     /// The API client, when a machine is acting.
     async fn api_client(&self, ctx: &Context<'_>) -> ApiResult<Option<ApiClient>> {
         let Actor::Client { api_client_id } = self.0.actor else {
             return Ok(None);
         };
-        Ok(ctx.loader::<ById<api_client::Entity>>()?.load_one(api_client_id).await?.map(ApiClient))
+        load_by_id::<api_client::Entity, _>(ctx, api_client_id, ApiClient).await
     }
     /// The community of a community role.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        let Some(id) = self.0.scope.community_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.scope.community_id, Region).await
     }
     /// The region of the scope: the community, or an office's or district
     /// system's jurisdiction.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        let Some(id) = self.0.scope.region_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.scope.region_id, Region).await
     }
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
-        let Some(id) = self.0.scope.building_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(id).await?.map(Building))
+        load_by_id::<building::Entity, _>(ctx, self.0.scope.building_id, Building).await
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        let Some(id) = self.0.scope.organisation_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(id).await?.map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.scope.organisation_id, Organisation).await
     }
 }
 

@@ -10,6 +10,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_l
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
+use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
 use crate::policy::Action;
 
@@ -56,10 +57,7 @@ impl Region {
     }
     /// The enclosing region (none for a district).
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        let Some(pid) = self.0.parent_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(pid).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.parent_id, Region).await
     }
     /// Regions directly below this one.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -105,7 +103,7 @@ impl Building {
         self.0.created_at
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
 }
 
@@ -130,7 +128,7 @@ impl Organisation {
     }
     /// Home region: an office's jurisdiction, a committee's community.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.region_id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
     /// Communities the organisation serves or manages.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]

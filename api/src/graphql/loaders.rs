@@ -8,14 +8,15 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Data, Request};
+use async_graphql::{Context, Data, Request};
 use entity::{account, building, membership, organisation, organisation_community, region};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
     Value,
 };
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::ContextExt;
 
 fn int_of(v: Value) -> Option<i32> {
     match v {
@@ -53,6 +54,21 @@ where
         let rows = E::find().filter(col.is_in(keys.iter().copied())).all(&self.db).await?;
         Ok(rows.into_iter().filter_map(|m| int_of(m.get(col)).map(|id| (id, m))).collect())
     }
+}
+
+/// Load one row of `E` by id through the request's [`ById`] loader and wrap
+/// it as a GraphQL object; no id, or no such row, gives `None`.
+pub async fn load_by_id<E, T>(
+    ctx: &Context<'_>,
+    id: impl Into<Option<i32>>,
+    wrap: impl FnOnce(E::Model) -> T,
+) -> ApiResult<Option<T>>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+{
+    let Some(id) = id.into() else { return Ok(None) };
+    Ok(ctx.loader::<ById<E>>()?.load_one(id).await?.map(wrap))
 }
 
 /// Loads all rows of `E` whose `col` equals a key, ordered by primary key.

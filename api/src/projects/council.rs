@@ -68,10 +68,7 @@ pub struct NewMeeting {
 const AGENDA_STATES: [ProjectStatus; 3] = [ProjectStatus::Proposed, ProjectStatus::Deliberating, ProjectStatus::Voting];
 
 pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) -> ApiResult<council_meeting::Model> {
-    policy::may_manage_community(p, input.community_id)?;
-    if p.role == entity::enums::Role::PlatformAdmin {
-        return Err(ApiError::forbidden("only the community committee runs council meetings"));
-    }
+    policy::may_run_council(p, input.community_id)?;
     let title = check_text("title", &input.title, 200)?;
     let place = check_text("place", &input.place, 200)?;
     let txn = app.db.write.begin().await?;
@@ -132,9 +129,7 @@ pub async fn record_meeting(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
-    if policy::may_manage_community(p, m.community_id).is_err() || p.role == entity::enums::Role::PlatformAdmin {
-        return Err(ApiError::forbidden("only the community committee records council meetings"));
-    }
+    policy::may_run_council(p, m.community_id)?;
     let community = m.community_id;
     let mut am: council_meeting::ActiveModel = m.into();
     am.attendance = Set(Some(attendance));

@@ -21,6 +21,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded, pag
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
+use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
 use crate::policy::ProjectAction;
 
@@ -191,15 +192,14 @@ impl Project {
         self.0.updated_at
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
-        let Some(b) = self.0.building_id else { return Ok(None) };
-        Ok(ctx.loader::<ById<building::Entity>>()?.load_one(b).await?.map(Building))
+        load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
     }
     /// Who proposed it (personal fields masked as usual).
     async fn proposer(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.proposer_account_id).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.proposer_account_id, Account).await
     }
     /// Participating organisations and their roles.
     async fn participants(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectParticipant>> {
@@ -339,7 +339,7 @@ impl ProjectParticipant {
         self.0.role.into()
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(self.0.organisation_id).await?.map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
     async fn added_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -369,11 +369,7 @@ impl ProjectTask {
         self.0.completed_at
     }
     async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        Ok(ctx
-            .loader::<ById<organisation::Entity>>()?
-            .load_one(self.0.assignee_organisation_id)
-            .await?
-            .map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.assignee_organisation_id, Organisation).await
     }
 }
 
@@ -394,7 +390,7 @@ impl ProjectUpdate {
         self.0.created_at
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
-        Ok(ctx.loader::<ById<organisation::Entity>>()?.load_one(self.0.organisation_id).await?.map(Organisation))
+        load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
 }
 
@@ -410,7 +406,7 @@ impl ProjectComment {
         if self.0.removed_at.is_some() { None } else { Some(&self.0.body) }
     }
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(self.0.author_account_id).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.author_account_id, Account).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -450,8 +446,7 @@ impl ProjectTransition {
         self.0.role.into()
     }
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        let Some(a) = self.0.account_id else { return Ok(None) };
-        Ok(ctx.loader::<ById<account::Entity>>()?.load_one(a).await?.map(Account))
+        load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
@@ -500,7 +495,7 @@ impl CouncilMeeting {
         self.0.minutes.as_deref()
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
-        Ok(ctx.loader::<ById<region::Entity>>()?.load_one(self.0.community_id).await?.map(Region))
+        load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
     /// Projects on the agenda.
     async fn agenda(&self, ctx: &Context<'_>) -> ApiResult<Vec<Project>> {
