@@ -118,7 +118,7 @@ async fn assert_refused(app: &TestApp, token: Option<&str>) {
 }
 
 async fn bad_tokens_are_refused(app: TestApp) {
-    let secret = app.config.jwt_secret.clone();
+    let secret = app.config.jwt_secret.clone().unwrap();
     let aud = app.config.jwt_audience.clone();
     // Sanity: a well-formed token with the right key works.
     let good = sign(&claims(&app, 300, &aud), &secret);

@@ -75,6 +75,11 @@ impl TestApp {
         let mut config = Config::defaults();
         config.db_max_connections = 5;
         config.shutdown_grace_secs = 1;
+        config.jwt_secret = Some(format!("test-secret-{}", uuid::Uuid::new_v4()));
+        // Every test client is 127.0.0.1; tests of the limit lower it.
+        config.anon_rate_per_sec = 10_000;
+        config.anon_burst = 10_000;
+        config.login_max_failures_per_address = 10_000;
         let (dir, pg_name) = match engine {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");

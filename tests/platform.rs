@@ -223,9 +223,11 @@ fn production_refuses_default_secrets() {
     let mut config = api::Config::defaults();
     config.production = true;
     assert!(config.validate().is_err());
-    config.jwt_secret = "short".into();
+    config.jwt_secret = Some("short".into());
     assert!(config.validate().is_err());
-    config.jwt_secret = "x".repeat(48);
+    config.jwt_secret = Some(api::config::DEV_JWT_SECRET.into());
+    assert!(config.validate().is_err(), "the published development secret is refused in production");
+    config.jwt_secret = Some("x".repeat(48));
     assert!(config.validate().is_ok());
     assert!(!config.graphiql_enabled() && !config.introspection_enabled() && !config.seed_demo_enabled());
     config.introspection = Some(true);
@@ -236,7 +238,7 @@ fn production_refuses_default_secrets() {
 async fn production_turns_introspection_and_graphiql_off() {
     let app = TestApp::spawn_with(crate::common::Engine::Sqlite, |c| {
         c.production = true;
-        c.jwt_secret = "p".repeat(40);
+        c.jwt_secret = Some("p".repeat(40));
     })
     .await;
     let token = app.token("demo-resident").await;

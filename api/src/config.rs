@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-/// The JWT secret used when none is configured. Production mode refuses it.
+/// A published secret, refused in production. Tests use it to mint tokens.
 pub const DEV_JWT_SECRET: &str = "gongzhi-dev-secret-do-not-use-in-production";
 
 /// Default DataLoader batch window (microseconds): how long a loader waits
@@ -37,9 +37,16 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_PRODUCTION", default_value_t = false)]
     pub production: bool,
 
-    /// HMAC-SHA256 secret for access tokens (at least 32 bytes in production).
-    #[arg(long, env = "GONGZHI_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_env_values = true)]
-    pub jwt_secret: String,
+    /// HMAC-SHA256 secret for access tokens (at least 32 bytes). Required in
+    /// production. Without it, a random secret is generated on first start
+    /// and kept in `<data dir>/jwt-secret` (mode 0600), so no two
+    /// installations share a key and tokens survive restarts.
+    #[arg(long, env = "GONGZHI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Directory for files the server keeps (the generated JWT secret).
+    #[arg(long, env = "GONGZHI_DATA_DIR", default_value = ".gongzhi")]
+    pub data_dir: std::path::PathBuf,
 
     /// `iss` claim written into and required from access tokens.
     #[arg(long, env = "GONGZHI_JWT_ISSUER", default_value = "gongzhi")]
@@ -61,6 +68,11 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: i32,
 
+    /// Failed logins from one client address, whatever the usernames,
+    /// before the address is locked (count).
+    #[arg(long, env = "GONGZHI_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
+    pub login_max_failures_per_address: i32,
+
     /// Window in which failed logins are counted, and the lock time once the
     /// limit is reached (seconds).
     #[arg(long, env = "GONGZHI_LOGIN_LOCK_SECS", default_value_t = 900)]
@@ -74,6 +86,57 @@ pub struct Config {
     /// multiplies its children by its page size).
     #[arg(long, env = "GONGZHI_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+
+    /// Maximum nesting of brackets (`{`, `[`, `(`) in query text (levels).
+    /// Checked on the raw text before parsing: the parser recurses on values.
+    #[arg(long, env = "GONGZHI_MAX_NESTING", default_value_t = 64)]
+    pub max_nesting: usize,
+
+    /// Maximum lexical tokens in query text (count).
+    #[arg(long, env = "GONGZHI_MAX_TOKENS", default_value_t = 15_000)]
+    pub max_tokens: usize,
+
+    /// Maximum aliased fields per operation, fragments expanded (count).
+    #[arg(long, env = "GONGZHI_MAX_ALIASES", default_value_t = 64)]
+    pub max_aliases: usize,
+
+    /// Maximum fields per operation, fragments expanded (count).
+    #[arg(long, env = "GONGZHI_MAX_FIELDS", default_value_t = 2_000)]
+    pub max_fields: usize,
+
+    /// Maximum introspection root fields (`__schema`, `__type`) per
+    /// operation (count). Introspection is not priced by the complexity
+    /// limit, so it has this budget of its own.
+    #[arg(long, env = "GONGZHI_MAX_INTROSPECTION", default_value_t = 4)]
+    pub max_introspection: usize,
+
+    /// Maximum size of one serialised GraphQL response (bytes).
+    #[arg(long, env = "GONGZHI_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+
+    /// Unauthenticated requests (GraphQL without a token, `/oauth/token`)
+    /// allowed per client address, sustained (requests per second).
+    #[arg(long, env = "GONGZHI_ANON_RATE_PER_SEC", default_value_t = 10)]
+    pub anon_rate_per_sec: u32,
+
+    /// Burst of unauthenticated requests per client address (count).
+    #[arg(long, env = "GONGZHI_ANON_BURST", default_value_t = 60)]
+    pub anon_burst: u32,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only
+    /// behind a reverse proxy that sets it; otherwise clients could forge it).
+    #[arg(long, env = "GONGZHI_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// How long a request waits for a database connection before answering
+    /// UNAVAILABLE (seconds).
+    #[arg(long, env = "GONGZHI_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
+    pub db_acquire_timeout_secs: u64,
+
+    /// How often a WebSocket connection re-checks its session: token expiry,
+    /// membership, account and refresh-token family (seconds).
+    #[arg(long, env = "GONGZHI_WS_RECHECK_SECS", default_value_t = 5)]
+    pub ws_recheck_secs: u64,
 
     /// DataLoader batch window (microseconds); see [`DEFAULT_LOADER_WINDOW_US`].
     #[arg(long, env = "GONGZHI_LOADER_WINDOW_US", default_value_t = DEFAULT_LOADER_WINDOW_US)]
@@ -127,6 +190,37 @@ impl Config {
         }
     }
 
+    /// Fill in the JWT secret when none is configured: read it from
+    /// `<data dir>/jwt-secret`, or generate 32 random bytes there (mode 0600)
+    /// on first start. Production never gets here (`validate` refuses it).
+    pub fn resolve_jwt_secret(&mut self) -> std::io::Result<()> {
+        use base64::Engine;
+        use rand::RngCore;
+        if self.jwt_secret.is_some() {
+            return Ok(());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_owned();
+            if existing.len() >= 32 {
+                self.jwt_secret = Some(existing);
+                return Ok(());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        std::io::Write::write_all(&mut opts.open(&path)?, secret.as_bytes())?;
+        tracing::info!(path = %path.display(), "generated a JWT secret for this installation");
+        self.jwt_secret = Some(secret);
+        Ok(())
+    }
+
     pub fn graphiql_enabled(&self) -> bool {
         self.graphiql.unwrap_or(!self.production)
     }
@@ -145,13 +239,13 @@ impl Config {
 
     /// Refuses configurations that are unsafe in production.
     pub fn validate(&self) -> Result<(), String> {
-        if self.production {
-            if self.jwt_secret == DEV_JWT_SECRET {
-                return Err("GONGZHI_JWT_SECRET must be set in production".into());
+        match &self.jwt_secret {
+            None if self.production => return Err("GONGZHI_JWT_SECRET must be set in production".into()),
+            Some(s) if s == DEV_JWT_SECRET && self.production => {
+                return Err("GONGZHI_JWT_SECRET must not be the published development secret in production".into());
             }
-            if self.jwt_secret.len() < 32 {
-                return Err("GONGZHI_JWT_SECRET must be at least 32 bytes in production".into());
-            }
+            Some(s) if s.len() < 32 => return Err("GONGZHI_JWT_SECRET must be at least 32 bytes".into()),
+            _ => {}
         }
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());

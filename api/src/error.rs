@@ -14,6 +14,8 @@ pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The database (or another dependency) is unreachable; retry later.
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -32,12 +34,18 @@ pub enum ApiError {
         message: String,
     },
     Conflict(String),
-    RateLimited(String),
+    /// Too many requests; the second field is the seconds to wait.
+    RateLimited(String, u64),
+    /// A dependency (the database) is unreachable; the request may be retried.
+    Unavailable(String),
     /// Never shown to clients: the message is logged and replaced.
     Internal(String),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Retry-After` for UNAVAILABLE (seconds).
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ApiError {
     pub fn unauthenticated() -> Self {
@@ -64,10 +72,20 @@ impl ApiError {
         Self::Internal(message.into())
     }
 
+    /// Seconds a client should wait before retrying (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited(_, secs) => Some(*secs),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_SECS),
+            _ => None,
+        }
+    }
+
     /// The message a client may see.
     pub fn public_message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m) => m.clone(),
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m, _) => m.clone(),
+            Self::Unavailable(_) => "service temporarily unavailable; retry later".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".into(),
@@ -81,7 +99,8 @@ impl ApiError {
             Self::NotFound(_) => code::NOT_FOUND,
             Self::BadInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
-            Self::RateLimited(_) => code::RATE_LIMITED,
+            Self::RateLimited(..) => code::RATE_LIMITED,
+            Self::Unavailable(_) => code::UNAVAILABLE,
             Self::Internal(_) => code::INTERNAL,
         }
     }
@@ -98,8 +117,27 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::BadInput { field: None, message: "a referenced object does not exist or is still in use".into() }
             }
+            _ if is_unavailable(&err) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::Unavailable(err.to_string())
+            }
             _ => Self::Internal(err.to_string()),
         }
+    }
+}
+
+/// Errors that mean "the database is away", not "the request is wrong":
+/// no connection could be had in time, or the connection broke.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed)
+        }
+        _ => false,
     }
 }
 
@@ -113,6 +151,9 @@ impl ErrorExtensions for ApiError {
             ext.set("code", self.code());
             if let Self::BadInput { field: Some(field), .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let Some(secs) = self.retry_after_secs() {
+                ext.set("retryAfterSeconds", secs);
             }
         })
     }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

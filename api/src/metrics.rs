@@ -1,6 +1,11 @@
 //! Prometheus metrics, served as text at `/metrics`.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+use crate::state::Counters;
 
 pub struct Metrics {
     registry: Registry,
@@ -10,10 +15,14 @@ pub struct Metrics {
     pub latency: HistogramVec,
     /// GraphQL errors by `extensions.code`.
     pub graphql_errors: IntCounterVec,
+    /// Password and client-secret verifications (argon2 checks), read from
+    /// the process counters at render time.
+    password_verifications: IntGauge,
+    counters: Arc<Counters>,
 }
 
 impl Metrics {
-    pub fn new() -> Result<Self, prometheus::Error> {
+    pub fn new(counters: Arc<Counters>) -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("gongzhi".into()), None)?;
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests by route, method and status"),
@@ -28,10 +37,17 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(graphql_errors.clone()))?;
-        Ok(Self { registry, requests, latency, graphql_errors })
+        let password_verifications = IntGauge::new(
+            "password_verifications_total",
+            "Password and client-secret verifications (argon2) run by this process",
+        )?;
+        registry.register(Box::new(password_verifications.clone()))?;
+        Ok(Self { registry, requests, latency, graphql_errors, password_verifications, counters })
     }
 
     pub fn render(&self) -> String {
+        let verifications = self.counters.password_verifications.load(Ordering::Relaxed);
+        self.password_verifications.set(i64::try_from(verifications).unwrap_or(i64::MAX));
         let mut buf = Vec::new();
         if TextEncoder::new().encode(&self.registry.gather(), &mut buf).is_err() {
             return String::new();

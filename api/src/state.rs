@@ -1,6 +1,7 @@
 //! Shared state of one server process.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
@@ -14,11 +15,19 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<JwtKeys>,
     pub events: EventBus,
+    pub counters: Arc<Counters>,
+}
+
+/// Process-wide security counters, exported on `/metrics`.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Password and client-secret verifications run (argon2 checks).
+    pub password_verifications: AtomicU64,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         let keys = Arc::new(JwtKeys::new(&config));
-        Self { db, config: Arc::new(config), keys, events: EventBus::new() }
+        Self { db, config: Arc::new(config), keys, events: EventBus::new(), counters: Arc::default() }
     }
 }

@@ -123,7 +123,7 @@ impl AuthMutation {
         if input.username.len() > 64 {
             return Err(ApiError::bad_input("username", "too long"));
         }
-        let s = service::login(&app.db, &app.keys, &app.config, &input.username, &input.password, membership).await?;
+        let s = service::login(app, ctx.client_addr(), &input.username, &input.password, membership).await?;
         Ok(s.into())
     }
 

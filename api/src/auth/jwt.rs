@@ -26,6 +26,18 @@ struct Claims {
     mid: Option<i32>,
     #[serde(default)]
     scope: Scope,
+    /// The session (refresh-token family) the token was issued in, so a
+    /// live connection can notice when the session is revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// What a verified token says beyond the principal.
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub expires_at: DateTime<Utc>,
+    /// Refresh-token family of a login session; `None` for machine clients.
+    pub session_id: Option<String>,
 }
 
 pub struct JwtKeys {
@@ -46,9 +58,13 @@ impl JwtKeys {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = 30;
+        // An unresolved secret (a library user who skipped
+        // `Config::resolve_jwt_secret`) gets a random one for this process:
+        // never a shared default.
+        let secret = config.jwt_secret.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string().repeat(2));
         Self {
-            encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
-            decoding: DecodingKey::from_secret(config.jwt_secret.as_bytes()),
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
@@ -58,6 +74,11 @@ impl JwtKeys {
 
     /// Issue an access token; returns it with its expiry time.
     pub fn issue(&self, principal: &Principal) -> ApiResult<(String, DateTime<Utc>)> {
+        self.issue_in_session(principal, None)
+    }
+
+    /// Issue an access token belonging to a login session.
+    pub fn issue_in_session(&self, principal: &Principal, sid: Option<&str>) -> ApiResult<(String, DateTime<Utc>)> {
         let now = Utc::now();
         let exp = now + self.ttl;
         let (sub, mid) = match &principal.actor {
@@ -76,6 +97,7 @@ impl JwtKeys {
             role: principal.role,
             mid,
             scope: principal.scope.clone(),
+            sid: sid.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -84,6 +106,11 @@ impl JwtKeys {
 
     /// Verify a bearer token and recover its principal.
     pub fn verify(&self, token: &str) -> ApiResult<Principal> {
+        self.verify_with_info(token).map(|(p, _)| p)
+    }
+
+    /// Verify a bearer token; the principal and the token's expiry and session.
+    pub fn verify_with_info(&self, token: &str) -> ApiResult<(Principal, TokenInfo)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             tracing::debug!(error = %e, "rejected access token");
             ApiError::Unauthenticated("invalid or expired access token".into())
@@ -97,6 +124,7 @@ impl JwtKeys {
             ("client", None) => Actor::Client { api_client_id: id },
             _ => return Err(bad()),
         };
-        Ok(Principal { actor, role: c.role, scope: c.scope })
+        let expires_at = DateTime::from_timestamp(c.exp, 0).ok_or_else(bad)?;
+        Ok((Principal { actor, role: c.role, scope: c.scope }, TokenInfo { expires_at, session_id: c.sid }))
     }
 }

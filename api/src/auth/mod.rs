@@ -4,7 +4,7 @@
 
 pub mod graphql;
 pub mod jwt;
-pub mod oauth;
+
 pub mod password;
 pub mod principal;
 pub mod service;

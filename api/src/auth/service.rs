@@ -1,12 +1,16 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::Role;
 use entity::{account, api_client, login_throttle, membership, refresh_token, region};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -16,6 +20,7 @@ use crate::audit::{self, service::Entry};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Tokens handed out by a login or refresh.
 pub struct Session {
@@ -74,63 +79,86 @@ pub async fn principal_for_client<C: ConnectionTrait>(conn: &C, c: &api_client::
     Ok(Principal { actor: Actor::Client { api_client_id: c.id }, role: c.role, scope })
 }
 
-/// Refuses a login while the username is locked after too many failures.
-async fn check_throttle(db: &Db, username: &str, now: DateTime<Utc>) -> ApiResult<()> {
-    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(&db.read).await?;
-    if let Some(locked_until) = row.and_then(|r| r.locked_until)
-        && locked_until > now
-    {
-        return Err(ApiError::RateLimited(format!(
-            "too many failed logins; try again after {}",
-            locked_until.to_rfc3339()
-        )));
-    }
-    Ok(())
+/// One throttled key: a username, or `@` + a client address (usernames
+/// cannot contain `@`, so the two never collide).
+struct ThrottleKey<'a> {
+    key: String,
+    max: i32,
+    what: &'a str,
 }
 
-/// Counts a failed login; the row is shared by all replicas through the
-/// database. Usernames that do not exist are throttled alike.
-async fn record_failure(db: &Db, config: &Config, username: &str, now: DateTime<Utc>) -> ApiResult<()> {
+/// Reserves one login attempt on `key` *before* the password is checked.
+///
+/// Every attempt counts as a failure until it succeeds (then [`release`]
+/// gives the slot back), so however many requests race, at most `max`
+/// password verifications run per key and window: the 6th concurrent wrong
+/// password is refused without being checked, and a right password that
+/// arrives while the key is locked is refused too. The read and write are
+/// one critical section: the row is locked (`FOR UPDATE`) on PostgreSQL, and
+/// on SQLite every write transaction runs on the one write connection.
+async fn reserve(db: &Db, config: &Config, k: &ThrottleKey<'_>, now: DateTime<Utc>) -> ApiResult<()> {
     let window = Duration::seconds(config.login_lock_secs);
     let txn = db.write.begin().await?;
-    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(&txn).await?;
-    match row {
-        Some(r) if r.window_started_at + window > now => {
-            let failures = r.failures + 1;
-            let locked_until = (failures >= config.login_max_failures).then_some(now + window);
-            login_throttle::Entity::update_many()
-                .col_expr(login_throttle::Column::Failures, Expr::col(login_throttle::Column::Failures).add(1))
-                .col_expr(login_throttle::Column::LockedUntil, Expr::value(locked_until))
-                .filter(login_throttle::Column::Username.eq(username))
-                .exec(&txn)
-                .await?;
-        }
-        Some(_) => {
-            login_throttle::ActiveModel {
-                username: Set(username.to_owned()),
-                failures: Set(1),
-                window_started_at: Set(now),
-                locked_until: Set(None),
-            }
-            .update(&txn)
-            .await?;
-        }
-        None => {
-            // Two first failures racing: the loser's row is simply not
-            // inserted (one failure fewer counted), instead of an error.
-            let row = login_throttle::ActiveModel {
-                username: Set(username.to_owned()),
-                failures: Set(1),
-                window_started_at: Set(now),
-                locked_until: Set(None),
-            };
-            login_throttle::Entity::insert(row)
-                .on_conflict(OnConflict::column(login_throttle::Column::Username).do_nothing().to_owned())
-                .exec_without_returning(&txn)
-                .await?;
-        }
+    let fresh = login_throttle::ActiveModel {
+        username: Set(k.key.clone()),
+        failures: Set(0),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    };
+    login_throttle::Entity::insert(fresh)
+        .on_conflict(OnConflict::column(login_throttle::Column::Username).do_nothing().to_owned())
+        .exec_without_returning(&txn)
+        .await?;
+    let row = login_throttle::Entity::find_by_id(k.key.clone())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("login throttle row vanished"))?;
+    if let Some(until) = row.locked_until
+        && until > now
+    {
+        txn.commit().await?;
+        return Err(locked(k.what, until));
     }
+    let (failures, started) =
+        if row.window_started_at + window > now { (row.failures + 1, row.window_started_at) } else { (1, now) };
+    let lock = (failures > k.max).then_some(now + window);
+    login_throttle::ActiveModel {
+        username: Set(k.key.clone()),
+        failures: Set(failures),
+        window_started_at: Set(started),
+        locked_until: Set(lock),
+    }
+    .update(&txn)
+    .await?;
     txn.commit().await?;
+    match lock {
+        Some(until) => {
+            tracing::warn!(key = %k.what, "login locked after repeated failures");
+            Err(locked(k.what, until))
+        }
+        None => Ok(()),
+    }
+}
+
+fn locked(what: &str, until: DateTime<Utc>) -> ApiError {
+    let wait = std::cmp::max(u64::try_from((until - Utc::now()).num_seconds()).unwrap_or(0), 1);
+    ApiError::RateLimited(
+        format!("too many failed logins for this {what}; try again after {}", until.to_rfc3339()),
+        wait,
+    )
+}
+
+/// Gives back the slot a successful login reserved. Other failures in the
+/// window stay counted: a user logging in in the middle of an attack on
+/// their name does not reset the attacker's count.
+async fn release<C: ConnectionTrait>(conn: &C, key: &str) -> ApiResult<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(login_throttle::Column::Failures, Expr::col(login_throttle::Column::Failures).sub(1))
+        .filter(login_throttle::Column::Username.eq(key))
+        .filter(login_throttle::Column::Failures.gt(0))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
@@ -150,7 +178,7 @@ async fn issue_session<C: ConnectionTrait>(
     refresh_token::ActiveModel {
         id: NotSet,
         token_hash: Set(hash_token(&refresh_token)),
-        family_id: Set(family_id),
+        family_id: Set(family_id.clone()),
         account_id: Set(account_id),
         membership_id: Set(membership_id),
         expires_at: Set(refresh_expires_at),
@@ -160,28 +188,39 @@ async fn issue_session<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    let (access_token, access_expires_at) = keys.issue(&principal)?;
+    let (access_token, access_expires_at) = keys.issue_in_session(&principal, Some(&family_id))?;
     Ok(Session { access_token, access_expires_at, refresh_token, refresh_expires_at, principal })
 }
 
 /// Username + password → session acting in the chosen membership (default:
-/// the account's first).
+/// the account's first). `client` is the caller's network address, throttled
+/// like a username.
 pub async fn login(
-    db: &Db,
-    keys: &JwtKeys,
-    config: &Config,
+    app: &AppState,
+    client: Option<IpAddr>,
     username: &str,
     secret: &str,
     membership_id: Option<i32>,
 ) -> ApiResult<Session> {
+    let (db, config) = (&app.db, &app.config);
     let now = Utc::now();
-    check_throttle(db, username, now).await?;
+    let user_key = ThrottleKey { key: username.to_owned(), max: config.login_max_failures, what: "username" };
+    let addr_key = client.map(|ip| ThrottleKey {
+        key: format!("@{ip}"),
+        max: config.login_max_failures_per_address,
+        what: "address",
+    });
+    if let Some(k) = &addr_key {
+        reserve(db, config, k, now).await?;
+    }
+    reserve(db, config, &user_key, now).await?;
     let account = account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.read).await?;
+    app.counters.password_verifications.fetch_add(1, Ordering::Relaxed);
     let ok = password::verify(secret, account.as_ref().map(|a| a.password_hash.clone())).await;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            record_failure(db, config, username, now).await?;
+            tracing::warn!(username = %username, "failed login");
             return Err(invalid_credentials());
         }
     };
@@ -203,9 +242,12 @@ pub async fn login(
     };
 
     let txn = db.write.begin().await?;
-    login_throttle::Entity::delete_by_id(username.to_owned()).exec(&txn).await?;
+    release(&txn, &user_key.key).await?;
+    if let Some(k) = &addr_key {
+        release(&txn, &k.key).await?;
+    }
     let principal = principal_for_membership(&txn, &chosen).await?;
-    let session = issue_session(&txn, keys, config, principal, uuid::Uuid::new_v4().to_string()).await?;
+    let session = issue_session(&txn, &app.keys, config, principal, uuid::Uuid::new_v4().to_string()).await?;
     audit::record(&txn, &session.principal, Entry::new("auth.login", "Account", account.id)).await?;
     txn.commit().await?;
     Ok(session)
@@ -290,12 +332,13 @@ pub async fn logout(db: &Db, token: &str) -> ApiResult<()> {
 
 /// OAuth2 client credentials (RFC 6749 §4.4): client id + secret → access token.
 pub async fn client_credentials(
-    db: &Db,
-    keys: &JwtKeys,
+    app: &AppState,
     client_id: &str,
     secret: &str,
 ) -> ApiResult<(String, DateTime<Utc>, Principal)> {
+    let (db, keys) = (&app.db, &app.keys);
     let client = api_client::Entity::find().filter(api_client::Column::ClientId.eq(client_id)).one(&db.read).await?;
+    app.counters.password_verifications.fetch_add(1, Ordering::Relaxed);
     let ok = password::verify(secret, client.as_ref().map(|c| c.secret_hash.clone())).await;
     let client = match client {
         Some(c) if ok && c.revoked_at.is_none() => c,
@@ -309,4 +352,39 @@ pub async fn client_credentials(
     audit::record(&txn, &principal, Entry::new("auth.client_token", "ApiClient", client.id)).await?;
     txn.commit().await?;
     Ok((token, exp, principal))
+}
+
+/// Is the session behind a live connection still valid? The account exists
+/// and is enabled, the membership it acts in still exists, and (for a login
+/// session) the refresh-token family has not been revoked. Machine clients:
+/// the client is not revoked.
+pub async fn session_alive(db: &Db, principal: &Principal, session_id: Option<&str>) -> ApiResult<bool> {
+    match principal.actor {
+        super::principal::Actor::Account { account_id, membership_id } => {
+            let member = membership::Entity::find_by_id(membership_id).one(&db.read).await?;
+            if member.is_none_or(|m| m.account_id != account_id) {
+                return Ok(false);
+            }
+            let account = account::Entity::find_by_id(account_id).one(&db.read).await?;
+            if account.is_none_or(|a| a.disabled) {
+                return Ok(false);
+            }
+            if let Some(sid) = session_id {
+                let live = refresh_token::Entity::find()
+                    .filter(refresh_token::Column::FamilyId.eq(sid))
+                    .filter(refresh_token::Column::RevokedAt.is_null())
+                    .one(&db.read)
+                    .await?;
+                if live.is_none() {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        super::principal::Actor::Client { api_client_id } => {
+            let client = api_client::Entity::find_by_id(api_client_id).one(&db.read).await?;
+            Ok(client.is_some_and(|c| c.revoked_at.is_none()))
+        }
+        super::principal::Actor::System => Ok(true),
+    }
 }

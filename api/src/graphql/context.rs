@@ -12,6 +12,10 @@ use crate::state::AppState;
 #[derive(Clone, Debug, Default)]
 pub struct RequestPrincipal(pub Option<Principal>);
 
+/// The network address of the client (for throttling), when known.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
 pub trait ContextExt {
     fn app(&self) -> &AppState;
     fn db(&self) -> &Db {
@@ -20,6 +24,7 @@ pub trait ContextExt {
     /// The principal, or `UNAUTHENTICATED`.
     fn principal(&self) -> ApiResult<&Principal>;
     fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>>;
+    fn client_addr(&self) -> Option<std::net::IpAddr>;
 }
 
 impl ContextExt for Context<'_> {
@@ -37,6 +42,10 @@ impl ContextExt for Context<'_> {
 
     fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>> {
         self.data::<DataLoader<T>>().map_err(|_| ApiError::internal("data loader missing from request"))
+    }
+
+    fn client_addr(&self) -> Option<std::net::IpAddr> {
+        self.data_opt::<ClientAddr>().and_then(|a| a.0)
     }
 }
 

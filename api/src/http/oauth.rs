@@ -43,9 +43,18 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 pub async fn token(
     State(state): State<HttpState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
+    let addr = super::client::client_addr(&state.app.config, &headers, &extensions);
+    if let Err(e) = super::client::check_anonymous(&state.limiter, addr) {
+        let mut resp = oauth_error(StatusCode::TOO_MANY_REQUESTS, "slow_down", &e.public_message());
+        if let Some(secs) = e.retry_after_secs() {
+            resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        return resp;
+    }
     let Ok(Form(req)) = form else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "expected a form-encoded body");
     };
@@ -56,8 +65,10 @@ pub async fn token(
     let Some((client_id, secret)) = creds else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client credentials missing");
     };
-    let app = &state.app;
-    match crate::auth::service::client_credentials(&app.db, &app.keys, &client_id, &secret).await {
+    if [&client_id, &secret].iter().any(|v| v.chars().any(crate::gate::is_refused_char) || v.len() > 256) {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "malformed client credentials");
+    }
+    match crate::auth::service::client_credentials(&state.app, &client_id, &secret).await {
         Ok((token, exp, _)) => {
             let mut resp = Json(json!({
                 "access_token": token,
@@ -71,11 +82,15 @@ pub async fn token(
         Err(ApiError::Unauthenticated(_)) => {
             oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
         }
+        // RFC 6749 has no 5xx error codes; `temporarily_unavailable` is the
+        // authorization endpoint's, and stock clients understand it.
         Err(e) => {
             if let ApiError::Internal(detail) = &e {
                 tracing::error!(error = %detail, "token endpoint failed");
             }
-            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+            let mut resp = oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later");
+            resp.headers_mut().insert(header::RETRY_AFTER, crate::error::UNAVAILABLE_RETRY_SECS.into());
+            resp
         }
     }
 }

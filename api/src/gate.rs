@@ -1,0 +1,335 @@
+//! Request screening: every GraphQL request, whatever its transport (POST,
+//! GET, WebSocket `subscribe`), passes [`screen`] before the schema sees it.
+//!
+//! Why here and not in async-graphql's validation: the parser itself is the
+//! first thing at risk. async-graphql-parser bounds selection-set nesting but
+//! recurses on list and object *values* without a bound, so a 4 KB query
+//! `{ __typename(a: [[[[…]]]]) }` nested ~1,500 deep overflowed the worker's
+//! stack and aborted the whole process. So the raw text is scanned first by a
+//! flat, non-recursive lexer that bounds bracket nesting and token count;
+//! only text within both bounds reaches the parser. The parsed document is
+//! then walked once (fragments expanded, with a budget so fragment "bombs"
+//! cannot explode the walk) to enforce what the validation rules do not:
+//! aliases, introspection fields and credential-checking fields per request,
+//! and control characters in every text input.
+
+use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet};
+use async_graphql::{Name, Positioned, Variables};
+use async_graphql_value::{ConstValue, Value};
+use std::collections::HashMap;
+
+use crate::error::ApiError;
+
+/// Bounds applied to every request (see `Config` for units and defaults).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum nesting of `{`, `[` and `(` in the query text.
+    pub max_nesting: usize,
+    /// Maximum lexical tokens in the query text.
+    pub max_tokens: usize,
+    /// Maximum aliased fields after fragment expansion.
+    pub max_aliases: usize,
+    /// Maximum `__schema` / `__type` fields after fragment expansion.
+    pub max_introspection: usize,
+    /// Maximum fields after fragment expansion.
+    pub max_fields: usize,
+}
+
+/// Fields that check a credential (argon2, seconds of CPU per hundred) and
+/// so may appear at most once per HTTP request, batches included.
+pub const CREDENTIAL_FIELDS: [&str; 2] = ["login", "refreshToken"];
+
+/// What the walk counted in one request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub fields: usize,
+    pub aliases: usize,
+    pub introspection: usize,
+    /// Root mutation fields in [`CREDENTIAL_FIELDS`].
+    pub credential_fields: usize,
+}
+
+fn refuse(message: impl Into<String>) -> ApiError {
+    ApiError::bad_input("query", message)
+}
+
+/// Scan the raw query text without recursion: bracket nesting and token
+/// count. Strings, block strings and comments are skipped as the GraphQL
+/// lexer would, so brackets inside them do not count.
+pub fn scan_text(query: &str, max_nesting: usize, max_tokens: usize) -> Result<(), ApiError> {
+    let b = query.as_bytes();
+    let (mut i, mut depth, mut tokens) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                loop {
+                    if i >= b.len() {
+                        break;
+                    }
+                    if b[i..].starts_with(b"\\\"\"\"") {
+                        i += 4;
+                    } else if b[i..].starts_with(b"\"\"\"") {
+                        i += 3;
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max_nesting {
+                    return Err(refuse(format!("query nested deeper than {max_nesting} brackets")));
+                }
+                i += 1;
+            }
+            b'}' | b']' | b')' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' => {
+                // A name, a number or `...`: one token.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-' | b'.' | b'+')) {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+        tokens += 1;
+        if tokens > max_tokens {
+            return Err(refuse(format!("query longer than {max_tokens} tokens")));
+        }
+    }
+    Ok(())
+}
+
+/// Is this character refused in text input? Control characters (C0, DEL,
+/// C1) except tab, line feed and carriage return (multi-line text areas
+/// send CRLF).
+pub fn is_refused_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn check_text(field: &str, s: &str) -> Result<(), ApiError> {
+    if s.chars().any(is_refused_char) {
+        return Err(ApiError::bad_input(field, "text may not contain NUL or other control characters"));
+    }
+    Ok(())
+}
+
+fn check_const(field: &str, v: &ConstValue) -> Result<(), ApiError> {
+    use ConstValue as C;
+    match v {
+        C::String(s) => check_text(field, s),
+        C::List(items) => items.iter().try_for_each(|v| check_const(field, v)),
+        C::Object(map) => map.iter().try_for_each(|(k, v)| {
+            check_text(field, k)?;
+            check_const(k, v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_value(field: &str, v: &Value) -> Result<(), ApiError> {
+    match v {
+        Value::String(s) => check_text(field, s),
+        Value::List(items) => items.iter().try_for_each(|v| check_value(field, v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| check_value(k, v)),
+        _ => Ok(()),
+    }
+}
+
+/// Every string in the variables is free of control characters.
+pub fn check_variables(vars: &Variables) -> Result<(), ApiError> {
+    vars.iter().try_for_each(|(name, v)| check_const(name, v))
+}
+
+struct Walk<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    limits: &'a Limits,
+    counts: Counts,
+    stack: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    fn selection_set(&mut self, set: &'a SelectionSet, root_mutation: bool) -> Result<(), ApiError> {
+        for sel in &set.items {
+            match &sel.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    self.counts.fields += 1;
+                    if self.counts.fields > self.limits.max_fields {
+                        return Err(refuse(format!(
+                            "query selects more than {} fields once fragments are expanded",
+                            self.limits.max_fields
+                        )));
+                    }
+                    if f.alias.is_some() {
+                        self.counts.aliases += 1;
+                        if self.counts.aliases > self.limits.max_aliases {
+                            return Err(refuse(format!("at most {} aliases per request", self.limits.max_aliases)));
+                        }
+                    }
+                    let name = f.name.node.as_str();
+                    if name == "__schema" || name == "__type" {
+                        self.counts.introspection += 1;
+                        if self.counts.introspection > self.limits.max_introspection {
+                            return Err(refuse(format!(
+                                "at most {} introspection fields (__schema, __type) per request",
+                                self.limits.max_introspection
+                            )));
+                        }
+                    }
+                    if root_mutation && CREDENTIAL_FIELDS.contains(&name) {
+                        self.counts.credential_fields += 1;
+                    }
+                    for (arg, value) in &f.arguments {
+                        check_value(&arg.node, &value.node)?;
+                    }
+                    self.selection_set(&f.selection_set.node, false)?;
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    // A cycle is refused by validation later; here it is
+                    // simply not followed.
+                    if self.stack.contains(&name) {
+                        continue;
+                    }
+                    if let Some(frag) = self.fragments.get(name) {
+                        self.stack.push(name);
+                        self.selection_set(&frag.node.selection_set.node, root_mutation)?;
+                        self.stack.pop();
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    self.selection_set(&inline.node.selection_set.node, root_mutation)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Walk a parsed document: counts, bounded by `limits`, and text literals
+/// free of control characters.
+pub fn walk_document(doc: &ExecutableDocument, limits: &Limits) -> Result<Counts, ApiError> {
+    let mut walk = Walk { fragments: &doc.fragments, limits, counts: Counts::default(), stack: Vec::new() };
+    for (_, op) in doc.operations.iter() {
+        let op = &op.node;
+        for var in &op.variable_definitions {
+            if let Some(default) = &var.node.default_value {
+                check_const(var.node.name.node.as_str(), &default.node)?;
+            }
+        }
+        walk.selection_set(&op.selection_set.node, op.ty == OperationType::Mutation)?;
+    }
+    Ok(walk.counts)
+}
+
+/// Screen one request: raw text bounds, then parse (cached in the request,
+/// so the schema does not parse again), then the document walk and the
+/// variables. Returns what was counted.
+pub fn screen(req: &mut async_graphql::Request, limits: &Limits) -> Result<Counts, ApiError> {
+    scan_text(&req.query, limits.max_nesting, limits.max_tokens)?;
+    check_variables(&req.variables)?;
+    let doc = req.parsed_query().map_err(|e| {
+        let at = e.locations.first().map(|l| format!(" at line {}, column {}", l.line, l.column)).unwrap_or_default();
+        let first = e.message.lines().next().unwrap_or("syntax error").to_owned();
+        refuse(format!("syntax error{at}: {first}"))
+    })?;
+    walk_document(doc, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits { max_nesting: 64, max_tokens: 10_000, max_aliases: 50, max_introspection: 2, max_fields: 5_000 }
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{{ __typename(a: {}1{}) }}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_bounded_at_the_limit() {
+        // `{` and `(` add two levels around the value.
+        assert!(scan_text(&nested(62), 64, 10_000).is_ok());
+        assert!(scan_text(&nested(63), 64, 10_000).is_err());
+        assert!(scan_text(&nested(100_000), 64, 1_000_000).is_err());
+    }
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count() {
+        let q =
+            format!("{{ a(s: \"{}\", t: \"\"\"{}\"\"\") }} # {}", "[".repeat(500), "{".repeat(500), "(".repeat(500));
+        assert!(scan_text(&q, 8, 100).is_ok());
+    }
+
+    #[test]
+    fn tokens_are_bounded() {
+        let q = format!("{{ {} }}", "a ".repeat(100));
+        assert!(scan_text(&q, 8, 102).is_ok());
+        assert!(scan_text(&q, 8, 101).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_tab_and_newlines_pass() {
+        assert!(check_text("f", "a\tb\r\nc 共治").is_ok());
+        for bad in ["\0", "a\u{1}", "\u{7f}", "\u{85}"] {
+            assert!(check_text("f", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn walk_counts_through_fragments_and_refuses_floods() {
+        let mut req = async_graphql::Request::new(
+            "mutation { a: login(input: {}) { x } ...F } fragment F on Mutation { b: refreshToken { x } }",
+        );
+        let c = screen(&mut req, &limits()).expect("screened");
+        assert_eq!(c.credential_fields, 2);
+        assert_eq!(c.aliases, 2);
+
+        let flood =
+            format!("{{ {} }}", (0..3).map(|i| format!("s{i}: __schema {{ description }}")).collect::<String>());
+        assert!(screen(&mut async_graphql::Request::new(flood), &limits()).is_err());
+
+        // A fragment bomb: each level spreads the next twice.
+        let mut q = String::from("{ ...F0 }");
+        for i in 0..20 {
+            q.push_str(&format!(" fragment F{i} on Query {{ a ...F{} ...F{} }}", i + 1, i + 1));
+        }
+        q.push_str(" fragment F20 on Query { a }");
+        assert!(screen(&mut async_graphql::Request::new(q), &limits()).is_err());
+    }
+
+    #[test]
+    fn literal_and_variable_text_is_checked() {
+        let mut req = async_graphql::Request::new("{ a(s: \"x\\u0000y\") }");
+        let err = screen(&mut req, &limits()).expect_err("refused");
+        assert_eq!(err.code(), "BAD_USER_INPUT");
+        let vars = Variables::from_json(serde_json::json!({ "input": { "title": "a\u{0}b" } }));
+        let mut req = async_graphql::Request::new("query($input: X) { a }").variables(vars);
+        assert!(screen(&mut req, &limits()).is_err());
+    }
+}

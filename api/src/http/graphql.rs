@@ -1,0 +1,244 @@
+//! GraphQL over HTTP: POST (JSON, batches, multipart) and GET (queries
+//! only). Every request is screened by [`crate::gate`] before execution, and
+//! unauthenticated ones pass the per-address rate limit first.
+
+use async_graphql::http::MultipartOptions;
+use async_graphql::http::WebSocketProtocols;
+use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse, ServerError};
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::str::FromStr;
+
+use super::{HttpState, client, request_error};
+use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
+use crate::gate;
+use crate::graphql::context::{ClientAddr, RequestPrincipal};
+use crate::metrics::Metrics;
+
+/// Reads the bearer token, if any. A token that is present but invalid is
+/// an error: silently treating it as anonymous would hide expiry from clients.
+fn principal_from_headers(state: &HttpState, headers: &HeaderMap) -> Result<RequestPrincipal, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(RequestPrincipal(None));
+    };
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
+    let token =
+        value.strip_prefix("Bearer ").ok_or_else(|| ApiError::Unauthenticated("expected a Bearer token".into()))?;
+    Ok(RequestPrincipal(Some(state.app.keys.verify(token.trim())?)))
+}
+
+/// Who is calling, and may they call now? Unauthenticated callers pass the
+/// per-address rate limit.
+fn admit(
+    state: &HttpState,
+    parts: &axum::http::request::Parts,
+) -> Result<(RequestPrincipal, ClientAddr), (StatusCode, ApiError)> {
+    let principal = principal_from_headers(state, &parts.headers).map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
+    let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
+    if principal.0.is_none() {
+        client::check_anonymous(&state.limiter, addr).map_err(|e| (StatusCode::TOO_MANY_REQUESTS, e))?;
+    }
+    Ok((principal, ClientAddr(addr)))
+}
+
+/// Every error gets a code: errors raised by our resolvers carry one
+/// already; those raised by async-graphql itself (parse, validation, depth
+/// and complexity limits, bad variables) are the client's input.
+fn finish_errors(metrics: &Metrics, resp: &mut GqlResponse) {
+    for err in &mut resp.errors {
+        ensure_code(err);
+        let code = error_code(err);
+        metrics.graphql_errors.with_label_values(&[code.as_str()]).inc();
+    }
+}
+
+fn error_code(err: &ServerError) -> String {
+    err.extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .map(|v| v.to_string().trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
+
+fn ensure_code(err: &mut ServerError) {
+    let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    if !has {
+        err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
+    }
+}
+
+/// Serialise the response, refusing one larger than the configured cap (a
+/// last line of defence: the request limits should make it unreachable).
+/// An UNAVAILABLE error makes the whole response 503 with `Retry-After`, so
+/// load balancers and clients back off instead of hammering.
+fn gql_response(state: &HttpState, mut resp: BatchResponse) -> Response {
+    let responses: Vec<&mut GqlResponse> = match &mut resp {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter_mut().collect(),
+    };
+    let mut unavailable = false;
+    for r in responses {
+        finish_errors(&state.metrics, r);
+        unavailable |= r.errors.iter().any(|e| error_code(e) == code::UNAVAILABLE);
+    }
+    let body = match serde_json::to_vec(&resp) {
+        Ok(b) => b,
+        Err(e) => return request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal(e.to_string())),
+    };
+    if body.len() > state.app.config.max_response_bytes {
+        let err = ApiError::bad_input(
+            "query",
+            format!("response larger than {} bytes; select fewer fields or pages", state.app.config.max_response_bytes),
+        );
+        return request_error(StatusCode::BAD_REQUEST, &err);
+    }
+    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    let mut out = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if unavailable {
+        out.headers_mut().insert(header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.into());
+    }
+    if let BatchResponse::Single(r) = &resp
+        && let Some(cc) = r.cache_control.value()
+        && let Ok(v) = HeaderValue::from_str(&cc)
+    {
+        out.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    out
+}
+
+fn prepare(
+    state: &HttpState,
+    req: async_graphql::Request,
+    principal: &RequestPrincipal,
+    addr: ClientAddr,
+) -> async_graphql::Request {
+    let account = principal.0.as_ref().and_then(|p| p.account_id());
+    let window = std::time::Duration::from_micros(state.app.config.loader_window_us);
+    let req = req.data(principal.clone()).data(addr);
+    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, account, window)
+}
+
+/// Screen every request of a batch; credential-checking fields are counted
+/// across the whole HTTP request.
+fn screen_all<'a>(
+    state: &HttpState,
+    reqs: impl IntoIterator<Item = &'a mut async_graphql::Request>,
+) -> Result<(), ApiError> {
+    let mut credential_fields = 0;
+    for req in reqs {
+        credential_fields += gate::screen(req, &state.limits)?.credential_fields;
+    }
+    if credential_fields > 1 {
+        return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));
+    }
+    Ok(())
+}
+
+pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let (principal, addr) = match admit(&state, &parts) {
+        Ok(v) => v,
+        Err((status, e)) => return request_error(status, &e),
+    };
+    let headers = &parts.headers;
+    let max = state.app.config.max_body_bytes;
+    let Ok(bytes) = to_bytes(Body::new(body), max).await else {
+        let e = ApiError::bad_input("body", format!("request body larger than {max} bytes"));
+        return request_error(StatusCode::PAYLOAD_TOO_LARGE, &e);
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let opts = MultipartOptions::default().max_file_size(max).max_num_files(8);
+    let batch =
+        match async_graphql::http::receive_batch_body(content_type, futures_util::io::Cursor::new(bytes), opts).await {
+            Ok(b) => b,
+            Err(e) => {
+                let err = ApiError::bad_input("body", format!("malformed GraphQL request: {e}"));
+                return request_error(StatusCode::BAD_REQUEST, &err);
+            }
+        };
+    let mut batch = match batch {
+        BatchRequest::Batch(rs) if rs.len() > state.app.config.max_batch => {
+            let err =
+                ApiError::bad_input("body", format!("at most {} operations per batch", state.app.config.max_batch));
+            return request_error(StatusCode::BAD_REQUEST, &err);
+        }
+        BatchRequest::Batch(rs) if rs.is_empty() => {
+            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("body", "empty batch"));
+        }
+        b => b,
+    };
+    let screened = match &mut batch {
+        BatchRequest::Single(r) => screen_all(&state, [r]),
+        BatchRequest::Batch(rs) => screen_all(&state, rs.iter_mut()),
+    };
+    if let Err(e) = screened {
+        return request_error(StatusCode::BAD_REQUEST, &e);
+    }
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr)),
+        BatchRequest::Batch(rs) => {
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr)).collect())
+        }
+    };
+    let resp = state.schema.execute_batch(batch).await;
+    gql_response(&state, resp)
+}
+
+/// GET `/graphql`: a query in the query string, or a WebSocket upgrade for
+/// subscriptions. Mutations are refused over GET, which may be cached,
+/// prefetched or replayed by intermediaries.
+pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let is_ws = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_ws {
+        let protocol = parts
+            .headers
+            .get(header::SEC_WEBSOCKET_PROTOCOL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
+        let (Some(protocol), Ok(upgrade)) = (protocol, WebSocketUpgrade::from_request_parts(&mut parts, &()).await)
+        else {
+            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("upgrade", "bad WebSocket request"));
+        };
+        let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
+        return super::ws::upgrade(state, protocol, upgrade, ClientAddr(addr));
+    }
+    let (principal, addr) = match admit(&state, &parts) {
+        Ok(v) => v,
+        Err((status, e)) => return request_error(status, &e),
+    };
+    let query = parts.uri.query().unwrap_or_default();
+    let mut gql = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => {
+            let err = ApiError::bad_input("query", format!("malformed GraphQL request: {e}"));
+            return request_error(StatusCode::BAD_REQUEST, &err);
+        }
+    };
+    if let Err(e) = screen_all(&state, [&mut gql]) {
+        return request_error(StatusCode::BAD_REQUEST, &e);
+    }
+    let operation_name = gql.operation_name.clone();
+    if let Ok(doc) = gql.parsed_query() {
+        let is_mutation = doc.operations.iter().any(|(name, op)| {
+            let selected = match (&operation_name, name) {
+                (Some(wanted), Some(n)) => n.as_str() == wanted,
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+        });
+        if is_mutation {
+            let err = ApiError::bad_input("query", "mutations must be sent with POST");
+            return request_error(StatusCode::METHOD_NOT_ALLOWED, &err);
+        }
+    }
+    let resp = state.schema.execute(prepare(&state, gql, &principal, addr)).await;
+    gql_response(&state, BatchResponse::Single(resp))
+}

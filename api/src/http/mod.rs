@@ -1,0 +1,171 @@
+//! HTTP wiring: `/graphql` (POST; GET for queries; WebSocket), GraphiQL at
+//! `/`, `/oauth/token`, `/healthz`, `/readyz`, `/metrics`, request ids,
+//! tracing, metrics and graceful shutdown. Each concern is a module:
+//! [`graphql`] (the GraphQL transports over HTTP), [`ws`] (subscriptions),
+//! [`oauth`] (client credentials), [`ops`] (probes and metrics) and
+//! [`client`] (client addresses and the unauthenticated rate limit).
+
+pub mod client;
+pub mod graphql;
+pub mod oauth;
+pub mod ops;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::gate::Limits;
+use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// State of the HTTP layer.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: AppSchema,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<client::AnonLimiter>,
+    pub limits: Limits,
+}
+
+/// A GraphQL-shaped error response for problems found before execution.
+pub(crate) fn request_error(status: StatusCode, err: &ApiError) -> Response {
+    let body = json!({
+        "errors": [{ "message": err.public_message(), "extensions": { "code": err.code() } }]
+    });
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Some(secs) = err.retry_after_secs() {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+    }
+    resp
+}
+
+async fn track(State(state): State<HttpState>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let method = req.method().clone();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    state.metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
+    state.metrics.latency.with_label_values(&[route.as_str()]).observe(start.elapsed().as_secs_f64());
+    resp
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("handler panicked"))
+}
+
+/// The limits every request is screened against (see [`crate::gate`]).
+pub fn limits(config: &crate::Config) -> Limits {
+    Limits {
+        max_nesting: config.max_nesting,
+        max_tokens: config.max_tokens,
+        max_aliases: config.max_aliases,
+        max_introspection: config.max_introspection,
+        max_fields: config.max_fields,
+    }
+}
+
+/// The router of one server process.
+pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
+    let config = app.config.clone();
+    let schema = crate::graphql::build(app.clone(), &config);
+    let metrics = Arc::new(Metrics::new(app.counters.clone())?);
+    let limiter = Arc::new(client::anon_limiter(&config));
+    let state = HttpState { app, schema, metrics, limiter, limits: limits(&config) };
+    let mut router = Router::new()
+        .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/oauth/token", post(oauth::token))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+    if config.graphiql_enabled() {
+        router = router.route("/", get(ops::graphiql));
+    }
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %request_id)
+    });
+    // The limiter's memory is per client address seen; forget idle ones.
+    let sweeper = Arc::downgrade(&state.limiter);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let Some(l) = sweeper.upgrade() else { break };
+            l.retain_recent();
+        }
+    });
+    Ok(router
+        .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state))
+}
+
+/// Serve until `shutdown` resolves, then let in-flight requests finish (up
+/// to the configured grace period).
+pub async fn serve(
+    listener: TcpListener,
+    app: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = Duration::from_secs(app.config.shutdown_grace_secs);
+    app.events.spawn_listener(&app.db);
+    let router = router(app).map_err(std::io::Error::other)?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
+    tokio::select! {
+        res = server => res,
+        () = async move {
+            let _ = rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("shutdown grace period over; dropping remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

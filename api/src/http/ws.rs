@@ -1,0 +1,184 @@
+//! GraphQL subscriptions over WebSocket (graphql-transport-ws and the older
+//! graphql-ws protocol).
+//!
+//! A connection authenticates once, in `connection_init`, with
+//! `{"Authorization": "Bearer …"}` (or `{"token": "…"}`); it stays bound to
+//! that token. Every `ws_recheck_secs` the connection checks that the token
+//! has not expired and that its session still stands (account enabled,
+//! membership present, refresh-token family not revoked, API client not
+//! revoked), and closes with 4401 (expired: reconnect with a fresh token) or
+//! 4403 (session ended) otherwise, ending every subscription on it. A bad
+//! token in `connection_init` closes with 4403 as graphql-transport-ws says.
+//! Each subscribed operation passes the same [`crate::gate`] screening as
+//! HTTP requests.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::http::WebSocketProtocols;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GqlWebSocket, WsMessage};
+use async_graphql::{Data, ErrorExtensions, Executor, Pos, Request as GqlRequest, Response as GqlResponse};
+use axum::extract::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::response::Response;
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt, future, stream};
+
+use super::HttpState;
+use crate::auth::Principal;
+use crate::auth::jwt::TokenInfo;
+use crate::error::ApiError;
+use crate::gate::{self, Limits};
+use crate::graphql::AppSchema;
+use crate::graphql::context::{ClientAddr, RequestPrincipal};
+
+/// Close codes of graphql-transport-ws.
+const CLOSE_UNAUTHORIZED: u16 = 4401;
+const CLOSE_FORBIDDEN: u16 = 4403;
+
+/// The schema behind the WebSocket, screening each operation first.
+#[derive(Clone)]
+struct Gated {
+    schema: AppSchema,
+    limits: Limits,
+}
+
+fn refused(e: &ApiError) -> GqlResponse {
+    GqlResponse::from_errors(vec![e.extend().into_server_error(Pos::default())])
+}
+
+impl Gated {
+    fn screen(&self, req: &mut GqlRequest) -> Result<(), ApiError> {
+        let counts = gate::screen(req, &self.limits)?;
+        if counts.credential_fields > 1 {
+            return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));
+        }
+        Ok(())
+    }
+}
+
+impl Executor for Gated {
+    async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
+        match self.screen(&mut request) {
+            Ok(()) => self.schema.execute(request).await,
+            Err(e) => refused(&e),
+        }
+    }
+
+    fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
+        match self.screen(&mut request) {
+            Ok(()) => self.schema.execute_stream_with_session_data(request, session.unwrap_or_default()),
+            Err(e) => stream::once(future::ready(refused(&e))).boxed(),
+        }
+    }
+}
+
+/// What `connection_init` established.
+#[derive(Clone, Default)]
+enum Auth {
+    #[default]
+    Pending,
+    Anonymous,
+    Session(Principal, TokenInfo),
+    Refused,
+}
+
+pub fn upgrade(
+    state: HttpState,
+    protocol: WebSocketProtocols,
+    upgrade: WebSocketUpgrade,
+    addr: ClientAddr,
+) -> Response {
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, protocol, socket, addr))
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
+
+async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket, addr: ClientAddr) {
+    let (mut sink, source) = socket.split();
+    let input = source.take_while(|m| future::ready(m.is_ok())).filter_map(|m| {
+        future::ready(match m {
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+            _ => None,
+        })
+    });
+    let auth = Arc::new(Mutex::new(Auth::Pending));
+    let app = state.app.clone();
+    let init_auth = auth.clone();
+    let on_init = move |payload: serde_json::Value| async move {
+        let token = payload
+            .get("Authorization")
+            .or_else(|| payload.get("authorization"))
+            .and_then(|v| v.as_str())
+            .map(|v| v.trim_start_matches("Bearer ").to_owned())
+            .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_owned));
+        let verified = match token {
+            Some(t) => match app.keys.verify_with_info(&t) {
+                Ok((p, info)) => Some((p, info)),
+                Err(e) => {
+                    tracing::warn!("WebSocket connection_init with an invalid token");
+                    set(&init_auth, Auth::Refused);
+                    return Err(async_graphql::Error::new(e.public_message()));
+                }
+            },
+            None => None,
+        };
+        let principal = verified.as_ref().map(|(p, _)| p.clone());
+        set(&init_auth, verified.map_or(Auth::Anonymous, |(p, info)| Auth::Session(p, info)));
+        let mut data = Data::default();
+        data.insert(RequestPrincipal(principal.clone()));
+        data.insert(addr);
+        let window = Duration::from_micros(app.config.loader_window_us);
+        let account = principal.as_ref().and_then(|p| p.account_id());
+        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, account, window);
+        Ok(data)
+    };
+    let executor = Gated { schema: state.schema.clone(), limits: state.limits };
+    let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);
+    futures_util::pin_mut!(messages);
+    let mut recheck = tokio::time::interval(Duration::from_secs(state.app.config.ws_recheck_secs.max(1)));
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let out = tokio::select! {
+            msg = messages.next() => match msg {
+                None => break,
+                Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                Some(WsMessage::Close(code, reason)) => {
+                    let refused = matches!(get(&auth), Auth::Refused);
+                    let _ = sink.send(close(if refused { CLOSE_FORBIDDEN } else { code }, &reason)).await;
+                    break;
+                }
+            },
+            _ = recheck.tick() => {
+                let Auth::Session(principal, info) = get(&auth) else { continue };
+                if info.expires_at <= Utc::now() {
+                    let _ = sink.send(close(CLOSE_UNAUTHORIZED, "access token expired")).await;
+                    break;
+                }
+                let alive = crate::auth::service::session_alive(&state.app.db, &principal, info.session_id.as_deref()).await;
+                // A database outage is not a revocation: keep serving.
+                if matches!(alive, Ok(false)) {
+                    let _ = sink.send(close(CLOSE_FORBIDDEN, "session ended")).await;
+                    break;
+                }
+                continue;
+            }
+        };
+        if sink.send(out).await.is_err() {
+            break;
+        }
+    }
+}
+
+fn set(auth: &Mutex<Auth>, value: Auth) {
+    if let Ok(mut a) = auth.lock() {
+        *a = value;
+    }
+}
+
+fn get(auth: &Mutex<Auth>) -> Auth {
+    auth.lock().map(|a| a.clone()).unwrap_or_default()
+}
