@@ -159,6 +159,7 @@ async fn seed(db: &Db, args: &Args) -> Seeded {
                 voting_opened_at: Set((status == ProjectStatus::Voting).then_some(now)),
                 voting_closes_at: Set((status == ProjectStatus::Voting).then_some(now + chrono::Duration::days(30))),
                 voting_closed_at: Set(None),
+                voting_live_tally: Set(None),
                 tally_yes: Set(None),
                 tally_no: Set(None),
                 tally_abstain: Set(None),

@@ -45,7 +45,11 @@ impl Db {
         } else {
             let mut opts = ConnectOptions::new(config.database_url.clone());
             opts.max_connections(config.db_max_connections)
-                .acquire_timeout(Duration::from_secs(30))
+                // Fail fast when the database is away: a request waits at
+                // most this long for a connection, then answers UNAVAILABLE
+                // (503), instead of hanging past every client's timeout.
+                .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
+                .connect_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
                 .sqlx_logging(false);
             let conn = count(Database::connect(opts).await?);
             Ok(Self { read: conn.clone(), write: conn, statements })

@@ -12,6 +12,7 @@ pub mod events;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+pub mod input;
 pub mod metrics;
 pub mod policy;
 pub mod projects;

@@ -143,15 +143,44 @@ pub fn may_see_personal(p: &Principal, account_id: i32, account_communities: &[i
 }
 
 /// SQL condition on the audit log: admins read everything, offices and
-/// committees the entries about communities in their scope.
+/// committees the entries about communities in their scope. The feed never
+/// shows more than the objects it names: entries about a DRAFT project (and
+/// comments on one) are hidden from everyone but its proposer, as the draft
+/// itself is (platform admins see drafts, and so their entries). Legacy
+/// per-ballot rows (`project.vote`, written before ballots stopped being
+/// logged one by one) are hidden from everyone.
 pub fn audit_filter(p: &Principal) -> Condition {
-    match p.role {
+    use entity::audit_log::Column as A;
+    use entity::{project, project_comment};
+    let scope = match p.role {
         Role::PlatformAdmin => Condition::all(),
-        Role::GovernmentOffice | Role::CommunityCommittee => {
-            communities_filter(p, entity::audit_log::Column::CommunityId)
-        }
-        _ => Condition::all().add(never()),
+        Role::GovernmentOffice | Role::CommunityCommittee => communities_filter(p, A::CommunityId),
+        _ => return Condition::all().add(never()),
+    };
+    let legacy_ballots = A::Action.ne("project.vote");
+    if p.role == Role::PlatformAdmin {
+        return scope.add(legacy_ballots);
     }
+    let mut foreign_drafts = Query::select()
+        .column(project::Column::Id)
+        .from(project::Entity)
+        .and_where(project::Column::Status.eq(entity::enums::ProjectStatus::Draft))
+        .to_owned();
+    if let Some(me) = p.account_id() {
+        foreign_drafts.and_where(project::Column::ProposerAccountId.ne(me));
+    }
+    let comments_on_foreign_drafts = Query::select()
+        .column(project_comment::Column::Id)
+        .from(project_comment::Entity)
+        .and_where(project_comment::Column::ProjectId.in_subquery(foreign_drafts.clone()))
+        .to_owned();
+    let not_about_draft = |ty: &str, ids: sea_orm::sea_query::SelectStatement| {
+        Condition::any().add(A::ObjectType.ne(ty)).add(A::ObjectId.is_null()).add(A::ObjectId.not_in_subquery(ids))
+    };
+    scope
+        .add(legacy_ballots)
+        .add(not_about_draft("Project", foreign_drafts))
+        .add(not_about_draft("ProjectComment", comments_on_foreign_drafts))
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +280,12 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
         Start => office_over(p, &f.community_path) || participates(&[Lead]),
         Complete => participates(&[Lead]),
         CreateTask => office_over(p, &f.community_path) || participates(&[Lead]),
-        CompleteTask | PostUpdate => participates(&[Lead, Implementer]),
+        // Any participating organisation may complete tasks; the service
+        // narrows it to the lead (any task) and the assignee (its own), so a
+        // SUPERVISOR or FUNDER assigned a task (an inspection, a payment)
+        // can close it.
+        CompleteTask => participates(&[Lead, Implementer, Funder, Supervisor]),
+        PostUpdate => participates(&[Lead, Implementer]),
         // Anyone who can read the project (checked by the caller's lookup)
         // and is a person, not a machine.
         Comment => p.account_id().is_some() && p.role != Role::PlatformAdmin,

@@ -23,6 +23,9 @@ pub struct Model {
     pub voting_opened_at: Option<DateTimeUtc>,
     pub voting_closes_at: Option<DateTimeUtc>,
     pub voting_closed_at: Option<DateTimeUtc>,
+    /// Whether this vote shows a live tally: the community's setting,
+    /// copied when the vote opens and fixed until it closes.
+    pub voting_live_tally: Option<bool>,
     /// Frozen tally, set when voting closes.
     pub tally_yes: Option<i32>,
     pub tally_no: Option<i32>,

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_core;
 mod m20261126_000002_projects;
 mod m20261126_000003_audit_append_only;
+mod m20261126_000004_vote_live_tally;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_core::Migration),
             Box::new(m20261126_000002_projects::Migration),
             Box::new(m20261126_000003_audit_append_only::Migration),
+            Box::new(m20261126_000004_vote_live_tally::Migration),
         ]
     }
 }

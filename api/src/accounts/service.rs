@@ -41,9 +41,11 @@ pub fn accounts(
             ),
         );
     }
-    if let Some(s) = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+    if let Some(s) = crate::input::search_text("search", search)? {
         q = q.filter(
-            Condition::any().add(account::Column::Username.contains(&s)).add(account::Column::DisplayName.contains(&s)),
+            Condition::any()
+                .add(crate::input::contains(account::Column::Username, &s))
+                .add(crate::input::contains(account::Column::DisplayName, &s)),
         );
     }
     Ok(q)

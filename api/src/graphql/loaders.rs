@@ -163,7 +163,6 @@ pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id:
     add(data, window, ByColumn::<council_agenda_item::Entity>::new(d(), council_agenda_item::Column::MeetingId));
     add(data, window, pl::TallyLoader(d()));
     add(data, window, pl::EvaluationSummaryLoader(d()));
-    add(data, window, pl::SettingsLoader(d()));
     add(data, window, pl::LatestUpdatesLoader(d()));
     add(data, window, pl::ViewerVoteLoader { db: d(), account_id });
     add(data, window, pl::ViewerEvaluationLoader { db: d(), account_id });

@@ -71,6 +71,7 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
     policy::may_run_council(p, input.community_id)?;
     let title = check_text("title", &input.title, 200)?;
     let place = check_text("place", &input.place, 200)?;
+    crate::input::datetime("scheduledAt", input.scheduled_at)?;
     let txn = app.db.write.begin().await?;
     let mut ids = input.project_ids.clone();
     ids.sort_unstable();
@@ -129,6 +130,11 @@ pub async fn record_meeting(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
+    // A meeting the principal may not read does not exist for them: the
+    // same NOT_FOUND as a wrong id, so ids cannot be probed.
+    if !readable_communities(&txn, p, vec![m.community_id]).await?.contains(&m.community_id) {
+        return Err(ApiError::not_found("CouncilMeeting"));
+    }
     policy::may_run_council(p, m.community_id)?;
     let community = m.community_id;
     let mut am: council_meeting::ActiveModel = m.into();

@@ -11,7 +11,7 @@ use entity::{
 use futures_util::Stream;
 
 use super::loaders::{
-    EvaluationSummaryLoader, LatestUpdatesLoader, SettingsLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
+    EvaluationSummaryLoader, LatestUpdatesLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
 };
 use super::{council, service, voting};
 use crate::accounts::graphql::{Account, Role};
@@ -272,7 +272,8 @@ impl Project {
         })
     }
     /// The tally: after close for everyone who can read the project; while
-    /// open only where the community shows live tallies. Null otherwise.
+    /// open only if the community showed live tallies when the vote opened
+    /// (changing the setting affects later votes only). Null otherwise.
     async fn tally(&self, ctx: &Context<'_>) -> ApiResult<Option<VoteTally>> {
         let p = &self.0;
         if let (Some(yes), Some(no), Some(abstain)) = (p.tally_yes, p.tally_no, p.tally_abstain) {
@@ -288,8 +289,8 @@ impl Project {
         if p.status != entity::enums::ProjectStatus::Voting {
             return Ok(None);
         }
-        let live = ctx.loader::<SettingsLoader>()?.load_one(p.community_id).await?.is_some_and(|s| s.live_tally);
-        if !live {
+        // The vote's own copy of the setting, fixed when it opened.
+        if p.voting_live_tally != Some(true) {
             return Ok(None);
         }
         let t = ctx.loader::<TallyLoader>()?.load_one(p.id).await?.unwrap_or_default();
@@ -567,7 +568,7 @@ impl ProjectsQuery {
                 .transpose()?,
             title_contains: f.title_contains,
         };
-        let q = service::list(ctx.principal()?, list);
+        let q = service::list(ctx.principal()?, list)?;
         let desc = order_by == ProjectOrder::NewestFirst;
         paginate_ordered(ctx, q, project::Column::Id, PageArgs::new(after, before, first, last), desc, Project).await
     }
@@ -1003,24 +1004,36 @@ impl ProjectsSubscription {
         ctx: &Context<'_>,
         project_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = ProjectEvent>> {
-        let p = ctx.principal()?;
+        let p = ctx.principal()?.clone();
         let id = pid(&project_id)?;
-        service::visible(&ctx.db().read, p, id).await?;
+        let db = ctx.db().read.clone();
+        service::visible(&db, &p, id).await?;
         let rx = ctx.app().events.subscribe();
-        Ok(futures_util::stream::unfold(rx, move |mut rx| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(ev) if ev.project_id == id => {
-                        let out = ProjectEvent {
-                            project_id: ids::encode("Project", ev.project_id),
-                            kind: ev.kind,
-                            status: ev.status.into(),
-                            at: ev.at,
-                        };
-                        return Some((out, rx));
+        Ok(futures_util::stream::unfold(rx, move |mut rx| {
+            let (p, db) = (p.clone(), db.clone());
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) if ev.project_id == id => {
+                            // Re-checked per event: the project may have left the
+                            // subscriber's view since it subscribed. Then the
+                            // subscription ends, as if the project were gone.
+                            match service::visible(&db, &p, id).await {
+                                Ok(_) => {}
+                                Err(ApiError::Unavailable(_)) => continue,
+                                Err(_) => return None,
+                            }
+                            let out = ProjectEvent {
+                                project_id: ids::encode("Project", ev.project_id),
+                                kind: ev.kind,
+                                status: ev.status.into(),
+                                at: ev.at,
+                            };
+                            return Some((out, rx));
+                        }
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
             }
         }))

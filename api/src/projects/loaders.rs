@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::enums::VoteChoice;
-use entity::{community_setting, evaluation, project_update, vote};
+use entity::{evaluation, project_update, vote};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement,
@@ -98,31 +98,6 @@ impl Loader<i32> for EvaluationSummaryLoader {
             .all(&self.0)
             .await?;
         Ok(rows.into_iter().map(|r| (r.project_id, (r.n, r.total.unwrap_or(0)))).collect())
-    }
-}
-
-/// Deliberation settings by community.
-pub struct SettingsLoader(pub DatabaseConnection);
-
-impl Loader<i32> for SettingsLoader {
-    type Value = community_setting::Model;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, community_setting::Model>, ApiError> {
-        let rows = community_setting::Entity::find()
-            .filter(community_setting::Column::CommunityId.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        let mut out: HashMap<i32, community_setting::Model> = rows.into_iter().map(|s| (s.community_id, s)).collect();
-        for &k in keys {
-            out.entry(k).or_insert_with(|| community_setting::Model {
-                community_id: k,
-                quorum_percent: voting::DEFAULT_QUORUM_PERCENT,
-                threshold_percent: voting::DEFAULT_THRESHOLD_PERCENT,
-                live_tally: false,
-            });
-        }
-        Ok(out)
     }
 }
 

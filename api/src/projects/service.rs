@@ -182,7 +182,7 @@ pub struct ProjectList {
 }
 
 /// The projects the principal may read (see [`policy::projects_filter`]), filtered.
-pub fn list(p: &Principal, f: ProjectList) -> Select<project::Entity> {
+pub fn list(p: &Principal, f: ProjectList) -> ApiResult<Select<project::Entity>> {
     let mut q = project::Entity::find().filter(policy::projects_filter(p));
     if let Some(c) = f.community_id {
         q = q.filter(project::Column::CommunityId.eq(c));
@@ -204,10 +204,10 @@ pub fn list(p: &Principal, f: ProjectList) -> Select<project::Entity> {
             ),
         );
     }
-    if let Some(t) = f.title_contains.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        q = q.filter(project::Column::Title.contains(&t));
+    if let Some(t) = crate::input::search_text("titleContains", f.title_contains)? {
+        q = q.filter(crate::input::contains(project::Column::Title, &t));
     }
-    q
+    Ok(q)
 }
 
 /// One project the principal may read, or NOT_FOUND.
@@ -256,6 +256,8 @@ async fn validate_fields<C: ConnectionTrait>(
     if f.budget_fen < 0 {
         return Err(ApiError::bad_input("budgetFen", "must not be negative"));
     }
+    f.planned_start.map(|d| crate::input::date("plannedStart", d)).transpose()?;
+    f.planned_end.map(|d| crate::input::date("plannedEnd", d)).transpose()?;
     if let (Some(s), Some(e)) = (f.planned_start, f.planned_end)
         && e < s
     {
@@ -304,6 +306,7 @@ pub async fn create(
         voting_opened_at: Set(None),
         voting_closes_at: Set(None),
         voting_closed_at: Set(None),
+        voting_live_tally: Set(None),
         tally_yes: Set(None),
         tally_no: Set(None),
         tally_abstain: Set(None),
@@ -433,6 +436,7 @@ pub async fn create_task(
     due_date: Option<NaiveDate>,
 ) -> ApiResult<project_task::Model> {
     let title = check_text("title", title, 200)?;
+    let due_date = due_date.map(|d| crate::input::date("dueDate", d)).transpose()?;
     let txn = app.db.write.begin().await?;
     let (proj, facts) = load(&txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::CreateTask, &facts)?;
@@ -476,7 +480,8 @@ pub async fn complete_task(app: &AppState, p: &Principal, task_id: i32) -> ApiRe
         project_task::Entity::find_by_id(task_id).one(&txn).await?.ok_or_else(|| ApiError::not_found("ProjectTask"))?;
     let (proj, facts) = load(&txn, p, task.project_id, true).await?;
     policy::authorize_project(p, ProjectAction::CompleteTask, &facts)?;
-    // Implementers complete their own organisation's tasks; the lead any.
+    // The assignee completes its own task (whatever its participation
+    // role); the lead any task.
     let lead = facts.my_participation.contains(&ParticipationRole::Lead);
     if !lead && p.scope.organisation_id != Some(task.assignee_organisation_id) {
         return Err(ApiError::forbidden("only the assignee or the lead completes this task"));

@@ -13,8 +13,14 @@
 //!   majority: a tie fails.
 //!
 //! No votes at all: the quorum fails (unless it is 0 %, then the threshold
-//! fails). The ballot is secret: the API exposes only counts and the
-//! viewer's own choice.
+//! fails).
+//!
+//! The ballot is secret, also against inference: the API exposes only
+//! counts and the viewer's own choice; a ballot writes no audit row (see
+//! [`cast_vote`]); and whether counts are shown while the vote is open is
+//! copied from the community's settings when the vote opens and cannot
+//! change until it closes, so nobody can read the counts just before and
+//! just after one person's ballot.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{ProjectStatus, Role, VoteChoice, VoteOutcome};
@@ -176,6 +182,7 @@ pub async fn open_voting(
     project_id: i32,
     closes_at: DateTime<Utc>,
 ) -> ApiResult<project::Model> {
+    let closes_at = crate::input::datetime("closesAt", closes_at)?;
     if closes_at <= Utc::now() {
         return Err(ApiError::bad_input("closesAt", "must be in the future"));
     }
@@ -185,9 +192,13 @@ pub async fn open_voting(
     if proj.status != ProjectStatus::Deliberating {
         return Err(wrong_state("open voting on", proj.status));
     }
+    // The live-tally setting is copied onto the vote and fixed for its
+    // window (see the secret-ballot notes in the module docs).
+    let live_tally = settings(&txn, proj.community_id).await?.live_tally;
     let changes = project::ActiveModel {
         voting_opened_at: Set(Some(Utc::now())),
         voting_closes_at: Set(Some(closes_at)),
+        voting_live_tally: Set(Some(live_tally)),
         ..Default::default()
     };
     let updated = record_transition(&txn, p, &proj, ProjectStatus::Voting, None, changes).await?;
@@ -196,7 +207,7 @@ pub async fn open_voting(
         p,
         Entry::new("project.open_voting", "Project", proj.id)
             .community(Some(proj.community_id))
-            .details(json!({ "closesAt": closes_at })),
+            .details(json!({ "closesAt": closes_at, "liveTally": live_tally })),
     )
     .await?;
     txn.commit().await?;
@@ -320,17 +331,14 @@ pub async fn cast_vote(
         )
         .exec_without_returning(&txn)
         .await?;
-    // The audit row says that this person voted (participation is public
-    // record), never how.
-    audit::record(
-        &txn,
-        p,
-        Entry::new(crate::audit::graphql::SECRET_BALLOT_ACTION, "Project", proj.id).community(Some(proj.community_id)),
-    )
-    .await?;
+    // Deliberately no audit row: a ballot is the one write that is not
+    // logged one by one. Even without actor or role, a row's time and its
+    // place in the ordered log next to the voter's other actions (a login, a
+    // comment) would tie a person to the moment a count changed. The ballot
+    // table (which no API exposes) is the record; `closeVoting` logs the
+    // frozen counts.
     txn.commit().await?;
-    let live = settings(&app.db.read, proj.community_id).await.map(|s| s.live_tally).unwrap_or(false);
-    if live {
+    if proj.voting_live_tally == Some(true) {
         app.events.publish(&app.db, event(&proj, "TALLY")).await;
     }
     Ok(proj)
