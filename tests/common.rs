@@ -37,6 +37,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub config: Config,
+    /// The server's state (its counters, keys, event bus).
+    pub state: AppState,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -105,23 +107,38 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(db.clone(), config.clone());
-        tokio::spawn(api::http::serve(listener, state, std::future::pending()));
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), db, config, _dir: dir, pg_name }
+        tokio::spawn(api::http::serve(listener, state.clone(), std::future::pending()));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            config,
+            state,
+            _dir: dir,
+            pg_name,
+        }
     }
 
     /// A second server process (same code, own pools and event bus) on the
     /// same database, as another replica would be.
     pub async fn spawn_peer(&self) -> TestApp {
-        let db = Db::connect(&self.config).await.expect("connect peer");
+        self.spawn_peer_with(self.config.clone()).await
+    }
+
+    /// A second server on the same database with its own configuration
+    /// (e.g. reaching the database through a [`Proxy`]).
+    pub async fn spawn_peer_with(&self, config: Config) -> TestApp {
+        let db = Db::connect(&config).await.expect("connect peer");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(db.clone(), self.config.clone());
-        tokio::spawn(api::http::serve(listener, state, std::future::pending()));
+        let state = AppState::new(db.clone(), config.clone());
+        tokio::spawn(api::http::serve(listener, state.clone(), std::future::pending()));
         TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             db,
-            config: self.config.clone(),
+            config,
+            state,
             _dir: None,
             pg_name: None,
         }
@@ -192,4 +209,66 @@ impl Drop for TestApp {
 /// The `extensions.code` of the first error.
 pub fn code(resp: &Value) -> &str {
     resp["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// A TCP proxy in front of a database that the test can take down (every
+/// connection cut, new ones refused) and bring back: the database "goes
+/// away" as seen by the server, without touching the shared PostgreSQL.
+pub struct Proxy {
+    pub port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: &str) -> Self {
+        use std::sync::atomic::AtomicBool;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let up = std::sync::Arc::new(AtomicBool::new(true));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (flag, cuts, upstream) = (up.clone(), cut.clone(), upstream.to_owned());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut rx = cuts.subscribe();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = rx.changed() => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, up, cut }
+    }
+
+    /// Cut every connection and refuse new ones.
+    pub fn down(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|g| *g += 1);
+    }
+
+    pub fn up(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// `host:port` of the test PostgreSQL server.
+pub fn pg_host_port() -> String {
+    let url = pg_admin_url();
+    let rest = url.rsplit('@').next().unwrap_or("127.0.0.1:5432");
+    rest.trim_start_matches("postgres://").split('/').next().unwrap_or("127.0.0.1:5432").to_owned()
+}
+
+/// The test PostgreSQL URL with its host and port replaced.
+pub fn pg_url_via(port: u16, db_name: &str) -> String {
+    let url = pg_admin_url();
+    let host_port = pg_host_port();
+    format!("{}/{db_name}", url.replace(&host_port, &format!("127.0.0.1:{port}")))
 }

@@ -22,17 +22,17 @@ const USERS: [&str; 8] = [
 ];
 
 /// Every demo user's access token.
-struct Actors(HashMap<&'static str, String>);
+pub(crate) struct Actors(HashMap<&'static str, String>);
 
 impl Actors {
-    async fn login(app: &TestApp) -> Self {
+    pub(crate) async fn login(app: &TestApp) -> Self {
         let mut m = HashMap::new();
         for u in USERS {
             m.insert(u, app.token(u).await);
         }
         Self(m)
     }
-    fn t(&self, user: &str) -> &str {
+    pub(crate) fn t(&self, user: &str) -> &str {
         &self.0[user]
     }
 }
@@ -44,7 +44,7 @@ const PROJECT: &str = "id title status outcome
     timeline { fromStatus toStatus role reason actor { username } }
     participants { role organisation { name } }";
 
-async fn organisation_id(app: &TestApp, token: &str, name: &str) -> Value {
+pub(crate) async fn organisation_id(app: &TestApp, token: &str, name: &str) -> Value {
     let r = app.gql(Some(token), "{ organisations(first: 100) { edges { node { id name } } } }", json!({})).await;
     r["data"]["organisations"]["edges"]
         .as_array()
@@ -55,7 +55,7 @@ async fn organisation_id(app: &TestApp, token: &str, name: &str) -> Value {
         .clone()
 }
 
-async fn create_draft(app: &TestApp, token: &str, title: &str) -> Value {
+pub(crate) async fn create_draft(app: &TestApp, token: &str, title: &str) -> Value {
     let r = app
         .gql(
             Some(token),
@@ -70,18 +70,18 @@ async fn create_draft(app: &TestApp, token: &str, title: &str) -> Value {
 }
 
 /// Run a `{ projectId, reason }` transition mutation.
-async fn step(app: &TestApp, token: &str, mutation: &str, id: &Value) -> Value {
+pub(crate) async fn step(app: &TestApp, token: &str, mutation: &str, id: &Value) -> Value {
     let q = format!("mutation($id: ID!) {{ {mutation}(input: {{projectId: $id}}) {{ {PROJECT} }} }}");
     app.gql(Some(token), &q, json!({ "id": id })).await
 }
 
-async fn step_ok(app: &TestApp, token: &str, mutation: &str, id: &Value, expect_status: &str) -> Value {
+pub(crate) async fn step_ok(app: &TestApp, token: &str, mutation: &str, id: &Value, expect_status: &str) -> Value {
     let r = step(app, token, mutation, id).await;
     assert_eq!(r["data"][mutation]["status"], expect_status, "{mutation}: {r}");
     r["data"][mutation].clone()
 }
 
-async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value {
+pub(crate) async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value {
     let closes = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     app.gql(
         Some(token),
@@ -91,7 +91,7 @@ async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value {
     .await
 }
 
-async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -> Value {
+pub(crate) async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -> Value {
     app.gql(
         Some(token),
         "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote viewerCanVote } }",
@@ -100,13 +100,13 @@ async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -> Value {
     .await
 }
 
-async fn read(app: &TestApp, token: &str, id: &Value) -> Value {
+pub(crate) async fn read(app: &TestApp, token: &str, id: &Value) -> Value {
     let q = format!("query($id: ID!) {{ node(id: $id) {{ ... on Project {{ {PROJECT} }} }} }}");
     app.gql(Some(token), &q, json!({ "id": id })).await
 }
 
 /// A project brought to DELIBERATING by the demo resident and committee.
-async fn deliberating(app: &TestApp, a: &Actors, title: &str) -> Value {
+pub(crate) async fn deliberating(app: &TestApp, a: &Actors, title: &str) -> Value {
     let id = create_draft(app, a.t("demo-resident"), title).await;
     step_ok(app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
     step_ok(app, a.t("demo-committee"), "startDeliberation", &id, "DELIBERATING").await;
@@ -559,7 +559,7 @@ async fn other_communities_cannot_read_comment_or_vote(app: TestApp) {
 }
 
 /// Subscribe over WebSocket (graphql-transport-ws) to a project's events.
-async fn subscribe(
+pub(crate) async fn subscribe(
     app: &TestApp,
     token: &str,
     project: &Value,
@@ -579,7 +579,7 @@ async fn subscribe(
     ws
 }
 
-async fn next_json<S>(ws: &mut S) -> Value
+pub(crate) async fn next_json<S>(ws: &mut S) -> Value
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {

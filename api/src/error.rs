@@ -131,11 +131,13 @@ impl From<DbErr> for ApiError {
 fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
-        DbErr::ConnectionAcquire(_) => true,
-        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
-        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
-            matches!(e.as_ref(), Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed)
+        // Acquiring or opening a connection failed: nothing about the request.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed | Sqlx::Protocol(_)
+            )
         }
         _ => false,
     }
@@ -156,6 +158,17 @@ impl ErrorExtensions for ApiError {
                 ext.set("retryAfterSeconds", secs);
             }
         })
+    }
+}
+
+/// Every error gets a code: errors raised by our resolvers carry one
+/// already; those raised by async-graphql itself (parse, validation, depth
+/// and complexity limits, bad variables) are the client's input. Used by
+/// every transport.
+pub fn ensure_code(err: &mut async_graphql::ServerError) {
+    let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    if !has {
+        err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
     }
 }
 

@@ -43,12 +43,10 @@ fn admit(
     Ok((principal, ClientAddr(addr)))
 }
 
-/// Every error gets a code: errors raised by our resolvers carry one
-/// already; those raised by async-graphql itself (parse, validation, depth
-/// and complexity limits, bad variables) are the client's input.
+/// Every error gets a code (see [`crate::error::ensure_code`]), and is counted.
 fn finish_errors(metrics: &Metrics, resp: &mut GqlResponse) {
     for err in &mut resp.errors {
-        ensure_code(err);
+        crate::error::ensure_code(err);
         let code = error_code(err);
         metrics.graphql_errors.with_label_values(&[code.as_str()]).inc();
     }
@@ -60,13 +58,6 @@ fn error_code(err: &ServerError) -> String {
         .and_then(|e| e.get("code"))
         .map(|v| v.to_string().trim_matches('"').to_owned())
         .unwrap_or_default()
-}
-
-fn ensure_code(err: &mut ServerError) {
-    let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-    if !has {
-        err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
-    }
 }
 
 /// Serialise the response, refusing one larger than the configured cap (a

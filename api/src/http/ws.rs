@@ -58,17 +58,26 @@ impl Gated {
     }
 }
 
+fn with_codes(mut resp: GqlResponse) -> GqlResponse {
+    resp.errors.iter_mut().for_each(crate::error::ensure_code);
+    resp
+}
+
 impl Executor for Gated {
     async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
         match self.screen(&mut request) {
-            Ok(()) => self.schema.execute(request).await,
+            Ok(()) => with_codes(self.schema.execute(request).await),
             Err(e) => refused(&e),
         }
     }
 
     fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
         match self.screen(&mut request) {
-            Ok(()) => self.schema.execute_stream_with_session_data(request, session.unwrap_or_default()),
+            Ok(()) => self
+                .schema
+                .execute_stream_with_session_data(request, session.unwrap_or_default())
+                .map(with_codes)
+                .boxed(),
             Err(e) => stream::once(future::ready(refused(&e))).boxed(),
         }
     }
