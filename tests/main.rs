@@ -12,3 +12,4 @@ mod limits;
 mod people;
 mod platform;
 mod projects;
+mod spec;
