@@ -4,32 +4,56 @@
 //! included) `LISTEN`s and rebroadcasts locally, so a subscriber on any
 //! replica sees mutations made on any other. On SQLite (one process) the
 //! channel is fed directly.
+//!
+//! The bus carries [`Event`]s of every domain; each domain's subscription
+//! keeps its own (by `topic`, the node type name) and reads its own `kind`
+//! enum and `data`. Events are published by the unit of work, after commit.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::db::Db;
+use crate::graphql::node::NodeType;
 
 /// Channel name for LISTEN/NOTIFY.
 const CHANNEL: &str = "gongzhi_events";
 /// Events buffered per subscriber before a slow one starts losing them.
 const CAPACITY: usize = 1024;
 
-/// Something that happened to a project. Carries no personal data.
+/// Something that happened to one object. Carries no personal data.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ProjectEvent {
-    pub project_id: i32,
-    pub community_id: i32,
-    /// `TRANSITION`, `UPDATE`, `COMMENT`, `TALLY`, `TASK`, `PARTICIPANT`, `EVALUATION`.
+pub struct Event {
+    /// The node type of the object (`Project`, ...).
+    pub topic: String,
+    /// Its database id.
+    pub id: i32,
+    /// The community it belongs to, if any.
+    pub community_id: Option<i32>,
+    /// The domain's event kind, by its wire name.
     pub kind: String,
-    /// Project status after the event.
-    pub status: entity::enums::ProjectStatus,
-    pub at: chrono::DateTime<chrono::Utc>,
+    /// Domain-specific, non-personal details (e.g. the status after it).
+    pub data: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+impl Event {
+    /// An event about an object of node type `T`; `kind` serialises to its
+    /// wire name.
+    pub fn new<T: NodeType>(id: i32, community_id: Option<i32>, kind: impl Serialize, data: serde_json::Value) -> Self {
+        let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        Self { topic: T::NAME.to_owned(), id, community_id, kind, data, at: Utc::now() }
+    }
+
+    /// Is this event about object `id` of type `T`?
+    pub fn is_about<T: NodeType>(&self, id: i32) -> bool {
+        self.topic == T::NAME && self.id == id
+    }
 }
 
 #[derive(Clone)]
 pub struct EventBus {
-    tx: broadcast::Sender<ProjectEvent>,
+    tx: broadcast::Sender<Event>,
 }
 
 impl Default for EventBus {
@@ -43,13 +67,14 @@ impl EventBus {
         Self { tx: broadcast::channel(CAPACITY).0 }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<ProjectEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
     }
 
-    /// Publish after the change committed. Failures are logged, not
-    /// returned: the change itself has happened and the client must learn so.
-    pub async fn publish(&self, db: &Db, event: ProjectEvent) {
+    /// Publish after the change committed (only the unit of work calls
+    /// this). Failures are logged, not returned: the change itself has
+    /// happened and the client must learn so.
+    pub(crate) async fn publish(&self, db: &Db, event: Event) {
         if db.is_postgres() {
             let Ok(payload) = serde_json::to_string(&event) else { return };
             let pool = db.write.get_postgres_connection_pool();
@@ -81,7 +106,7 @@ impl EventBus {
                             loop {
                                 match listener.recv().await {
                                     Ok(n) => {
-                                        if let Ok(ev) = serde_json::from_str::<ProjectEvent>(n.payload()) {
+                                        if let Ok(ev) = serde_json::from_str::<Event>(n.payload()) {
                                             let _ = tx.send(ev);
                                         }
                                     }

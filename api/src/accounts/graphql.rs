@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{account, api_client, building, membership, organisation, region};
 
 use super::service::{self, NewAccount, NewApiClient, ScopeInput};
+use crate::accounts::policy::AccountsPermission;
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
@@ -14,7 +15,8 @@ use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::ByColumn;
 use crate::graphql::loaders::load_by_id;
-use crate::policy::{self, Action};
+use crate::graphql::node::NodeType;
+use crate::policy;
 
 /// The role a principal acts in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -53,14 +55,14 @@ impl Account {
         let memberships = ctx.loader::<ByColumn<membership::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         let communities: Vec<i32> =
             memberships.iter().filter(|m| policy::is_community_role(m.role)).filter_map(|m| m.region_id).collect();
-        Ok(policy::may_see_personal(p, self.0.id, &communities))
+        Ok(super::policy::may_see_personal(p, self.0.id, &communities))
     }
 }
 
 #[Object]
 impl Account {
     pub async fn id(&self) -> ID {
-        ids::encode("Account", self.0.id)
+        self.global_id()
     }
     async fn username(&self) -> &str {
         &self.0.username
@@ -104,7 +106,7 @@ pub struct Membership(pub membership::Model);
 #[Object]
 impl Membership {
     pub async fn id(&self) -> ID {
-        ids::encode("Membership", self.0.id)
+        self.global_id()
     }
     async fn role(&self) -> Role {
         self.0.role.into()
@@ -134,7 +136,7 @@ pub struct ApiClient(pub api_client::Model);
 #[Object]
 impl ApiClient {
     pub async fn id(&self) -> ID {
-        ids::encode("ApiClient", self.0.id)
+        self.global_id()
     }
     /// The OAuth2 `client_id`.
     async fn client_id(&self) -> &str {
@@ -169,7 +171,10 @@ impl AccountsQuery {
     /// its region (offices), its organisation (organisations), everyone
     /// (platform admins). Optionally only members of one community, or
     /// matching a text in username or display name.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadAccounts)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(AccountsPermission::ReadAccounts)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn accounts(
         &self,
@@ -181,13 +186,16 @@ impl AccountsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Account>> {
-        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::accounts(ctx.principal()?, community, search)?;
         paginate(ctx, q, account::Column::Id, PageArgs::new(after, before, first, last), Account).await
     }
 
     /// API clients (platform admins).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ManageApiClients)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(AccountsPermission::ManageApiClients)"
+    )]
     async fn api_clients(
         &self,
         ctx: &Context<'_>,
@@ -251,17 +259,13 @@ pub struct CreateApiClientPayload {
     pub client_secret: String,
 }
 
-fn opt_id(id: &Option<ID>, ty: &str, field: &str) -> ApiResult<Option<i32>> {
-    id.as_ref().map(|i| ids::decode_as(i, ty, field)).transpose()
-}
-
 #[derive(Default)]
 pub struct AccountsMutation;
 
 #[Object]
 impl AccountsMutation {
     /// Create an account (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
+    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
     async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<Account> {
         let p = ctx.principal()?;
         let new = NewAccount {
@@ -275,28 +279,28 @@ impl AccountsMutation {
     }
 
     /// Grant an account a role in a scope (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
+    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
     async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
-        let account_id = ids::decode_as(&input.account_id, "Account", "accountId")?;
+        let account_id = ids::id_of::<Account>(&input.account_id, "accountId")?;
         let scope = ScopeInput {
-            region_id: opt_id(&input.region_id, "Region", "regionId")?,
-            building_id: opt_id(&input.building_id, "Building", "buildingId")?,
-            organisation_id: opt_id(&input.organisation_id, "Organisation", "organisationId")?,
+            region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
+            building_id: ids::opt_id_of::<Building>(input.building_id.as_ref(), "buildingId")?,
+            organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
         };
         Ok(Membership(service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?))
     }
 
     /// Remove a membership; sessions acting in it end (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageAccounts)")]
+    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
     async fn remove_membership(&self, ctx: &Context<'_>, input: RemoveMembershipInput) -> ApiResult<Membership> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.membership_id, "Membership", "membershipId")?;
+        let id = ids::id_of::<Membership>(&input.membership_id, "membershipId")?;
         Ok(Membership(service::remove_membership(ctx.db(), p, id).await?))
     }
 
     /// Create an API client (platform admins). The secret is returned once.
-    #[graphql(guard = "Allowed(Action::ManageApiClients)")]
+    #[graphql(guard = "Allowed(AccountsPermission::ManageApiClients)")]
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
@@ -307,9 +311,9 @@ impl AccountsMutation {
             name: input.name,
             role: input.role.into(),
             scope: ScopeInput {
-                region_id: opt_id(&input.region_id, "Region", "regionId")?,
+                region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
                 building_id: None,
-                organisation_id: opt_id(&input.organisation_id, "Organisation", "organisationId")?,
+                organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
             },
         };
         let (client, secret) = service::create_api_client(ctx.db(), p, new).await?;
@@ -317,10 +321,14 @@ impl AccountsMutation {
     }
 
     /// Revoke an API client; it can get no new tokens (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageApiClients)")]
+    #[graphql(guard = "Allowed(AccountsPermission::ManageApiClients)")]
     async fn revoke_api_client(&self, ctx: &Context<'_>, input: RevokeApiClientInput) -> ApiResult<ApiClient> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.api_client_id, "ApiClient", "apiClientId")?;
+        let id = ids::id_of::<ApiClient>(&input.api_client_id, "apiClientId")?;
         Ok(ApiClient(service::revoke_api_client(ctx.db(), p, id).await?))
     }
 }
+
+crate::node_type!(Account, "Account", account, super::policy::visible_accounts);
+crate::node_type!(Membership, "Membership", membership, super::policy::visible_memberships);
+crate::node_type!(ApiClient, "ApiClient", api_client, super::policy::visible_api_clients);

@@ -7,18 +7,19 @@ use entity::enums::{OrganisationKind, RegionKind, Role};
 use entity::{account, api_client, building, membership, organisation, region};
 use rand::RngCore;
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set};
 use sea_orm::{Condition, Select};
 use serde_json::json;
 
-use crate::audit::{self, service::Entry};
+use super::Verbs;
+use super::graphql::{Account, ApiClient, Membership};
+use crate::accounts::policy::AccountsPermission;
 use crate::auth::{Principal, password};
 use crate::db::Db;
 use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{self, Action};
+use crate::policy;
+use crate::uow::{Audit, UnitOfWork};
 
 /// Accounts the principal may see (see [`policy::accounts_filter`]),
 /// optionally members of one community or matching a text in username or
@@ -28,8 +29,8 @@ pub fn accounts(
     community_id: Option<i32>,
     search: Option<String>,
 ) -> ApiResult<Select<account::Entity>> {
-    policy::authorize(p, Action::ReadAccounts)?;
-    let mut q = account::Entity::find().filter(policy::accounts_filter(p, account::Column::Id));
+    policy::authorize(p, AccountsPermission::ReadAccounts)?;
+    let mut q = account::Entity::find().filter(super::policy::accounts_filter(p, account::Column::Id));
     if let Some(c) = community_id {
         q = q.filter(
             account::Column::Id.in_subquery(
@@ -53,7 +54,7 @@ pub fn accounts(
 
 /// All API clients (platform admins).
 pub fn api_clients(p: &Principal) -> ApiResult<Select<api_client::Entity>> {
-    policy::authorize(p, Action::ManageApiClients)?;
+    policy::authorize(p, AccountsPermission::ManageApiClients)?;
     Ok(api_client::Entity::find())
 }
 
@@ -90,7 +91,7 @@ fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
 }
 
 pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiResult<account::Model> {
-    policy::authorize(p, Action::ManageAccounts)?;
+    policy::authorize(p, AccountsPermission::ManageAccounts)?;
     let username = check_username(&input.username)?;
     let display_name = check_text("displayName", &input.display_name, 100)?;
     let real_name = input.real_name.map(|r| check_text("realName", &r, 100)).transpose()?;
@@ -99,7 +100,8 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         return Err(ApiError::bad_input("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     let password_hash = password::hash(&input.password).await?;
-    let txn = db.write.begin().await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
     let created = account::ActiveModel {
         id: NotSet,
         username: Set(username),
@@ -110,14 +112,13 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         disabled: Set(false),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::conflict("username already taken"),
         other => other,
     })?;
-    audit::record(&txn, p, Entry::new("account.create", "Account", created.id)).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<Account>(Verbs::AccountCreate, created.id)).await?;
     Ok(created)
 }
 
@@ -191,13 +192,14 @@ pub async fn add_membership(
     role: Role,
     scope: ScopeInput,
 ) -> ApiResult<membership::Model> {
-    policy::authorize(p, Action::ManageAccounts)?;
+    policy::authorize(p, AccountsPermission::ManageAccounts)?;
     if role == Role::DistrictSystem {
         return Err(ApiError::bad_input("role", "DISTRICT_SYSTEM is for API clients, not accounts"));
     }
-    let txn = db.write.begin().await?;
-    account::Entity::find_by_id(account_id).one(&txn).await?.ok_or_else(|| ApiError::not_found("Account"))?;
-    let scope = resolve_scope(&txn, role, scope).await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
+    account::Entity::find_by_id(account_id).one(txn).await?.ok_or_else(|| ApiError::not_found("Account"))?;
+    let scope = resolve_scope(txn, role, scope).await?;
     let created = membership::ActiveModel {
         id: NotSet,
         account_id: Set(account_id),
@@ -207,37 +209,34 @@ pub async fn add_membership(
         organisation_id: Set(scope.organisation_id),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let community = policy::is_community_role(role).then_some(scope.region_id).flatten();
-    audit::record(
-        &txn,
-        p,
-        Entry::new("membership.create", "Membership", created.id)
+    uow.commit(
+        Audit::of::<Membership>(Verbs::MembershipCreate, created.id)
             .community(community)
             .details(json!({ "accountId": account_id, "role": role })),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
 pub async fn remove_membership(db: &Db, p: &Principal, membership_id: i32) -> ApiResult<membership::Model> {
-    policy::authorize(p, Action::ManageAccounts)?;
-    let txn = db.write.begin().await?;
+    policy::authorize(p, AccountsPermission::ManageAccounts)?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
     let m = membership::Entity::find_by_id(membership_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::not_found("Membership"))?;
     // Sessions acting in this membership end with it.
     entity::refresh_token::Entity::delete_many()
         .filter(entity::refresh_token::Column::MembershipId.eq(m.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    membership::Entity::delete_by_id(m.id).exec(&txn).await?;
+    membership::Entity::delete_by_id(m.id).exec(txn).await?;
     let community = policy::is_community_role(m.role).then_some(m.region_id).flatten();
-    audit::record(&txn, p, Entry::new("membership.delete", "Membership", m.id).community(community)).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<Membership>(Verbs::MembershipDelete, m.id).community(community)).await?;
     Ok(m)
 }
 
@@ -249,7 +248,7 @@ pub struct NewApiClient {
 
 /// Creates an API client; returns it with its secret, shown this once only.
 pub async fn create_api_client(db: &Db, p: &Principal, input: NewApiClient) -> ApiResult<(api_client::Model, String)> {
-    policy::authorize(p, Action::ManageApiClients)?;
+    policy::authorize(p, AccountsPermission::ManageApiClients)?;
     let name = check_text("name", &input.name, 200)?;
     if !matches!(input.role, Role::DistrictSystem | Role::SocialOrganization) {
         return Err(ApiError::bad_input("role", "API clients are DISTRICT_SYSTEM or SOCIAL_ORGANIZATION"));
@@ -273,8 +272,9 @@ pub async fn insert_api_client(
     scope: ScopeInput,
 ) -> ApiResult<api_client::Model> {
     let secret_hash = password::hash(secret).await?;
-    let txn = db.write.begin().await?;
-    let scope = resolve_scope(&txn, role, scope).await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
+    let scope = resolve_scope(txn, role, scope).await?;
     let created = api_client::ActiveModel {
         id: NotSet,
         client_id: Set(client_id),
@@ -286,24 +286,23 @@ pub async fn insert_api_client(
         created_at: Set(Utc::now()),
         revoked_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(&txn, p, Entry::new("api_client.create", "ApiClient", created.id)).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<ApiClient>(Verbs::ApiClientCreate, created.id)).await?;
     Ok(created)
 }
 
 pub async fn revoke_api_client(db: &Db, p: &Principal, id: i32) -> ApiResult<api_client::Model> {
-    policy::authorize(p, Action::ManageApiClients)?;
-    let txn = db.write.begin().await?;
-    let c = api_client::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
+    policy::authorize(p, AccountsPermission::ManageApiClients)?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
+    let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
     if c.revoked_at.is_some() {
         return Err(ApiError::conflict("API client already revoked"));
     }
     let mut active: api_client::ActiveModel = c.into();
     active.revoked_at = Set(Some(Utc::now()));
-    let updated = active.update(&txn).await?;
-    audit::record(&txn, p, Entry::new("api_client.revoke", "ApiClient", updated.id)).await?;
-    txn.commit().await?;
+    let updated = active.update(txn).await?;
+    uow.commit(Audit::of::<ApiClient>(Verbs::ApiClientRevoke, updated.id)).await?;
     Ok(updated)
 }

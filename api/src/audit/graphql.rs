@@ -6,16 +6,14 @@ use chrono::{DateTime, Utc};
 use entity::{account, audit_log};
 
 use crate::accounts::graphql::{Account, Role};
+use crate::audit::policy::AuditPermission;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
-use crate::policy::Action;
-
-/// The audit action of casting a ballot (see [`AuditEntry::actor`]).
-pub const SECRET_BALLOT_ACTION: &str = "project.vote";
+use crate::graphql::node::NodeType;
 
 /// One successful mutation.
 #[derive(Clone)]
@@ -24,7 +22,7 @@ pub struct AuditEntry(pub audit_log::Model);
 #[Object]
 impl AuditEntry {
     pub async fn id(&self) -> ID {
-        ids::encode("AuditEntry", self.0.id)
+        self.global_id()
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -46,12 +44,7 @@ impl AuditEntry {
         self.0.role.map(Into::into)
     }
     /// The acting account (null for machine clients and the command line).
-    /// Always null for ballots: with live tallies, who-voted-when next to
-    /// the changing counts would reveal how a person voted.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        if self.0.action == SECRET_BALLOT_ACTION {
-            return Ok(None);
-        }
         load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
     /// Action-specific details (JSON), never personal data.
@@ -67,7 +60,10 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit log, oldest first: everything for platform admins; entries
     /// about communities in scope for offices and committees.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadAuditLog)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(AuditPermission::ReadAuditLog)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -76,7 +72,9 @@ impl AuditQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<AuditEntry>> {
-        let q = super::service::feed(ctx.principal()?)?;
+        let q = super::policy::visible_entries(ctx.principal()?);
         paginate(ctx, q, audit_log::Column::Id, PageArgs::new(after, before, first, last), AuditEntry).await
     }
 }
+
+crate::node_type!(AuditEntry, "AuditEntry", audit_log, super::policy::visible_entries);

@@ -119,7 +119,7 @@ impl AuthMutation {
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<AuthPayload> {
         let app = ctx.app();
         let membership =
-            input.membership_id.as_ref().map(|i| ids::decode_as(i, "Membership", "membershipId")).transpose()?;
+            input.membership_id.as_ref().map(|i| ids::id_of::<Membership>(i, "membershipId")).transpose()?;
         if input.username.len() > 64 {
             return Err(ApiError::bad_input("username", "too long"));
         }

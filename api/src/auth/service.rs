@@ -14,13 +14,15 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::Verbs;
 use super::principal::{Actor, Principal, Scope};
 use super::{JwtKeys, password};
-use crate::audit::{self, service::Entry};
+use crate::accounts::graphql::{Account, ApiClient};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
 
 /// Tokens handed out by a login or refresh.
 pub struct Session {
@@ -98,6 +100,8 @@ struct ThrottleKey<'a> {
 /// on SQLite every write transaction runs on the one write connection.
 async fn reserve(db: &Db, config: &Config, k: &ThrottleKey<'_>, now: DateTime<Utc>) -> ApiResult<()> {
     let window = Duration::seconds(config.login_lock_secs);
+    // Throttle bookkeeping, not a mutation of the API: a plain transaction,
+    // no audit row (failed logins are logged as security events instead).
     let txn = db.write.begin().await?;
     let fresh = login_throttle::ActiveModel {
         username: Set(k.key.clone()),
@@ -241,15 +245,15 @@ pub async fn login(
             .ok_or_else(|| ApiError::forbidden("this account has no membership to act in"))?,
     };
 
-    let txn = db.write.begin().await?;
-    release(&txn, &user_key.key).await?;
+    let uow = UnitOfWork::begin_unidentified(db).await?;
+    let txn = uow.txn();
+    release(txn, &user_key.key).await?;
     if let Some(k) = &addr_key {
-        release(&txn, &k.key).await?;
+        release(txn, &k.key).await?;
     }
-    let principal = principal_for_membership(&txn, &chosen).await?;
-    let session = issue_session(&txn, &app.keys, config, principal, uuid::Uuid::new_v4().to_string()).await?;
-    audit::record(&txn, &session.principal, Entry::new("auth.login", "Account", account.id)).await?;
-    txn.commit().await?;
+    let principal = principal_for_membership(txn, &chosen).await?;
+    let session = issue_session(txn, &app.keys, config, principal, uuid::Uuid::new_v4().to_string()).await?;
+    uow.commit_as(&session.principal, Audit::of::<Account>(Verbs::AuthLogin, account.id)).await?;
     Ok(session)
 }
 
@@ -270,15 +274,19 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: &str) -> ApiResu
 pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> ApiResult<Session> {
     let refused = || ApiError::Unauthenticated("invalid or expired refresh token".into());
     let now = Utc::now();
-    let txn = db.write.begin().await?;
+    let uow = UnitOfWork::begin_unidentified(db).await?;
+    let txn = uow.txn();
     let Some(row) =
-        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(&txn).await?
+        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(txn).await?
     else {
         return Err(refused());
     };
     if row.revoked_at.is_some() || row.rotated_at.is_some() {
-        revoke_family(&txn, &row.family_id).await?;
-        txn.commit().await?;
+        // A reused refresh token: the whole session is revoked. A security
+        // event for the log, not a change the client asked for, so it
+        // commits without an audit row.
+        revoke_family(txn, &row.family_id).await?;
+        uow.commit_unaudited("refresh-token reuse revokes the session").await?;
         tracing::warn!(family = %row.family_id, account = row.account_id, "refresh token reused; family revoked");
         return Err(ApiError::Unauthenticated("refresh token already used; session revoked".into()));
     }
@@ -292,41 +300,40 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
         .filter(refresh_token::Column::Id.eq(row.id))
         .filter(refresh_token::Column::RotatedAt.is_null())
         .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if rotated.rows_affected != 1 {
         return Err(refused());
     }
-    let Some(m) = membership::Entity::find_by_id(row.membership_id).one(&txn).await? else {
+    let Some(m) = membership::Entity::find_by_id(row.membership_id).one(txn).await? else {
         return Err(refused());
     };
-    let account = account::Entity::find_by_id(row.account_id).one(&txn).await?;
+    let account = account::Entity::find_by_id(row.account_id).one(txn).await?;
     if account.is_none_or(|a| a.disabled) {
         return Err(refused());
     }
-    let principal = principal_for_membership(&txn, &m).await?;
-    let session = issue_session(&txn, keys, config, principal, row.family_id.clone()).await?;
-    audit::record(&txn, &session.principal, Entry::new("auth.refresh", "Account", row.account_id)).await?;
-    txn.commit().await?;
+    let principal = principal_for_membership(txn, &m).await?;
+    let session = issue_session(txn, keys, config, principal, row.family_id.clone()).await?;
+    uow.commit_as(&session.principal, Audit::of::<Account>(Verbs::AuthRefresh, row.account_id)).await?;
     Ok(session)
 }
 
 /// Ends the session the refresh token belongs to.
 pub async fn logout(db: &Db, token: &str) -> ApiResult<()> {
-    let txn = db.write.begin().await?;
+    let uow = UnitOfWork::begin_unidentified(db).await?;
+    let txn = uow.txn();
     let Some(row) =
-        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(&txn).await?
+        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(txn).await?
     else {
         return Err(ApiError::Unauthenticated("invalid refresh token".into()));
     };
-    revoke_family(&txn, &row.family_id).await?;
+    revoke_family(txn, &row.family_id).await?;
     let m = membership::Entity::find_by_id(row.membership_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::Unauthenticated("invalid refresh token".into()))?;
-    let principal = principal_for_membership(&txn, &m).await?;
-    audit::record(&txn, &principal, Entry::new("auth.logout", "Account", row.account_id)).await?;
-    txn.commit().await?;
+    let principal = principal_for_membership(txn, &m).await?;
+    uow.commit_as(&principal, Audit::of::<Account>(Verbs::AuthLogout, row.account_id)).await?;
     Ok(())
 }
 
@@ -346,11 +353,11 @@ pub async fn client_credentials(
             return Err(ApiError::Unauthenticated("invalid client credentials".into()));
         }
     };
-    let txn = db.write.begin().await?;
-    let principal = principal_for_client(&txn, &client).await?;
+    let uow = UnitOfWork::begin_unidentified(db).await?;
+    let txn = uow.txn();
+    let principal = principal_for_client(txn, &client).await?;
     let (token, exp) = keys.issue(&principal)?;
-    audit::record(&txn, &principal, Entry::new("auth.client_token", "ApiClient", client.id)).await?;
-    txn.commit().await?;
+    uow.commit_as(&principal, Audit::of::<ApiClient>(Verbs::AuthClientToken, client.id)).await?;
     Ok((token, exp, principal))
 }
 

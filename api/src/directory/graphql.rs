@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{building, organisation, organisation_community, region};
 
 use super::service;
+use crate::directory::policy::DirectoryPermission;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
 use crate::graphql::context::ContextExt;
@@ -12,7 +13,7 @@ use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::Action;
+use crate::graphql::node::NodeType;
 
 /// Level of a region.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -40,7 +41,7 @@ pub struct Region(pub region::Model);
 #[Object]
 impl Region {
     pub async fn id(&self) -> ID {
-        ids::encode("Region", self.0.id)
+        self.global_id()
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -73,7 +74,10 @@ impl Region {
         paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
     }
     /// Buildings of a community (empty for other levels).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(DirectoryPermission::ReadDirectory)"
+    )]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -94,7 +98,7 @@ pub struct Building(pub building::Model);
 #[Object]
 impl Building {
     pub async fn id(&self) -> ID {
-        ids::encode("Building", self.0.id)
+        self.global_id()
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -115,7 +119,7 @@ pub struct Organisation(pub organisation::Model);
 #[Object]
 impl Organisation {
     pub async fn id(&self) -> ID {
-        ids::encode("Organisation", self.0.id)
+        self.global_id()
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -155,7 +159,10 @@ pub struct DirectoryQuery;
 #[Object]
 impl DirectoryQuery {
     /// Regions, optionally of one kind or below one parent.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(DirectoryPermission::ReadDirectory)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn regions(
         &self,
@@ -167,13 +174,16 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        let parent = parent_id.map(|pid| ids::decode_as(&pid, "Region", "parentId")).transpose()?;
+        let parent = parent_id.map(|pid| ids::id_of::<Region>(&pid, "parentId")).transpose()?;
         let q = service::regions(ctx.principal()?, kind.map(Into::into), parent)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
     /// Communities: the regions of kind COMMUNITY.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(DirectoryPermission::ReadDirectory)"
+    )]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -197,13 +207,16 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
-        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::buildings(ctx.principal()?, community)?;
         paginate(ctx, q, building::Column::Id, PageArgs::new(after, before, first, last), Building).await
     }
 
     /// Organisations, optionally of one kind or serving one community.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Allowed(Action::ReadDirectory)")]
+    #[graphql(
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Allowed(DirectoryPermission::ReadDirectory)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn organisations(
         &self,
@@ -215,7 +228,7 @@ impl DirectoryQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<Organisation>> {
-        let community = community_id.map(|c| ids::decode_as(&c, "Region", "communityId")).transpose()?;
+        let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::organisations(ctx.principal()?, kind.map(Into::into), community)?;
         paginate(ctx, q, organisation::Column::Id, PageArgs::new(after, before, first, last), Organisation).await
     }
@@ -256,7 +269,7 @@ pub struct SetServiceAreaInput {
 }
 
 fn decode_all(ids_in: &[ID], field: &str) -> ApiResult<Vec<i32>> {
-    ids_in.iter().map(|i| ids::decode_as(i, "Region", field)).collect()
+    ids_in.iter().map(|i| ids::id_of::<Region>(i, field)).collect()
 }
 
 #[derive(Default)]
@@ -265,45 +278,49 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
+    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<Region> {
         let p = ctx.principal()?;
-        let parent_id = input.parent_id.as_ref().map(|i| ids::decode_as(i, "Region", "parentId")).transpose()?;
+        let parent_id = input.parent_id.as_ref().map(|i| ids::id_of::<Region>(i, "parentId")).transpose()?;
         let new = service::NewRegion { name: input.name, code: input.code, kind: input.kind.into(), parent_id };
         Ok(Region(service::create_region(ctx.db(), p, new).await?))
     }
 
     /// Create a building in a community (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
+    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<Building> {
         let p = ctx.principal()?;
-        let community = ids::decode_as(&input.community_id, "Region", "communityId")?;
+        let community = ids::id_of::<Region>(&input.community_id, "communityId")?;
         Ok(Building(service::create_building(ctx.db(), p, community, &input.name).await?))
     }
 
     /// Create an organisation (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
+    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> ApiResult<Organisation> {
         let p = ctx.principal()?;
         let new = service::NewOrganisation {
             name: input.name,
             kind: input.kind.into(),
-            region_id: ids::decode_as(&input.region_id, "Region", "regionId")?,
+            region_id: ids::id_of::<Region>(&input.region_id, "regionId")?,
             service_area: decode_all(&input.service_area, "serviceArea")?,
         };
         Ok(Organisation(service::create_organisation(ctx.db(), p, new).await?))
     }
 
     /// Replace the communities an organisation serves (platform admins).
-    #[graphql(guard = "Allowed(Action::ManageDirectory)")]
+    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn set_organisation_service_area(
         &self,
         ctx: &Context<'_>,
         input: SetServiceAreaInput,
     ) -> ApiResult<Organisation> {
         let p = ctx.principal()?;
-        let org = ids::decode_as(&input.organisation_id, "Organisation", "organisationId")?;
+        let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
         let communities = decode_all(&input.community_ids, "communityIds")?;
         Ok(Organisation(service::set_service_area(ctx.db(), p, org, &communities).await?))
     }
 }
+
+crate::node_type!(Region, "Region", region, super::policy::visible_regions);
+crate::node_type!(Building, "Building", building, super::policy::visible_buildings);
+crate::node_type!(Organisation, "Organisation", organisation, super::policy::visible_organisations);

@@ -6,20 +6,21 @@ use entity::enums::{OrganisationKind, RegionKind};
 use entity::{building, organisation, organisation_community, region};
 use sea_orm::Select;
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set};
 use serde_json::json;
 
-use crate::audit::{self, service::Entry};
+use super::Verbs;
+use super::graphql::{Building, Organisation, Region};
 use crate::auth::Principal;
 use crate::db::Db;
+use crate::directory::policy::DirectoryPermission;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{self, Action};
+use crate::policy;
+use crate::uow::{Audit, UnitOfWork};
 
 /// Regions, optionally of one kind or below one parent.
 pub fn regions(p: &Principal, kind: Option<RegionKind>, parent_id: Option<i32>) -> ApiResult<Select<region::Entity>> {
-    policy::authorize(p, Action::ReadDirectory)?;
+    policy::authorize(p, DirectoryPermission::ReadDirectory)?;
     let mut q = region::Entity::find();
     if let Some(k) = kind {
         q = q.filter(region::Column::Kind.eq(k));
@@ -32,7 +33,7 @@ pub fn regions(p: &Principal, kind: Option<RegionKind>, parent_id: Option<i32>) 
 
 /// Buildings, optionally of one community.
 pub fn buildings(p: &Principal, community_id: Option<i32>) -> ApiResult<Select<building::Entity>> {
-    policy::authorize(p, Action::ReadDirectory)?;
+    policy::authorize(p, DirectoryPermission::ReadDirectory)?;
     let mut q = building::Entity::find();
     if let Some(c) = community_id {
         q = q.filter(building::Column::CommunityId.eq(c));
@@ -46,7 +47,7 @@ pub fn organisations(
     kind: Option<OrganisationKind>,
     community_id: Option<i32>,
 ) -> ApiResult<Select<organisation::Entity>> {
-    policy::authorize(p, Action::ReadDirectory)?;
+    policy::authorize(p, DirectoryPermission::ReadDirectory)?;
     let mut q = organisation::Entity::find();
     if let Some(k) = kind {
         q = q.filter(organisation::Column::Kind.eq(k));
@@ -96,16 +97,17 @@ pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> Ap
 }
 
 pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResult<region::Model> {
-    policy::authorize(p, Action::ManageDirectory)?;
+    policy::authorize(p, DirectoryPermission::ManageDirectory)?;
     let name = non_empty("name", &input.name, 200)?;
     let code = non_empty("code", &input.code, 64)?;
-    let txn = db.write.begin().await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
     // The tree has a fixed shape: districts at the top, streets in districts,
     // communities in streets.
     let parent = match input.parent_id {
         Some(id) => Some(
             region::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or_else(|| ApiError::bad_input("parentId", "no such region"))?,
         ),
@@ -135,33 +137,32 @@ pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResul
         path: Set(String::new()),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let path = format!("{}{}/", parent.as_ref().map_or("/", |p| p.path.as_str()), created.id);
     let mut active: region::ActiveModel = created.into();
     active.path = Set(path);
-    let created = active.update(&txn).await?;
+    let created = active.update(txn).await?;
     let community = (created.kind == RegionKind::Community).then_some(created.id);
-    audit::record(&txn, p, Entry::new("region.create", "Region", created.id).community(community)).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<Region>(Verbs::RegionCreate, created.id).community(community)).await?;
     Ok(created)
 }
 
 pub async fn create_building(db: &Db, p: &Principal, community_id: i32, name: &str) -> ApiResult<building::Model> {
-    policy::authorize(p, Action::ManageDirectory)?;
+    policy::authorize(p, DirectoryPermission::ManageDirectory)?;
     let name = non_empty("name", name, 200)?;
-    let txn = db.write.begin().await?;
-    community(&txn, community_id, "communityId").await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
+    community(txn, community_id, "communityId").await?;
     let created = building::ActiveModel {
         id: NotSet,
         community_id: Set(community_id),
         name: Set(name),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(&txn, p, Entry::new("building.create", "Building", created.id).community(Some(community_id))).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<Building>(Verbs::BuildingCreate, created.id).community(Some(community_id))).await?;
     Ok(created)
 }
 
@@ -189,11 +190,12 @@ async fn replace_service_area<C: ConnectionTrait>(conn: &C, org_id: i32, communi
 }
 
 pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation) -> ApiResult<organisation::Model> {
-    policy::authorize(p, Action::ManageDirectory)?;
+    policy::authorize(p, DirectoryPermission::ManageDirectory)?;
     let name = non_empty("name", &input.name, 200)?;
-    let txn = db.write.begin().await?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
     let home = region::Entity::find_by_id(input.region_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::bad_input("regionId", "no such region"))?;
     // A committee belongs to one community; an office to a street or district.
@@ -212,16 +214,11 @@ pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation)
         region_id: Set(input.region_id),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    replace_service_area(&txn, created.id, &input.service_area).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("organisation.create", "Organisation", created.id).details(json!({ "kind": input.kind })),
-    )
-    .await?;
-    txn.commit().await?;
+    replace_service_area(txn, created.id, &input.service_area).await?;
+    uow.commit(Audit::of::<Organisation>(Verbs::OrganisationCreate, created.id).details(json!({ "kind": input.kind })))
+        .await?;
     Ok(created)
 }
 
@@ -231,20 +228,18 @@ pub async fn set_service_area(
     organisation_id: i32,
     communities: &[i32],
 ) -> ApiResult<organisation::Model> {
-    policy::authorize(p, Action::ManageDirectory)?;
-    let txn = db.write.begin().await?;
+    policy::authorize(p, DirectoryPermission::ManageDirectory)?;
+    let uow = UnitOfWork::begin(db, p).await?;
+    let txn = uow.txn();
     let org = organisation::Entity::find_by_id(organisation_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::not_found("Organisation"))?;
-    replace_service_area(&txn, org.id, communities).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("organisation.set_service_area", "Organisation", org.id)
+    replace_service_area(txn, org.id, communities).await?;
+    uow.commit(
+        Audit::of::<Organisation>(Verbs::OrganisationSetServiceArea, org.id)
             .details(json!({ "communities": communities })),
     )
     .await?;
-    txn.commit().await?;
     Ok(org)
 }

@@ -1,7 +1,7 @@
 //! Per-request DataLoaders: every relation a resolver follows goes through
 //! one of these, so a nested query costs one SQL statement per relation level
-//! whatever the list sizes. [`add_data_loaders`] is the one place they are
-//! registered.
+//! whatever the list sizes. Each domain registers its own loaders (see
+//! `register_loaders` in the domain registry); this module names no domain.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data, Request};
-use entity::{account, building, membership, organisation, organisation_community, region};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
     Value,
@@ -71,24 +70,31 @@ where
     Ok(ctx.loader::<ById<E>>()?.load_one(id).await?.map(wrap))
 }
 
+/// The default tag of a [`ByColumn`] loader: an entity's main grouping
+/// column. A second grouping column of the same entity gets a tag type of
+/// its own (`ByColumn<ledger::Entity, ByProject>`), since loaders are found
+/// by type.
+pub struct Main;
+
 /// Loads all rows of `E` whose `col` equals a key, ordered by primary key.
-/// One grouping column per entity (the DataLoader is keyed by type).
-pub struct ByColumn<E: EntityTrait> {
+pub struct ByColumn<E: EntityTrait, Tag = Main> {
     db: DatabaseConnection,
     col: E::Column,
+    _tag: PhantomData<fn() -> Tag>,
 }
 
-impl<E: EntityTrait> ByColumn<E> {
+impl<E: EntityTrait, Tag> ByColumn<E, Tag> {
     pub fn new(db: DatabaseConnection, col: E::Column) -> Self {
-        Self { db, col }
+        Self { db, col, _tag: PhantomData }
     }
 }
 
-impl<E> Loader<i32> for ByColumn<E>
+impl<E, Tag> Loader<i32> for ByColumn<E, Tag>
 where
     E: EntityTrait,
     E::Model: Clone + Send + Sync,
     E::Column: Send + Sync,
+    Tag: 'static,
 {
     type Value = Vec<E::Model>;
     type Error = ApiError;
@@ -109,6 +115,48 @@ where
     }
 }
 
+/// What a domain's `register_loaders` adds its loaders to.
+pub struct Loaders<'a> {
+    data: &'a mut Data,
+    pub db: DatabaseConnection,
+    /// The viewer's account, for loaders of the viewer's own rows.
+    pub viewer: Option<i32>,
+    window: Duration,
+}
+
+impl Loaders<'_> {
+    /// Any loader.
+    pub fn add<K, T>(&mut self, loader: T)
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        T: Loader<K, Error = ApiError>,
+    {
+        self.data.insert(DataLoader::new(loader, tokio::spawn).delay(self.window));
+    }
+
+    /// Rows of `E` by primary key.
+    pub fn by_id<E>(&mut self)
+    where
+        E: EntityTrait,
+        E::Model: Clone + Send + Sync,
+    {
+        let l = ById::<E>::new(self.db.clone());
+        self.add(l);
+    }
+
+    /// Rows of `E` grouped by `col` (tag `Tag` when `E` has several).
+    pub fn by_column<E, Tag>(&mut self, col: E::Column)
+    where
+        E: EntityTrait,
+        E::Model: Clone + Send + Sync,
+        E::Column: Send + Sync,
+        Tag: 'static,
+    {
+        let l = ByColumn::<E, Tag>::new(self.db.clone(), col);
+        self.add(l);
+    }
+}
+
 /// Attach a fresh set of loaders to one request.
 pub fn add_data_loaders(
     mut req: Request,
@@ -120,50 +168,10 @@ pub fn add_data_loaders(
     req
 }
 
-/// Register every loader in `data` (per request, or per WebSocket
-/// connection). `account_id` is the viewer's account, for the loaders that
-/// return the viewer's own rows (ballot, evaluation).
-/// `window` is how long a loader waits for more keys (see
+/// Register every domain's loaders in `data` (per request, or per WebSocket
+/// connection). `window` is how long a loader waits for more keys (see
 /// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
 pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id: Option<i32>, window: Duration) {
-    fn add<K, T>(data: &mut Data, window: Duration, loader: T)
-    where
-        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        T: Loader<K, Error = ApiError>,
-    {
-        data.insert(DataLoader::new(loader, tokio::spawn).delay(window));
-    }
-    use crate::projects::loaders as pl;
-    use entity::{
-        council_agenda_item, council_meeting, project, project_comment, project_participant, project_task,
-        project_transition, project_update,
-    };
-    let d = || db.clone();
-    add(data, window, ById::<region::Entity>::new(d()));
-    add(data, window, ById::<building::Entity>::new(d()));
-    add(data, window, ById::<organisation::Entity>::new(d()));
-    add(data, window, ById::<account::Entity>::new(d()));
-    add(data, window, ById::<membership::Entity>::new(d()));
-    add(data, window, ById::<entity::api_client::Entity>::new(d()));
-    add(data, window, ById::<project::Entity>::new(d()));
-    add(data, window, ById::<council_meeting::Entity>::new(d()));
-    add(data, window, ByColumn::<region::Entity>::new(d(), region::Column::ParentId));
-    add(data, window, ByColumn::<building::Entity>::new(d(), building::Column::CommunityId));
-    add(data, window, ByColumn::<membership::Entity>::new(d(), membership::Column::AccountId));
-    add(
-        data,
-        window,
-        ByColumn::<organisation_community::Entity>::new(d(), organisation_community::Column::OrganisationId),
-    );
-    add(data, window, ByColumn::<project_participant::Entity>::new(d(), project_participant::Column::ProjectId));
-    add(data, window, ByColumn::<project_task::Entity>::new(d(), project_task::Column::ProjectId));
-    add(data, window, ByColumn::<project_update::Entity>::new(d(), project_update::Column::ProjectId));
-    add(data, window, ByColumn::<project_comment::Entity>::new(d(), project_comment::Column::ProjectId));
-    add(data, window, ByColumn::<project_transition::Entity>::new(d(), project_transition::Column::ProjectId));
-    add(data, window, ByColumn::<council_agenda_item::Entity>::new(d(), council_agenda_item::Column::MeetingId));
-    add(data, window, pl::TallyLoader(d()));
-    add(data, window, pl::EvaluationSummaryLoader(d()));
-    add(data, window, pl::LatestUpdatesLoader(d()));
-    add(data, window, pl::ViewerVoteLoader { db: d(), account_id });
-    add(data, window, pl::ViewerEvaluationLoader { db: d(), account_id });
+    let mut loaders = Loaders { data, db: db.clone(), viewer: account_id, window };
+    crate::domains::register_loaders(&mut loaders);
 }

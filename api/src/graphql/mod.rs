@@ -1,6 +1,7 @@
-//! The GraphQL schema: one `MergedObject` root per operation type, merged
-//! from the domain modules, plus the shared machinery (context, ids,
-//! connections, loaders, the `Node` interface).
+//! The GraphQL schema, built from the roots of the domain registry
+//! ([`crate::domains`]), plus the shared machinery (context, ids,
+//! connections, loaders, guards, the `Node` interface). Nothing here names a
+//! domain.
 
 pub mod connection;
 pub mod context;
@@ -9,30 +10,17 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
-use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
-use crate::audit::graphql::AuditQuery;
-use crate::auth::graphql::{AuthMutation, AuthQuery};
 use crate::config::Config;
-use crate::directory::graphql::{DirectoryMutation, DirectoryQuery};
-use crate::projects::graphql::{ProjectsMutation, ProjectsQuery, ProjectsSubscription};
+use crate::domains::{Mutation, Query, Subscription};
 use crate::state::AppState;
 
-#[derive(MergedObject, Default)]
-pub struct QueryRoot(node::NodeQuery, AuthQuery, DirectoryQuery, AccountsQuery, AuditQuery, ProjectsQuery);
-
-#[derive(MergedObject, Default)]
-pub struct MutationRoot(AuthMutation, DirectoryMutation, AccountsMutation, ProjectsMutation);
-
-#[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(ProjectsSubscription);
-
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without runtime data: what `export-schema` prints.
-pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -6,40 +6,33 @@ use chrono::{DateTime, Utc};
 use entity::enums::ProjectStatus;
 use std::collections::HashSet;
 
-use entity::{council_agenda_item, council_meeting, organisation_community, project, region};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select, Set, TransactionTrait,
-};
+use entity::{council_agenda_item, council_meeting, project, region};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select, Set};
 use serde_json::json;
 
-use crate::audit::{self, service::Entry};
+use super::Verbs;
+use super::graphql::CouncilMeeting;
+use super::policy;
 use crate::auth::Principal;
 use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
-use crate::policy;
 use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
 
-/// Which of these communities' deliberation may the principal read? Two
-/// statements whatever the number of communities.
+/// Which of these communities' deliberation may the principal read? The
+/// same rule as [`policy::visible_meetings`], in one statement.
 pub async fn readable_communities<C: ConnectionTrait>(
     conn: &C,
     p: &Principal,
     community_ids: Vec<i32>,
 ) -> ApiResult<HashSet<i32>> {
-    let regions = region::Entity::find().filter(region::Column::Id.is_in(community_ids)).all(conn).await?;
-    let served: HashSet<i32> = match p.scope.organisation_id {
-        Some(o) => organisation_community::Entity::find()
-            .filter(organisation_community::Column::OrganisationId.eq(o))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|oc| oc.community_id)
-            .collect(),
-        None => HashSet::new(),
-    };
-    Ok(regions
+    Ok(region::Entity::find()
+        .filter(region::Column::Id.is_in(community_ids))
+        .filter(crate::policy::people_only(p))
+        .filter(crate::policy::communities_filter(p, region::Column::Id))
+        .all(conn)
+        .await?
         .into_iter()
-        .filter(|r| policy::may_read_community(p, r.id, &r.path, served.contains(&r.id)))
         .map(|r| r.id)
         .collect())
 }
@@ -53,7 +46,7 @@ pub async fn meetings<C: ConnectionTrait>(
     if !readable_communities(conn, p, vec![community_id]).await?.contains(&community_id) {
         return Err(ApiError::not_found("community"));
     }
-    Ok(council_meeting::Entity::find().filter(council_meeting::Column::CommunityId.eq(community_id)))
+    Ok(policy::visible_meetings(p).filter(council_meeting::Column::CommunityId.eq(community_id)))
 }
 
 pub struct NewMeeting {
@@ -72,11 +65,12 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
     let title = check_text("title", &input.title, 200)?;
     let place = check_text("place", &input.place, 200)?;
     crate::input::datetime("scheduledAt", input.scheduled_at)?;
-    let txn = app.db.write.begin().await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
     let mut ids = input.project_ids.clone();
     ids.sort_unstable();
     ids.dedup();
-    let projects = project::Entity::find().filter(project::Column::Id.is_in(ids.iter().copied())).all(&txn).await?;
+    let projects = project::Entity::find().filter(project::Column::Id.is_in(ids.iter().copied())).all(txn).await?;
     if projects.len() != ids.len()
         || projects.iter().any(|pr| pr.community_id != input.community_id || !AGENDA_STATES.contains(&pr.status))
     {
@@ -95,22 +89,19 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
         minutes: Set(None),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for id in &ids {
         council_agenda_item::ActiveModel { id: NotSet, meeting_id: Set(meeting.id), project_id: Set(*id) }
-            .insert(&txn)
+            .insert(txn)
             .await?;
     }
-    audit::record(
-        &txn,
-        p,
-        Entry::new("council.create_meeting", "CouncilMeeting", meeting.id)
+    uow.commit(
+        Audit::of::<CouncilMeeting>(Verbs::CouncilCreateMeeting, meeting.id)
             .community(Some(input.community_id))
             .details(json!({ "projects": ids })),
     )
     .await?;
-    txn.commit().await?;
     Ok(meeting)
 }
 
@@ -125,28 +116,21 @@ pub async fn record_meeting(
         return Err(ApiError::bad_input("attendance", "must not be negative"));
     }
     let minutes = check_text("minutes", minutes, 20_000)?;
-    let txn = app.db.write.begin().await?;
-    let m = council_meeting::Entity::find_by_id(meeting_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
     // A meeting the principal may not read does not exist for them: the
     // same NOT_FOUND as a wrong id, so ids cannot be probed.
-    if !readable_communities(&txn, p, vec![m.community_id]).await?.contains(&m.community_id) {
-        return Err(ApiError::not_found("CouncilMeeting"));
-    }
+    let m = policy::visible_meetings(p)
+        .filter(council_meeting::Column::Id.eq(meeting_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
     policy::may_run_council(p, m.community_id)?;
     let community = m.community_id;
     let mut am: council_meeting::ActiveModel = m.into();
     am.attendance = Set(Some(attendance));
     am.minutes = Set(Some(minutes));
-    let updated = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("council.record_meeting", "CouncilMeeting", updated.id).community(Some(community)),
-    )
-    .await?;
-    txn.commit().await?;
+    let updated = am.update(txn).await?;
+    uow.commit(Audit::of::<CouncilMeeting>(Verbs::CouncilRecordMeeting, updated.id).community(Some(community))).await?;
     Ok(updated)
 }

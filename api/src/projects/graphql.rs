@@ -13,6 +13,7 @@ use futures_util::Stream;
 use super::loaders::{
     EvaluationSummaryLoader, LatestUpdatesLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
 };
+use super::policy::ProjectAction;
 use super::{council, service, voting};
 use crate::accounts::graphql::{Account, Role};
 use crate::directory::graphql::{Building, Organisation, Region};
@@ -23,7 +24,7 @@ use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
-use crate::policy::ProjectAction;
+use crate::graphql::node::NodeType;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::ProjectCategory")]
@@ -158,7 +159,7 @@ impl Project {
 #[Object]
 impl Project {
     pub async fn id(&self) -> ID {
-        ids::encode("Project", self.0.id)
+        self.global_id()
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -347,12 +348,13 @@ impl ProjectParticipant {
     }
 }
 
+#[derive(Clone)]
 pub struct ProjectTask(pub project_task::Model);
 
 #[Object]
 impl ProjectTask {
-    async fn id(&self) -> ID {
-        ids::encode("ProjectTask", self.0.id)
+    pub async fn id(&self) -> ID {
+        self.global_id()
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -374,12 +376,13 @@ impl ProjectTask {
     }
 }
 
+#[derive(Clone)]
 pub struct ProjectUpdate(pub project_update::Model);
 
 #[Object]
 impl ProjectUpdate {
-    async fn id(&self) -> ID {
-        ids::encode("ProjectUpdate", self.0.id)
+    pub async fn id(&self) -> ID {
+        self.global_id()
     }
     async fn body(&self) -> &str {
         &self.0.body
@@ -395,12 +398,13 @@ impl ProjectUpdate {
     }
 }
 
+#[derive(Clone)]
 pub struct ProjectComment(pub project_comment::Model);
 
 #[Object]
 impl ProjectComment {
-    async fn id(&self) -> ID {
-        ids::encode("ProjectComment", self.0.id)
+    pub async fn id(&self) -> ID {
+        self.global_id()
     }
     /// The text; null once removed by the committee.
     async fn body(&self) -> Option<&str> {
@@ -477,7 +481,7 @@ pub struct CouncilMeeting(pub council_meeting::Model);
 #[Object]
 impl CouncilMeeting {
     pub async fn id(&self) -> ID {
-        ids::encode("CouncilMeeting", self.0.id)
+        self.global_id()
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -558,13 +562,13 @@ impl ProjectsQuery {
     ) -> ApiResult<Conn<Project>> {
         let f = filter.unwrap_or_default();
         let list = service::ProjectList {
-            community_id: f.community_id.as_ref().map(|c| ids::decode_as(c, "Region", "communityId")).transpose()?,
+            community_id: f.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?,
             statuses: f.status.map(|st| st.into_iter().map(Into::into).collect()),
             category: f.category.map(Into::into),
             participating_organisation_id: f
                 .participating_organisation_id
                 .as_ref()
-                .map(|o| ids::decode_as(o, "Organisation", "participatingOrganisationId"))
+                .map(|o| ids::id_of::<Organisation>(o, "participatingOrganisationId"))
                 .transpose()?,
             title_contains: f.title_contains,
         };
@@ -584,7 +588,7 @@ impl ProjectsQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> ApiResult<Conn<CouncilMeeting>> {
-        let c = ids::decode_as(&community_id, "Region", "communityId")?;
+        let c = ids::id_of::<Region>(&community_id, "communityId")?;
         let q = council::meetings(&ctx.db().read, ctx.principal()?, c).await?;
         paginate_ordered(
             ctx,
@@ -601,7 +605,7 @@ impl ProjectsQuery {
     #[graphql(guard = "Authenticated")]
     async fn community_settings(&self, ctx: &Context<'_>, community_id: ID) -> ApiResult<CommunitySettings> {
         ctx.principal()?;
-        let c = ids::decode_as(&community_id, "Region", "communityId")?;
+        let c = ids::id_of::<Region>(&community_id, "communityId")?;
         crate::directory::service::community(&ctx.db().read, c, "communityId").await?;
         Ok(voting::settings(&ctx.db().read, c).await?.into())
     }
@@ -632,7 +636,7 @@ impl ProjectFieldsInput {
             budget_fen: self.budget_fen,
             planned_start: self.planned_start,
             planned_end: self.planned_end,
-            building_id: self.building_id.as_ref().map(|b| ids::decode_as(b, "Building", "buildingId")).transpose()?,
+            building_id: self.building_id.as_ref().map(|b| ids::id_of::<Building>(b, "buildingId")).transpose()?,
             location_text: self.location_text,
         })
     }
@@ -756,23 +760,22 @@ pub struct UpdateCommunitySettingsInput {
 }
 
 fn pid(id: &ID) -> ApiResult<i32> {
-    ids::decode_as(id, "Project", "projectId")
+    ids::id_of::<Project>(id, "projectId")
 }
 
 #[derive(Default)]
 pub struct ProjectsMutation;
 
 impl ProjectsMutation {
+    /// A plain lifecycle move (see [`super::lifecycle::LIFECYCLE`]).
     async fn move_project(
         ctx: &Context<'_>,
         input: ProjectTransitionInput,
         action: ProjectAction,
-        from: &[entity::enums::ProjectStatus],
-        to: entity::enums::ProjectStatus,
     ) -> ApiResult<Project> {
         let p = ctx.principal()?;
         let id = pid(&input.project_id)?;
-        Ok(Project(service::transition(ctx.app(), p, id, action, from, to, input.reason).await?))
+        Ok(Project(service::transition(ctx.app(), p, id, action, input.reason).await?))
     }
 }
 
@@ -782,7 +785,7 @@ impl ProjectsMutation {
     /// organisations serving it, create a draft.
     async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
-        let community = input.community_id.as_ref().map(|c| ids::decode_as(c, "Region", "communityId")).transpose()?;
+        let community = input.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?;
         let fields = input.fields.into_fields()?;
         Ok(Project(service::create(ctx.app(), p, community, fields).await?))
     }
@@ -797,14 +800,12 @@ impl ProjectsMutation {
 
     /// The proposer submits a draft (DRAFT → PROPOSED).
     async fn submit_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        use entity::enums::ProjectStatus::*;
-        Self::move_project(ctx, input, ProjectAction::Submit, &[Draft], Proposed).await
+        Self::move_project(ctx, input, ProjectAction::Submit).await
     }
 
     /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
     async fn start_deliberation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        use entity::enums::ProjectStatus::*;
-        Self::move_project(ctx, input, ProjectAction::StartDeliberation, &[Proposed], Deliberating).await
+        Self::move_project(ctx, input, ProjectAction::StartDeliberation).await
     }
 
     /// The committee opens voting (DELIBERATING → VOTING).
@@ -839,41 +840,31 @@ impl ProjectsMutation {
 
     /// The office (any open state) or the proposer (draft or proposed) cancels.
     async fn cancel_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(
-            ctx,
-            input,
-            ProjectAction::Cancel,
-            &service::OPEN_STATES,
-            entity::enums::ProjectStatus::Cancelled,
-        )
-        .await
+        Self::move_project(ctx, input, ProjectAction::Cancel).await
     }
 
     /// The office adds a participating organisation.
     async fn add_project_participant(&self, ctx: &Context<'_>, input: AddParticipantInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
         let id = pid(&input.project_id)?;
-        let org = ids::decode_as(&input.organisation_id, "Organisation", "organisationId")?;
+        let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
         service::add_participant(ctx.app(), p, id, org, input.role.into()).await?;
         project_by_id(ctx, id).await
     }
 
     /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
     async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        use entity::enums::ProjectStatus::*;
-        Self::move_project(ctx, input, ProjectAction::Start, &[Approved], InProgress).await
+        Self::move_project(ctx, input, ProjectAction::Start).await
     }
 
     /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
     async fn complete_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        use entity::enums::ProjectStatus::*;
-        Self::move_project(ctx, input, ProjectAction::Complete, &[InProgress], Completed).await
+        Self::move_project(ctx, input, ProjectAction::Complete).await
     }
 
     /// The committee closes evaluation (COMPLETED → EVALUATED).
     async fn close_evaluation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        use entity::enums::ProjectStatus::*;
-        Self::move_project(ctx, input, ProjectAction::CloseEvaluation, &[Completed], Evaluated).await
+        Self::move_project(ctx, input, ProjectAction::CloseEvaluation).await
     }
 
     /// A resident rates a completed project (one per resident, editable
@@ -887,7 +878,7 @@ impl ProjectsMutation {
     /// The lead organisation or the office adds a task for a participant.
     async fn create_project_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> ApiResult<ProjectTask> {
         let p = ctx.principal()?;
-        let assignee = ids::decode_as(&input.assignee_organisation_id, "Organisation", "assigneeOrganisationId")?;
+        let assignee = ids::id_of::<Organisation>(&input.assignee_organisation_id, "assigneeOrganisationId")?;
         let t =
             service::create_task(ctx.app(), p, pid(&input.project_id)?, &input.title, assignee, input.due_date).await?;
         Ok(ProjectTask(t))
@@ -896,7 +887,7 @@ impl ProjectsMutation {
     /// The assignee (or the lead) completes a task.
     async fn complete_project_task(&self, ctx: &Context<'_>, input: CompleteTaskInput) -> ApiResult<ProjectTask> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.task_id, "ProjectTask", "taskId")?;
+        let id = ids::id_of::<ProjectTask>(&input.task_id, "taskId")?;
         Ok(ProjectTask(service::complete_task(ctx.app(), p, id).await?))
     }
 
@@ -917,14 +908,14 @@ impl ProjectsMutation {
     /// The author edits their comment.
     async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> ApiResult<ProjectComment> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.comment_id, "ProjectComment", "commentId")?;
+        let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
         Ok(ProjectComment(service::edit_comment(ctx.app(), p, id, &input.body).await?))
     }
 
     /// The committee removes a comment, with a recorded reason.
     async fn remove_comment(&self, ctx: &Context<'_>, input: RemoveCommentInput) -> ApiResult<ProjectComment> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.comment_id, "ProjectComment", "commentId")?;
+        let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
         Ok(ProjectComment(service::remove_comment(ctx.app(), p, id, &input.reason).await?))
     }
 
@@ -936,14 +927,14 @@ impl ProjectsMutation {
     ) -> ApiResult<CouncilMeeting> {
         let p = ctx.principal()?;
         let new = council::NewMeeting {
-            community_id: ids::decode_as(&input.community_id, "Region", "communityId")?,
+            community_id: ids::id_of::<Region>(&input.community_id, "communityId")?,
             title: input.title,
             scheduled_at: input.scheduled_at,
             place: input.place,
             project_ids: input
                 .project_ids
                 .iter()
-                .map(|i| ids::decode_as(i, "Project", "projectIds"))
+                .map(|i| ids::id_of::<Project>(i, "projectIds"))
                 .collect::<ApiResult<_>>()?,
         };
         Ok(CouncilMeeting(council::create_meeting(ctx.app(), p, new).await?))
@@ -956,7 +947,7 @@ impl ProjectsMutation {
         input: RecordCouncilMeetingInput,
     ) -> ApiResult<CouncilMeeting> {
         let p = ctx.principal()?;
-        let id = ids::decode_as(&input.meeting_id, "CouncilMeeting", "meetingId")?;
+        let id = ids::id_of::<CouncilMeeting>(&input.meeting_id, "meetingId")?;
         Ok(CouncilMeeting(council::record_meeting(ctx.app(), p, id, input.attendance, &input.minutes).await?))
     }
 
@@ -967,7 +958,7 @@ impl ProjectsMutation {
         input: UpdateCommunitySettingsInput,
     ) -> ApiResult<CommunitySettings> {
         let p = ctx.principal()?;
-        let c = ids::decode_as(&input.community_id, "Region", "communityId")?;
+        let c = ids::id_of::<Region>(&input.community_id, "communityId")?;
         let s =
             voting::update_settings(ctx.app(), p, c, input.quorum_percent, input.threshold_percent, input.live_tally)
                 .await?;
@@ -983,11 +974,13 @@ async fn project_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Project> {
 /// Something happened to a project.
 #[derive(SimpleObject)]
 pub struct ProjectEvent {
+    /// The project.
     pub project_id: ID,
-    /// TRANSITION, UPDATE, COMMENT, TALLY, TASK, PARTICIPANT or EVALUATION.
-    pub kind: String,
-    /// Status after the event.
+    /// What happened.
+    pub kind: super::ProjectEventKind,
+    /// The project's status now.
     pub status: ProjectStatus,
+    /// When it happened.
     pub at: DateTime<Utc>,
 }
 
@@ -1014,19 +1007,22 @@ impl ProjectsSubscription {
             async move {
                 loop {
                     match rx.recv().await {
-                        Ok(ev) if ev.project_id == id => {
+                        Ok(ev) if ev.is_about::<Project>(id) => {
                             // Re-checked per event: the project may have left the
                             // subscriber's view since it subscribed. Then the
                             // subscription ends, as if the project were gone.
-                            match service::visible(&db, &p, id).await {
-                                Ok(_) => {}
+                            let proj = match service::visible(&db, &p, id).await {
+                                Ok(proj) => proj,
                                 Err(ApiError::Unavailable(_)) => continue,
                                 Err(_) => return None,
-                            }
+                            };
+                            let Ok(kind) = serde_json::from_value(serde_json::Value::String(ev.kind)) else {
+                                continue;
+                            };
                             let out = ProjectEvent {
-                                project_id: ids::encode("Project", ev.project_id),
-                                kind: ev.kind,
-                                status: ev.status.into(),
+                                project_id: Project(proj.clone()).global_id(),
+                                kind,
+                                status: proj.status.into(),
                                 at: ev.at,
                             };
                             return Some((out, rx));
@@ -1039,3 +1035,9 @@ impl ProjectsSubscription {
         }))
     }
 }
+
+crate::node_type!(Project, "Project", project, super::policy::visible_projects);
+crate::node_type!(ProjectTask, "ProjectTask", project_task, super::policy::visible_tasks);
+crate::node_type!(ProjectUpdate, "ProjectUpdate", project_update, super::policy::visible_updates);
+crate::node_type!(ProjectComment, "ProjectComment", project_comment, super::policy::visible_comments);
+crate::node_type!(CouncilMeeting, "CouncilMeeting", council_meeting, super::policy::visible_meetings);

@@ -12,22 +12,22 @@ use sea_orm::Select;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 
-use crate::audit::{self, service::Entry};
+use super::graphql::{Project, ProjectComment, ProjectTask, ProjectUpdate};
+use super::lifecycle;
+use super::policy::{self, ProjectAction, ProjectFacts};
+use super::{ProjectEventKind, Verbs};
 use crate::auth::Principal;
 use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
-use crate::events::ProjectEvent;
-use crate::policy::{self, ProjectAction, ProjectFacts};
+use crate::events::Event;
 use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
 
 use ProjectStatus::*;
-
-/// States from which a project may still be cancelled.
-pub const OPEN_STATES: [ProjectStatus; 6] = [Draft, Proposed, Deliberating, Voting, Approved, InProgress];
 
 /// Load a project the principal may see (else NOT_FOUND) with the facts the
 /// policy needs. On PostgreSQL the row is share-locked for the transaction,
@@ -38,7 +38,7 @@ pub(crate) async fn load(
     project_id: i32,
     lock: bool,
 ) -> ApiResult<(project::Model, ProjectFacts)> {
-    let mut q = project::Entity::find_by_id(project_id).filter(policy::projects_filter(p));
+    let mut q = policy::visible_projects(p).filter(project::Column::Id.eq(project_id));
     if lock && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         q = q.lock_shared();
     }
@@ -66,35 +66,13 @@ pub(crate) async fn load(
     Ok((proj, facts))
 }
 
-/// `READY_TO_GO` style name of a status, as on the wire.
-pub(crate) fn status_name(status: ProjectStatus) -> String {
-    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// `StartDeliberation` → `start deliberation`.
-pub(crate) fn action_words(action: ProjectAction) -> String {
-    let mut out = String::new();
-    for (i, ch) in format!("{action:?}").chars().enumerate() {
-        if ch.is_uppercase() && i > 0 {
-            out.push(' ');
-        }
-        out.extend(ch.to_lowercase());
-    }
-    out
-}
-
 pub(crate) fn wrong_state(action: &str, status: ProjectStatus) -> ApiError {
-    ApiError::bad_input("status", format!("cannot {action} a project that is {}", status_name(status)))
+    ApiError::bad_input("status", format!("cannot {action} a project that is {}", lifecycle::status_name(status)))
 }
 
-pub(crate) fn event(proj: &project::Model, kind: &str) -> ProjectEvent {
-    ProjectEvent {
-        project_id: proj.id,
-        community_id: proj.community_id,
-        kind: kind.into(),
-        status: proj.status,
-        at: Utc::now(),
-    }
+/// The live event of a change to a project.
+pub(crate) fn event(proj: &project::Model, kind: ProjectEventKind) -> Event {
+    Event::new::<Project>(proj.id, Some(proj.community_id), kind, json!({ "status": proj.status }))
 }
 
 /// Move a project from one of `from` to `to`, recording who, when and why.
@@ -139,35 +117,32 @@ fn check_reason(reason: Option<String>) -> ApiResult<Option<String>> {
     reason.filter(|r| !r.trim().is_empty()).map(|r| check_text("reason", &r, 500)).transpose()
 }
 
-/// A plain lifecycle move: `action` by the policy, from one of `from`, to `to`.
+/// A plain lifecycle move, as the transition table says: the policy
+/// decides who, the table from which state to which, with its audit verb and
+/// event.
 pub async fn transition(
     app: &AppState,
     p: &Principal,
     project_id: i32,
     action: ProjectAction,
-    from: &[ProjectStatus],
-    to: ProjectStatus,
     reason: Option<String>,
 ) -> ApiResult<project::Model> {
     let reason = check_reason(reason)?;
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, action, &facts)?;
-    if !from.contains(&proj.status) {
-        return Err(wrong_state(&action_words(action), proj.status));
-    }
-    let updated = record_transition(&txn, p, &proj, to, reason, Default::default()).await?;
-    let verb = format!("project.{}", action_words(action).replace(' ', "_"));
-    audit::record(
-        &txn,
-        p,
-        Entry::new(&verb, "Project", proj.id)
-            .community(Some(proj.community_id))
+    let step = lifecycle::check(action, proj.status)?;
+    let to = step.to.unwrap_or(proj.status);
+    let updated = record_transition(txn, p, &proj, to, reason, Default::default()).await?;
+    uow.commit(
+        Audit::of::<Project>(step.verb, proj.id)
+            .community(proj.community_id)
             .details(json!({ "from": proj.status, "to": to })),
     )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&updated, "TRANSITION")).await;
+    .await?
+    .publish(&app.events, event(&updated, step.event))
+    .await;
     Ok(updated)
 }
 
@@ -181,9 +156,9 @@ pub struct ProjectList {
     pub title_contains: Option<String>,
 }
 
-/// The projects the principal may read (see [`policy::projects_filter`]), filtered.
+/// The projects the principal may read (see [`policy::visible_projects`]), filtered.
 pub fn list(p: &Principal, f: ProjectList) -> ApiResult<Select<project::Entity>> {
-    let mut q = project::Entity::find().filter(policy::projects_filter(p));
+    let mut q = policy::visible_projects(p);
     if let Some(c) = f.community_id {
         q = q.filter(project::Column::CommunityId.eq(c));
     }
@@ -212,8 +187,8 @@ pub fn list(p: &Principal, f: ProjectList) -> ApiResult<Select<project::Entity>>
 
 /// One project the principal may read, or NOT_FOUND.
 pub async fn visible<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> ApiResult<project::Model> {
-    project::Entity::find_by_id(id)
-        .filter(policy::projects_filter(p))
+    policy::visible_projects(p)
+        .filter(project::Column::Id.eq(id))
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("Project"))
@@ -284,11 +259,12 @@ pub async fn create(
     let community_id =
         community_id.or(p.scope.community_id).ok_or_else(|| ApiError::bad_input("communityId", "required"))?;
     let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only people propose projects"))?;
-    let txn = app.db.write.begin().await?;
-    let serves = org_serves(&txn, p, community_id).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let serves = org_serves(txn, p, community_id).await?;
     policy::may_propose_in(p, community_id, serves)?;
-    crate::directory::service::community(&txn, community_id, "communityId").await?;
-    let f = validate_fields(&txn, community_id, fields).await?;
+    crate::directory::service::community(txn, community_id, "communityId").await?;
+    let f = validate_fields(txn, community_id, fields).await?;
     let now = Utc::now();
     let created = project::ActiveModel {
         id: NotSet,
@@ -315,7 +291,7 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     project_transition::ActiveModel {
         id: NotSet,
@@ -327,22 +303,20 @@ pub async fn create(
         reason: Set(None),
         at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(&txn, p, Entry::new("project.create", "Project", created.id).community(Some(community_id))).await?;
-    txn.commit().await?;
+    uow.commit(Audit::of::<Project>(Verbs::ProjectCreate, created.id).community(Some(community_id))).await?;
     Ok(created)
 }
 
 /// The proposer edits a project until deliberation starts (DRAFT, PROPOSED).
 pub async fn edit(app: &AppState, p: &Principal, project_id: i32, fields: ProjectFields) -> ApiResult<project::Model> {
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::Edit, &facts)?;
-    if !matches!(proj.status, Draft | Proposed) {
-        return Err(wrong_state("edit", proj.status));
-    }
-    let f = validate_fields(&txn, proj.community_id, fields).await?;
+    let step = lifecycle::check(ProjectAction::Edit, proj.status)?;
+    let f = validate_fields(txn, proj.community_id, fields).await?;
     let changes = project::ActiveModel {
         title: Set(f.title),
         description: Set(f.description),
@@ -359,15 +333,16 @@ pub async fn edit(app: &AppState, p: &Principal, project_id: i32, fields: Projec
         .set(changes)
         .filter(project::Column::Id.eq(proj.id))
         .filter(project::Column::Status.eq(proj.status))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
     }
-    audit::record(&txn, p, Entry::new("project.edit", "Project", proj.id).community(Some(proj.community_id))).await?;
-    let updated = visible(&txn, p, proj.id).await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&updated, "EDIT")).await;
+    let updated = visible(txn, p, proj.id).await?;
+    uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
+        .await?
+        .publish(&app.events, event(&updated, step.event))
+        .await;
     Ok(updated)
 }
 
@@ -381,13 +356,14 @@ pub async fn add_participant(
     organisation_id: i32,
     role: ParticipationRole,
 ) -> ApiResult<project_participant::Model> {
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::AddParticipant, &facts)?;
     if !PARTICIPANT_STATES.contains(&proj.status) {
         return Err(wrong_state("add participants to", proj.status));
     }
-    match organisation::Entity::find_by_id(organisation_id).one(&txn).await? {
+    match organisation::Entity::find_by_id(organisation_id).one(txn).await? {
         Some(o)
             if matches!(
                 o.kind,
@@ -408,22 +384,20 @@ pub async fn add_participant(
         role: Set(role),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::conflict("this organisation already has this role in the project"),
         other => other,
     })?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.add_participant", "Project", proj.id)
+    uow.commit(
+        Audit::of::<Project>(Verbs::ProjectAddParticipant, proj.id)
             .community(Some(proj.community_id))
             .details(json!({ "organisationId": organisation_id, "role": role })),
     )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "PARTICIPANT")).await;
+    .await?
+    .publish(&app.events, event(&proj, ProjectEventKind::Participant))
+    .await;
     Ok(created)
 }
 
@@ -437,8 +411,9 @@ pub async fn create_task(
 ) -> ApiResult<project_task::Model> {
     let title = check_text("title", title, 200)?;
     let due_date = due_date.map(|d| crate::input::date("dueDate", d)).transpose()?;
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::CreateTask, &facts)?;
     if !matches!(proj.status, Approved | InProgress) {
         return Err(wrong_state("add tasks to", proj.status));
@@ -446,7 +421,7 @@ pub async fn create_task(
     let participant = project_participant::Entity::find()
         .filter(project_participant::Column::ProjectId.eq(proj.id))
         .filter(project_participant::Column::OrganisationId.eq(assignee))
-        .count(&txn)
+        .count(txn)
         .await?;
     if participant == 0 {
         return Err(ApiError::bad_input("assigneeOrganisationId", "the assignee must participate in the project"));
@@ -461,24 +436,21 @@ pub async fn create_task(
         created_at: Set(Utc::now()),
         completed_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.create_task", "ProjectTask", created.id).community(Some(proj.community_id)),
-    )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "TASK")).await;
+    uow.commit(Audit::of::<ProjectTask>(Verbs::ProjectCreateTask, created.id).community(Some(proj.community_id)))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Task))
+        .await;
     Ok(created)
 }
 
 pub async fn complete_task(app: &AppState, p: &Principal, task_id: i32) -> ApiResult<project_task::Model> {
-    let txn = app.db.write.begin().await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
     let task =
-        project_task::Entity::find_by_id(task_id).one(&txn).await?.ok_or_else(|| ApiError::not_found("ProjectTask"))?;
-    let (proj, facts) = load(&txn, p, task.project_id, true).await?;
+        project_task::Entity::find_by_id(task_id).one(txn).await?.ok_or_else(|| ApiError::not_found("ProjectTask"))?;
+    let (proj, facts) = load(txn, p, task.project_id, true).await?;
     policy::authorize_project(p, ProjectAction::CompleteTask, &facts)?;
     // The assignee completes its own task (whatever its participation
     // role); the lead any task.
@@ -495,15 +467,11 @@ pub async fn complete_task(app: &AppState, p: &Principal, task_id: i32) -> ApiRe
     let mut am: project_task::ActiveModel = task.into();
     am.status = Set(TaskStatus::Done);
     am.completed_at = Set(Some(Utc::now()));
-    let updated = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.complete_task", "ProjectTask", updated.id).community(Some(proj.community_id)),
-    )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "TASK")).await;
+    let updated = am.update(txn).await?;
+    uow.commit(Audit::of::<ProjectTask>(Verbs::ProjectCompleteTask, updated.id).community(Some(proj.community_id)))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Task))
+        .await;
     Ok(updated)
 }
 
@@ -518,8 +486,9 @@ pub async fn post_update(
     if !(0..=100).contains(&percent_complete) {
         return Err(ApiError::bad_input("percentComplete", "must be between 0 and 100"));
     }
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::PostUpdate, &facts)?;
     if proj.status != InProgress {
         return Err(wrong_state("post updates to", proj.status));
@@ -536,16 +505,12 @@ pub async fn post_update(
         percent_complete: Set(percent_complete),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.post_update", "ProjectUpdate", created.id).community(Some(proj.community_id)),
-    )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "UPDATE")).await;
+    uow.commit(Audit::of::<ProjectUpdate>(Verbs::ProjectPostUpdate, created.id).community(Some(proj.community_id)))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Update))
+        .await;
     Ok(created)
 }
 
@@ -556,8 +521,9 @@ pub async fn add_comment(
     body: &str,
 ) -> ApiResult<project_comment::Model> {
     let body = check_text("body", body, 2000)?;
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, false).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, false).await?;
     policy::authorize_project(p, ProjectAction::Comment, &facts)?;
     let author = p.account_id().ok_or_else(|| ApiError::forbidden("only people comment"))?;
     if matches!(proj.status, Cancelled | Evaluated) {
@@ -574,16 +540,12 @@ pub async fn add_comment(
         removed_reason: Set(None),
         removed_by_account_id: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("comment.create", "ProjectComment", created.id).community(Some(proj.community_id)),
-    )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    uow.commit(Audit::of::<ProjectComment>(Verbs::CommentCreate, created.id).community(Some(proj.community_id)))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Comment))
+        .await;
     Ok(created)
 }
 
@@ -610,19 +572,20 @@ pub async fn edit_comment(
     body: &str,
 ) -> ApiResult<project_comment::Model> {
     let body = check_text("body", body, 2000)?;
-    let txn = app.db.write.begin().await?;
-    let (c, proj, _) = load_comment(&txn, p, comment_id).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (c, proj, _) = load_comment(txn, p, comment_id).await?;
     if p.account_id() != Some(c.author_account_id) {
         return Err(ApiError::forbidden("only the author edits a comment"));
     }
     let mut am: project_comment::ActiveModel = c.into();
     am.body = Set(body);
     am.edited_at = Set(Some(Utc::now()));
-    let updated = am.update(&txn).await?;
-    audit::record(&txn, p, Entry::new("comment.edit", "ProjectComment", updated.id).community(Some(proj.community_id)))
-        .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    let updated = am.update(txn).await?;
+    uow.commit(Audit::of::<ProjectComment>(Verbs::CommentEdit, updated.id).community(Some(proj.community_id)))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Comment))
+        .await;
     Ok(updated)
 }
 
@@ -633,23 +596,22 @@ pub async fn remove_comment(
     reason: &str,
 ) -> ApiResult<project_comment::Model> {
     let reason = check_text("reason", reason, 500)?;
-    let txn = app.db.write.begin().await?;
-    let (c, proj, facts) = load_comment(&txn, p, comment_id).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (c, proj, facts) = load_comment(txn, p, comment_id).await?;
     policy::authorize_project(p, ProjectAction::RemoveComment, &facts)?;
     let mut am: project_comment::ActiveModel = c.into();
     am.removed_at = Set(Some(Utc::now()));
     am.removed_reason = Set(Some(reason.clone()));
     am.removed_by_account_id = Set(p.account_id());
-    let updated = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("comment.remove", "ProjectComment", updated.id)
+    let updated = am.update(txn).await?;
+    uow.commit(
+        Audit::of::<ProjectComment>(Verbs::CommentRemove, updated.id)
             .community(Some(proj.community_id))
             .details(json!({ "reason": reason })),
     )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "COMMENT")).await;
+    .await?
+    .publish(&app.events, event(&proj, ProjectEventKind::Comment))
+    .await;
     Ok(updated)
 }

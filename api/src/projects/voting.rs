@@ -28,16 +28,17 @@ use entity::{community_setting, evaluation, membership, project, vote};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
+use super::graphql::Project;
+use super::policy::{self, ProjectAction};
 use super::service::{event, load, record_transition, wrong_state};
-use crate::audit::{self, service::Entry};
+use super::{ProjectEventKind, Verbs, lifecycle};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{self, ProjectAction};
 use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
 
 /// Default share of registered residents that must vote (percent).
 pub const DEFAULT_QUORUM_PERCENT: i32 = 20;
@@ -69,8 +70,9 @@ pub async fn update_settings(
     if !(0..=99).contains(&threshold_percent) {
         return Err(ApiError::bad_input("thresholdPercent", "must be between 0 and 99"));
     }
-    let txn = app.db.write.begin().await?;
-    crate::directory::service::community(&txn, community_id, "communityId").await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    crate::directory::service::community(txn, community_id, "communityId").await?;
     let row = community_setting::ActiveModel {
         community_id: Set(community_id),
         quorum_percent: Set(quorum_percent),
@@ -87,18 +89,13 @@ pub async fn update_settings(
                 ])
                 .to_owned(),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let saved = settings(&txn, community_id).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("community.update_settings", "Region", community_id).community(Some(community_id)).details(
+    let saved = settings(txn, community_id).await?;
+    uow.commit(Audit::of::<crate::directory::graphql::Region>(Verbs::CommunityUpdateSettings, community_id).community(Some(community_id)).details(
             json!({ "quorumPercent": quorum_percent, "thresholdPercent": threshold_percent, "liveTally": live_tally }),
         ),
-    )
-    .await?;
-    txn.commit().await?;
+    ).await?;
     Ok(saved)
 }
 
@@ -186,42 +183,41 @@ pub async fn open_voting(
     if closes_at <= Utc::now() {
         return Err(ApiError::bad_input("closesAt", "must be in the future"));
     }
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::OpenVoting, &facts)?;
-    if proj.status != ProjectStatus::Deliberating {
-        return Err(wrong_state("open voting on", proj.status));
-    }
+    let step = lifecycle::check(ProjectAction::OpenVoting, proj.status)?;
     // The live-tally setting is copied onto the vote and fixed for its
     // window (see the secret-ballot notes in the module docs).
-    let live_tally = settings(&txn, proj.community_id).await?.live_tally;
+    let live_tally = settings(txn, proj.community_id).await?.live_tally;
     let changes = project::ActiveModel {
         voting_opened_at: Set(Some(Utc::now())),
         voting_closes_at: Set(Some(closes_at)),
         voting_live_tally: Set(Some(live_tally)),
         ..Default::default()
     };
-    let updated = record_transition(&txn, p, &proj, ProjectStatus::Voting, None, changes).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.open_voting", "Project", proj.id)
-            .community(Some(proj.community_id))
+    let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), None, changes).await?;
+    uow.commit(
+        Audit::of::<Project>(step.verb, proj.id)
+            .community(proj.community_id)
             .details(json!({ "closesAt": closes_at, "liveTally": live_tally })),
     )
-    .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&updated, "TRANSITION")).await;
+    .await?
+    .publish(&app.events, event(&updated, step.event))
+    .await;
     Ok(updated)
 }
 
 /// Committee: close the vote, freeze the tally, compute the outcome. The
 /// project stays VOTING until the office approves or rejects it.
 pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> ApiResult<project::Model> {
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, false).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, false).await?;
     policy::authorize_project(p, ProjectAction::CloseVoting, &facts)?;
-    if proj.status != ProjectStatus::Voting || proj.voting_closed_at.is_some() {
+    let step = lifecycle::check(ProjectAction::CloseVoting, proj.status)?;
+    if proj.voting_closed_at.is_some() {
         return Err(ApiError::bad_input("status", "voting is not open on this project"));
     }
     let now = Utc::now();
@@ -232,14 +228,14 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
         .col_expr(project::Column::VotingClosedAt, Expr::value(Some(now)))
         .filter(project::Column::Id.eq(proj.id))
         .filter(project::Column::VotingClosedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(ApiError::conflict("voting was closed meanwhile"));
     }
-    let tally = live_tallies(&txn, &[proj.id]).await?.get(&proj.id).copied().unwrap_or_default();
-    let eligible = eligible_voters(&txn, proj.community_id).await?;
-    let rules = settings(&txn, proj.community_id).await?;
+    let tally = live_tallies(txn, &[proj.id]).await?.get(&proj.id).copied().unwrap_or_default();
+    let eligible = eligible_voters(txn, proj.community_id).await?;
+    let rules = settings(txn, proj.community_id).await?;
     let result = outcome(tally, eligible, rules.quorum_percent, rules.threshold_percent);
     let changes = project::ActiveModel {
         tally_yes: Set(Some(tally.yes)),
@@ -250,19 +246,14 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
         updated_at: Set(now),
         ..Default::default()
     };
-    project::Entity::update_many().set(changes).filter(project::Column::Id.eq(proj.id)).exec(&txn).await?;
-    audit::record(
-        &txn,
-        p,
-        Entry::new("project.close_voting", "Project", proj.id)
-            .community(Some(proj.community_id))
-            .details(json!({ "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "eligible": eligible, "outcome": result })),
-    )
-    .await?;
-    let updated =
-        project::Entity::find_by_id(proj.id).one(&txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&updated, "TALLY")).await;
+    project::Entity::update_many().set(changes).filter(project::Column::Id.eq(proj.id)).exec(txn).await?;
+    let updated = project::Entity::find_by_id(proj.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
+    let counts =
+        json!({ "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "eligible": eligible, "outcome": result });
+    uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id).details(counts))
+        .await?
+        .publish(&app.events, event(&updated, step.event))
+        .await;
     Ok(updated)
 }
 
@@ -278,22 +269,23 @@ pub async fn decide(
         .filter(|r| !r.trim().is_empty())
         .map(|r| crate::directory::service::check_text("reason", &r, 500))
         .transpose()?;
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     let action = if approve { ProjectAction::Approve } else { ProjectAction::Reject };
     policy::authorize_project(p, action, &facts)?;
-    if proj.status != ProjectStatus::Voting || proj.voting_closed_at.is_none() {
+    let step = lifecycle::check(action, proj.status)?;
+    if proj.voting_closed_at.is_none() {
         return Err(ApiError::bad_input("status", "a project is decided after its vote has closed"));
     }
     if approve && proj.outcome != Some(VoteOutcome::Passed) {
         return Err(ApiError::bad_input("status", "an approval may not overrule a failed vote"));
     }
-    let to = if approve { ProjectStatus::Approved } else { ProjectStatus::Rejected };
-    let updated = record_transition(&txn, p, &proj, to, reason, Default::default()).await?;
-    let verb = if approve { "project.approve" } else { "project.reject" };
-    audit::record(&txn, p, Entry::new(verb, "Project", proj.id).community(Some(proj.community_id))).await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&updated, "TRANSITION")).await;
+    let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), reason, Default::default()).await?;
+    uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
+        .await?
+        .publish(&app.events, event(&updated, step.event))
+        .await;
     Ok(updated)
 }
 
@@ -304,8 +296,9 @@ pub async fn cast_vote(
     project_id: i32,
     choice: VoteChoice,
 ) -> ApiResult<project::Model> {
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::Vote, &facts)?;
     let open = proj.status == ProjectStatus::Voting
         && proj.voting_closed_at.is_none()
@@ -329,7 +322,7 @@ pub async fn cast_vote(
                 .update_columns([vote::Column::Choice, vote::Column::UpdatedAt])
                 .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     // Deliberately no audit row: a ballot is the one write that is not
     // logged one by one. Even without actor or role, a row's time and its
@@ -337,9 +330,9 @@ pub async fn cast_vote(
     // comment) would tie a person to the moment a count changed. The ballot
     // table (which no API exposes) is the record; `closeVoting` logs the
     // frozen counts.
-    txn.commit().await?;
+    let committed = uow.commit_unaudited("a secret ballot").await?;
     if proj.voting_live_tally == Some(true) {
-        app.events.publish(&app.db, event(&proj, "TALLY")).await;
+        committed.publish(&app.events, event(&proj, ProjectEventKind::Tally)).await;
     }
     Ok(proj)
 }
@@ -359,8 +352,9 @@ pub async fn evaluate(
         .filter(|c| !c.trim().is_empty())
         .map(|c| crate::directory::service::check_text("comment", &c, 2000))
         .transpose()?;
-    let txn = app.db.write.begin().await?;
-    let (proj, facts) = load(&txn, p, project_id, true).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::Evaluate, &facts)?;
     if proj.status != ProjectStatus::Completed {
         return Err(wrong_state("evaluate", proj.status));
@@ -386,17 +380,17 @@ pub async fn evaluate(
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     let saved = evaluation::Entity::find()
         .filter(evaluation::Column::ProjectId.eq(proj.id))
         .filter(evaluation::Column::AccountId.eq(account_id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ApiError::internal("evaluation vanished"))?;
-    audit::record(&txn, p, Entry::new("project.evaluate", "Evaluation", saved.id).community(Some(proj.community_id)))
-        .await?;
-    txn.commit().await?;
-    app.events.publish(&app.db, event(&proj, "EVALUATION")).await;
+    uow.commit(Audit::of::<Project>(Verbs::ProjectEvaluate, proj.id).community(proj.community_id))
+        .await?
+        .publish(&app.events, event(&proj, ProjectEventKind::Evaluation))
+        .await;
     Ok(saved)
 }

@@ -1,0 +1,150 @@
+//! Accounts, memberships and API clients: who may see whom, and whose
+//! personal data. Community roles see the people of their community, offices
+//! the people of their region, organisations their own members; machine
+//! clients nobody. Personal fields (real name, phone, memberships) only to
+//! the person, the committee of a community the person belongs to, and
+//! platform admins.
+
+use entity::enums::Role;
+use entity::{account, api_client, membership};
+use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, Select};
+
+use crate::auth::Principal;
+use crate::policy::{COMMUNITY_ROLES, Permission, never, under_region};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountsPermission {
+    /// List accounts (then filtered by [`accounts_filter`]).
+    ReadAccounts,
+    /// Create accounts and grant or remove memberships.
+    ManageAccounts,
+    /// List, create and revoke API clients.
+    ManageApiClients,
+}
+
+impl Permission for AccountsPermission {
+    fn allowed(&self, p: &Principal) -> bool {
+        match self {
+            Self::ReadAccounts => p.role != Role::DistrictSystem && p.api_client_id().is_none(),
+            Self::ManageAccounts | Self::ManageApiClients => p.role == Role::PlatformAdmin,
+        }
+    }
+}
+
+fn members(cond: SimpleExpr) -> SelectStatement {
+    Query::select().column(membership::Column::AccountId).from(membership::Entity).and_where(cond).to_owned()
+}
+
+/// The members of a community (holding a community role there).
+fn community_members(community_id: i32) -> SelectStatement {
+    members(membership::Column::RegionId.eq(community_id).and(membership::Column::Role.is_in(COMMUNITY_ROLES)))
+}
+
+/// SQL condition on an account id column: the accounts the principal may list.
+pub fn accounts_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
+    if p.api_client_id().is_some() {
+        return Condition::all().add(never());
+    }
+    let scoped = match p.role {
+        Role::PlatformAdmin => return Condition::all(),
+        Role::Resident | Role::BuildingHead | Role::CommunityCommittee => match p.scope.community_id {
+            Some(c) => id_col.in_subquery(community_members(c)),
+            None => never(),
+        },
+        Role::GovernmentOffice => match &p.scope.region_path {
+            Some(path) => id_col.in_subquery(members(under_region(membership::Column::RegionId, path))),
+            None => never(),
+        },
+        Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
+            Some(o) => id_col.in_subquery(members(membership::Column::OrganisationId.eq(o))),
+            None => never(),
+        },
+        Role::DistrictSystem => never(),
+    };
+    let mut cond = Condition::any().add(scoped);
+    if let Some(me) = p.account_id() {
+        cond = cond.add(id_col.eq(me));
+    }
+    cond
+}
+
+/// The accounts the principal may see.
+pub fn visible_accounts(p: &Principal) -> Select<account::Entity> {
+    account::Entity::find().filter(accounts_filter(p, account::Column::Id))
+}
+
+/// SQL condition on an account id column: the accounts whose personal data
+/// the principal may see.
+pub fn personal_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
+    if p.role == Role::PlatformAdmin && p.api_client_id().is_none() {
+        return Condition::all();
+    }
+    let mut cond = Condition::any();
+    if let Some(me) = p.account_id() {
+        cond = cond.add(id_col.eq(me));
+    }
+    if let (Role::CommunityCommittee, Some(c), true) = (p.role, p.scope.community_id, p.account_id().is_some()) {
+        cond = cond.add(id_col.in_subquery(community_members(c)));
+    }
+    if cond.is_empty() { Condition::all().add(never()) } else { cond }
+}
+
+/// A membership is personal to its account: visible where the account's
+/// personal fields are.
+pub fn visible_memberships(p: &Principal) -> Select<membership::Entity> {
+    membership::Entity::find().filter(personal_filter(p, membership::Column::AccountId))
+}
+
+/// API clients: platform admins only.
+pub fn visible_api_clients(p: &Principal) -> Select<api_client::Entity> {
+    let q = api_client::Entity::find();
+    if AccountsPermission::ManageApiClients.allowed(p) { q } else { q.filter(never()) }
+}
+
+/// May the principal see an account's personal fields? `account_communities`
+/// are the communities the account holds a community role in.
+pub fn may_see_personal(p: &Principal, account_id: i32, account_communities: &[i32]) -> bool {
+    if p.account_id() == Some(account_id) || p.role == Role::PlatformAdmin {
+        return true;
+    }
+    p.role == Role::CommunityCommittee
+        && p.api_client_id().is_none()
+        && p.scope.community_id.is_some_and(|c| account_communities.contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::*;
+
+    #[test]
+    fn visible_accounts_per_role() {
+        for role in ALL_ROLES {
+            let s = sql(visible_accounts(&principal(role)));
+            match role {
+                Role::PlatformAdmin => assert!(unrestricted(&s), "{s}"),
+                Role::DistrictSystem => assert!(s.contains("1 = 0"), "{s}"),
+                Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
+                Role::SocialOrganization | Role::PropertyCompany => {
+                    assert!(s.contains(r#""organisation_id" = 2"#) && s.contains(r#""id" = 7"#), "{s}")
+                }
+                _ => assert!(s.contains(r#""region_id" = 4"#) && s.contains(r#""id" = 7"#), "{s}"),
+            }
+        }
+    }
+
+    #[test]
+    fn personal_data_per_role() {
+        for role in ALL_ROLES {
+            let s = sql(visible_memberships(&principal(role)));
+            match role {
+                Role::PlatformAdmin => assert!(unrestricted(&s), "{s}"),
+                Role::DistrictSystem => assert!(s.contains("1 = 0"), "{s}"),
+                Role::CommunityCommittee => assert!(s.contains(r#""region_id" = 4"#), "{s}"),
+                _ => assert!(s.contains(r#""account_id" = 7"#) && !s.contains("region_id"), "only oneself: {s}"),
+            }
+        }
+        assert!(sql(visible_api_clients(&principal(Role::GovernmentOffice))).contains("1 = 0"));
+    }
+}

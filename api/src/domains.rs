@@ -1,0 +1,105 @@
+//! The domain registry: the one file that names every domain. A domain is a
+//! folder (types, service, policy, loaders, tests) plus one line in each
+//! list below; see ARCHITECTURE.md, "Add a domain".
+
+use async_graphql::{Context, ID, Interface, MergedObject, MergedSubscription};
+use sea_orm::Condition;
+
+use crate::accounts::graphql::{Account, ApiClient, Membership};
+use crate::audit::graphql::AuditEntry;
+use crate::auth::Principal;
+use crate::directory::graphql::{Building, Organisation, Region};
+use crate::error::ApiResult;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::node::{NodeQuery, NodeType};
+use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
+use crate::{accounts, audit, auth, directory, projects};
+
+/// The query root: one entry per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    NodeQuery,
+    auth::graphql::AuthQuery,
+    directory::graphql::DirectoryQuery,
+    accounts::graphql::AccountsQuery,
+    audit::graphql::AuditQuery,
+    projects::graphql::ProjectsQuery,
+);
+
+/// The mutation root: one entry per domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    auth::graphql::AuthMutation,
+    directory::graphql::DirectoryMutation,
+    accounts::graphql::AccountsMutation,
+    projects::graphql::ProjectsMutation,
+);
+
+/// The subscription root: one entry per domain with live events.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(projects::graphql::ProjectsSubscription);
+
+/// Every domain's DataLoaders, per request.
+pub fn register_loaders(l: &mut Loaders<'_>) {
+    directory::register_loaders(l);
+    accounts::register_loaders(l);
+    projects::register_loaders(l);
+}
+
+/// Conditions each domain adds to the audit feed's visibility: entries about
+/// objects of the domain that the principal may not see are hidden.
+pub fn audit_visible(p: &Principal) -> Condition {
+    Condition::all().add(projects::policy::audit_visible(p))
+}
+
+/// Every audit verb's wire name, by domain.
+pub fn audit_verbs() -> Vec<&'static str> {
+    use crate::uow::Verb;
+    let mut all = Vec::new();
+    all.extend(auth::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(directory::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(accounts::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(projects::Verbs::ALL.iter().map(|v| v.wire()));
+    all
+}
+
+macro_rules! node_types {
+    ($($ty:ident),* $(,)?) => {
+        /// An object with a global id.
+        #[derive(Interface, Clone)]
+        #[graphql(field(name = "id", ty = "ID", desc = "The opaque global id."))]
+        pub enum Node {
+            $($ty($ty),)*
+        }
+
+        /// The node type names, for tests and tools.
+        pub const NODE_TYPES: &[&str] = &[$(<$ty as NodeType>::NAME,)*];
+
+        /// The visible objects of type `ty` among `ids`, through that
+        /// domain's own visible-rows query.
+        pub async fn fetch_nodes(ctx: &Context<'_>, ty: &str, ids: Vec<i32>) -> ApiResult<Vec<(i32, Node)>> {
+            $(
+                if ty == <$ty as NodeType>::NAME {
+                    let found = <$ty as NodeType>::fetch_visible(ctx, ids).await?;
+                    return Ok(found.into_iter().map(|o| (o.db_id(), Node::$ty(o))).collect());
+                }
+            )*
+            Ok(Vec::new())
+        }
+    };
+}
+
+node_types!(
+    Region,
+    Building,
+    Organisation,
+    Account,
+    Membership,
+    ApiClient,
+    AuditEntry,
+    Project,
+    ProjectTask,
+    ProjectUpdate,
+    ProjectComment,
+    CouncilMeeting,
+);

@@ -1,0 +1,71 @@
+//! State machines as data. A domain with a lifecycle declares one table of
+//! [`Transition`]s (action, from states, to state, who, audit verb, event
+//! kind); [`check`] applies it. The README's lifecycle table is generated
+//! from the same rows ([`markdown_rows`]) and a test compares them.
+
+use crate::error::{ApiError, ApiResult};
+
+/// One move of a lifecycle.
+#[derive(Debug)]
+pub struct Transition<S: 'static, A: 'static, V: 'static, K: 'static> {
+    pub action: A,
+    /// What the move is, in words (README).
+    pub what: &'static str,
+    /// The mutation that makes it.
+    pub mutation: &'static str,
+    /// Who may make it, in words; the domain's policy decides it in code.
+    pub who: &'static str,
+    /// The states it may start from.
+    pub from: &'static [S],
+    /// The state it leads to; `None` for a recorded step that keeps the state.
+    pub to: Option<S>,
+    /// The audit verb.
+    pub verb: V,
+    /// The live event kind.
+    pub event: K,
+}
+
+/// The move for `action`, if the table has one.
+pub fn find<S, A: PartialEq, V, K>(
+    table: &'static [Transition<S, A, V, K>],
+    action: A,
+) -> Option<&'static Transition<S, A, V, K>> {
+    table.iter().find(|t| t.action == action)
+}
+
+/// The move for `action` from `current`, or BAD_USER_INPUT (`field:
+/// "status"`) naming the state when the table does not allow it. `noun`
+/// names the object in the message ("a project").
+pub fn check<S, A, V, K>(
+    table: &'static [Transition<S, A, V, K>],
+    action: A,
+    current: S,
+    state_name: impl Fn(S) -> String,
+    noun: &str,
+) -> ApiResult<&'static Transition<S, A, V, K>>
+where
+    S: PartialEq + Copy,
+    A: PartialEq + Copy + std::fmt::Debug,
+{
+    let t = find(table, action).ok_or_else(|| ApiError::internal(format!("no transition for {action:?}")))?;
+    if t.from.contains(&current) {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_input("status", format!("cannot {} {noun} that is {}", t.what, state_name(current))))
+    }
+}
+
+/// The table as Markdown rows: `| what | mutation | who | from → to |`.
+pub fn markdown_rows<S: Copy, A, V, K>(
+    table: &'static [Transition<S, A, V, K>],
+    name: impl Fn(S) -> String,
+) -> Vec<String> {
+    table
+        .iter()
+        .map(|t| {
+            let from = t.from.iter().map(|s| name(*s)).collect::<Vec<_>>().join(", ");
+            let to = t.to.map_or_else(|| "(unchanged)".to_owned(), &name);
+            format!("| {} | `{}` | {} | {} | {} |", t.what, t.mutation, t.who, from, to)
+        })
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! The unit of work: every write runs in one transaction that ends with
+//! exactly one audit row, and its live event is published only after the
+//! commit. A mutation cannot forget the audit row (`commit` requires it) nor
+//! publish early (only a [`Committed`] publishes). Dropping a unit of work
+//! without committing rolls it back.
+
+use chrono::Utc;
+use entity::audit_log;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, NotSet, Set, TransactionTrait};
+
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, EventBus};
+use crate::graphql::node::NodeType;
+
+/// An audit verb: a domain's enum of what its mutations do. Each variant
+/// has a frozen wire name (`project.submit`), stored in the audit log and
+/// shown by the API, so renaming a variant changes neither.
+pub trait Verb: Copy + Send + Sync + 'static {
+    fn wire(self) -> &'static str;
+}
+
+/// Declare a domain's audit verbs with their frozen wire names.
+#[macro_export]
+macro_rules! verbs {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $wire:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name { $($(#[$vm])* $var,)* }
+        impl $crate::uow::Verb for $name {
+            fn wire(self) -> &'static str {
+                match self { $(Self::$var => $wire,)* }
+            }
+        }
+        impl $name {
+            /// Every verb of the domain.
+            pub const ALL: &'static [Self] = &[$(Self::$var,)*];
+        }
+    };
+}
+
+/// What a mutation did, for the audit log.
+pub struct Audit {
+    verb: &'static str,
+    object_type: &'static str,
+    object_id: Option<i32>,
+    community_id: Option<i32>,
+    details: Option<serde_json::Value>,
+}
+
+impl Audit {
+    /// `verb` done to the object `id` of node type `T`.
+    pub fn of<T: NodeType>(verb: impl Verb, id: i32) -> Self {
+        Self { verb: verb.wire(), object_type: T::NAME, object_id: Some(id), community_id: None, details: None }
+    }
+
+    /// A write about many objects of type `T` (a batch): no single id; put
+    /// the counts in `details`.
+    pub fn batch<T: NodeType>(verb: impl Verb) -> Self {
+        Self { verb: verb.wire(), object_type: T::NAME, object_id: None, community_id: None, details: None }
+    }
+
+    /// The community the object belongs to, if any (scopes the change feed).
+    pub fn community(mut self, community_id: impl Into<Option<i32>>) -> Self {
+        self.community_id = community_id.into();
+        self
+    }
+
+    /// Non-personal details.
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+/// One write in progress.
+pub struct UnitOfWork<'a> {
+    db: &'a Db,
+    principal: Option<&'a Principal>,
+    txn: DatabaseTransaction,
+}
+
+impl<'a> UnitOfWork<'a> {
+    /// Begin a write transaction (on SQLite, on the single write connection).
+    pub async fn begin(db: &'a Db, principal: &'a Principal) -> ApiResult<Self> {
+        Ok(Self { db, principal: Some(principal), txn: db.write.begin().await? })
+    }
+
+    /// Begin a write whose principal is only known inside it (a login
+    /// establishes who is acting); commit it with [`Self::commit_as`].
+    pub async fn begin_unidentified(db: &'a Db) -> ApiResult<Self> {
+        Ok(Self { db, principal: None, txn: db.write.begin().await? })
+    }
+
+    /// The transaction, for the mutation's reads and writes.
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Write the audit row and commit.
+    pub async fn commit(self, audit: Audit) -> ApiResult<Committed<'a>> {
+        let p = self.principal.ok_or_else(|| ApiError::internal("unit of work without a principal"))?;
+        self.commit_as(p, audit).await
+    }
+
+    /// Write the audit row in the name of `p` and commit.
+    pub async fn commit_as(self, p: &Principal, audit: Audit) -> ApiResult<Committed<'a>> {
+        audit_log::ActiveModel {
+            id: NotSet,
+            at: Set(Utc::now()),
+            account_id: Set(p.account_id()),
+            api_client_id: Set(p.api_client_id()),
+            membership_id: Set(p.membership_id()),
+            role: Set(Some(p.role)),
+            action: Set(audit.verb.to_owned()),
+            object_type: Set(audit.object_type.to_owned()),
+            object_id: Set(audit.object_id),
+            community_id: Set(audit.community_id),
+            details: Set(audit.details.map(|d| d.to_string())),
+        }
+        .insert(&self.txn)
+        .await?;
+        self.txn.commit().await?;
+        Ok(Committed { db: self.db })
+    }
+
+    /// Commit a write that deliberately has no audit row of its own. The one
+    /// case is a secret ballot (see `projects::voting`); `why` says so in the
+    /// code and the debug log.
+    pub async fn commit_unaudited(self, why: &'static str) -> ApiResult<Committed<'a>> {
+        tracing::debug!(why, "write committed without an audit row");
+        self.txn.commit().await?;
+        Ok(Committed { db: self.db })
+    }
+}
+
+/// A committed write, which may now announce itself.
+pub struct Committed<'a> {
+    db: &'a Db,
+}
+
+impl Committed<'_> {
+    /// Publish the write's live event.
+    pub async fn publish(self, bus: &EventBus, event: Event) {
+        bus.publish(self.db, event).await;
+    }
+}
