@@ -1,6 +1,6 @@
 //! `TestApp`: spawns the real app against a fresh database.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use api::{AppState, Config, Db};
 use sea_orm::{ConnectionTrait, Database};
@@ -48,24 +48,86 @@ fn pg_admin_url() -> String {
 }
 
 static SWEPT: OnceCell<()> = OnceCell::const_new();
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+static PG_TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static SQLITE_TEMPLATE: OnceCell<std::path::PathBuf> = OnceCell::const_new();
+/// PostgreSQL refuses to copy a template that another CREATE DATABASE is
+/// reading: this process creates its databases one at a time.
+static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Drops databases left behind by earlier, killed test runs.
+/// A random suffix: database names of concurrent runs never collide.
+fn random_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
+/// Test databases are named `gz_test_<pid>_<random>`, templates
+/// `gz_tpl_<pid>_<random>`: a run drops its own, and those of runs whose
+/// process is gone (killed runs leave theirs behind), never a live run's.
+fn owner_is_gone(name: &str) -> bool {
+    let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+    pid.is_some_and(|pid| pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
 async fn sweep(admin: &sea_orm::DatabaseConnection) {
-    let prefix = format!("gz_test_{}_", std::process::id());
     let rows = admin
         .query_all_raw(sea_orm::Statement::from_string(
             admin.get_database_backend(),
-            "SELECT datname FROM pg_database WHERE datname LIKE 'gz_test_%'",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'gz\\_test\\_%' OR datname LIKE 'gz\\_tpl\\_%'",
         ))
         .await
         .expect("list test databases");
     for r in rows {
         let name: String = r.try_get_by_index(0).expect("datname");
-        if !name.starts_with(&prefix) {
+        if owner_is_gone(&name) {
             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
         }
     }
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("gz_tpl_") && owner_is_gone(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Migrate and seed a database once per run, to be copied for each test.
+async fn prepare_template(config: &Config) {
+    let db = Db::connect(config).await.expect("connect template");
+    db.migrate().await.expect("migrate template");
+    api::seed::seed_demo(&db).await.expect("seed template");
+    if !db.is_postgres() {
+        db.write.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
+    }
+    let _ = db.read.close().await;
+    let _ = db.write.close().await;
+}
+
+async fn pg_template(admin: &sea_orm::DatabaseConnection) -> String {
+    PG_TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("gz_tpl_{}_{}", std::process::id(), random_suffix());
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create template");
+            let mut config = Config::defaults();
+            config.database_url = format!("{}/{name}", pg_admin_url());
+            prepare_template(&config).await;
+            name
+        })
+        .await
+        .clone()
+}
+
+async fn sqlite_template() -> std::path::PathBuf {
+    SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            let path = std::env::temp_dir().join(format!("gz_tpl_{}_{}.db", std::process::id(), random_suffix()));
+            let mut config = Config::defaults();
+            config.database_url = format!("sqlite://{}?mode=rwc", path.display());
+            prepare_template(&config).await;
+            path
+        })
+        .await
+        .clone()
 }
 
 impl TestApp {
@@ -84,7 +146,9 @@ impl TestApp {
         config.login_max_failures_per_address = 10_000;
         let (dir, pg_name) = match engine {
             Engine::Sqlite => {
+                let template = sqlite_template().await;
                 let dir = tempfile::tempdir().expect("tempdir");
+                std::fs::copy(&template, dir.path().join("test.db")).expect("copy the template");
                 config.database_url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
                 (Some(dir), None)
             }
@@ -93,17 +157,25 @@ impl TestApp {
                     .await
                     .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
                 SWEPT.get_or_init(|| sweep(&admin)).await;
-                let name = format!("gz_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+                let template = pg_template(&admin).await;
+                let name = format!("gz_test_{}_{}", std::process::id(), random_suffix());
+                {
+                    let _one_at_a_time = CREATING.lock().await;
+                    admin
+                        .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+                        .await
+                        .expect("create database");
+                }
                 let _ = admin.close().await;
                 config.database_url = format!("{}/{name}", pg_admin_url());
                 (None, Some(name))
             }
         };
         tweak(&mut config);
+        // Migrated and seeded already (a copy of the run's template);
+        // `migrate` finds nothing to do and checks that.
         let db = Db::connect(&config).await.expect("connect");
         db.migrate().await.expect("migrate");
-        api::seed::seed_demo(&db).await.expect("seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(db.clone(), config.clone());
@@ -176,6 +248,35 @@ impl TestApp {
     /// Log in as a demo user; returns the access token.
     pub async fn token(&self, username: &str) -> String {
         self.login_payload(username).await["accessToken"].as_str().expect("token").to_owned()
+    }
+
+    /// Database id of a seeded region, by name (fixtures never assume ids).
+    pub async fn region_id(&self, name: &str) -> i32 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::region::Entity::find()
+            .filter(entity::region::Column::Name.eq(name))
+            .one(&self.db.read)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no region {name}"))
+            .id
+    }
+
+    /// Global id of the demo community 桃园社区 (Peach Garden).
+    pub async fn peach_garden(&self) -> String {
+        api::graphql::ids::encode("Region", self.region_id("桃园社区").await).0
+    }
+
+    /// Database id of a seeded account, by username.
+    pub async fn account_id(&self, username: &str) -> i32 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::account::Entity::find()
+            .filter(entity::account::Column::Username.eq(username))
+            .one(&self.db.read)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .id
     }
 
     pub async fn audit_count(&self) -> u64 {

@@ -418,9 +418,10 @@ async fn introspection_floods_are_refused_before_execution(app: TestApp) {
 /// but the feed still says nothing about who.
 async fn ballot_inference_learns_nothing(app: TestApp) {
     let a = Actors::login(&app).await;
+    let community = app.peach_garden().await;
     let settings = |live: bool| {
-        json!({ "query": "mutation($l: Boolean!) { updateCommunitySettings(input: {communityId: \"UmVnaW9uOjQ\",
-            quorumPercent: 20, thresholdPercent: 50, liveTally: $l}) { liveTally } }", "variables": { "l": live } })
+        json!({ "query": "mutation($l: Boolean!, $c: ID!) { updateCommunitySettings(input: {communityId: $c,
+            quorumPercent: 20, thresholdPercent: 50, liveTally: $l}) { liveTally } }", "variables": { "l": live, "c": community } })
     };
     let feed = |token: String| {
         let app = &app;
@@ -586,9 +587,9 @@ async fn council_meetings_are_no_existence_oracle(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($id: ID!) { scheduleCouncilMeeting(input: {communityId: \"UmVnaW9uOjQ\", title: \"议事会\",
+            "mutation($id: ID!, $c: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
                 scheduledAt: \"2026-12-01T10:00:00Z\", place: \"活动室\", projectIds: [$id]}) { id } }",
-            json!({ "id": id }),
+            json!({ "id": id, "c": app.peach_garden().await }),
         )
         .await;
     let meeting = r["data"]["scheduleCouncilMeeting"]["id"].clone();
