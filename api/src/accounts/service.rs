@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::policy;
 use crate::uow::{Audit, UnitOfWork};
 
-/// Accounts the principal may see (see [`policy::accounts_filter`]),
+/// Accounts the principal may see (see [`super::policy::accounts_filter`]),
 /// optionally members of one community or matching a text in username or
 /// display name.
 pub fn accounts(
