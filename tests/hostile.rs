@@ -248,7 +248,7 @@ async fn nul_in_every_text_input_is_refused(app: TestApp) {
 async fn out_of_range_dates_are_refused(app: TestApp) {
     let resident = app.token("demo-resident").await;
     let before = app.audit_count().await;
-    let q = "mutation($d: NaiveDate!) { createProject(input: {title: \"日期\", description: \"\", category: OTHER,
+    let q = "mutation($d: Date!) { createProject(input: {title: \"日期\", description: \"\", category: OTHER,
         budgetFen: 1, plannedStart: $d}) { id } }";
     for d in ["0001-01-01", "-5000-01-01", "1899-12-31", "+10000-01-01", "262142-01-01"] {
         let r = app.gql(Some(&resident), q, json!({ "d": d })).await;

@@ -393,12 +393,12 @@ async fn cancelling_and_rejecting(app: TestApp) {
 async fn proposer_edits_until_deliberation(app: TestApp) {
     let a = Actors::login(&app).await;
     let id = create_draft(&app, a.t("demo-resident"), "初稿").await;
-    let edit = "mutation($id: ID!, $t: String!, $b: Int!) { editProject(input: {projectId: $id, title: $t,
+    let edit = "mutation($id: ID!, $t: String!, $b: Money!) { editProject(input: {projectId: $id, title: $t,
         category: SAFETY, budgetFen: $b, plannedStart: \"2027-01-10\", plannedEnd: \"2027-02-01\"}) { title category budgetFen plannedEnd } }";
     let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "修改稿", "b": 88_000 })).await;
     assert_eq!(
         r["data"]["editProject"],
-        json!({ "title": "修改稿", "category": "SAFETY", "budgetFen": 88_000, "plannedEnd": "2027-02-01" }),
+        json!({ "title": "修改稿", "category": "SAFETY", "budgetFen": "88000", "plannedEnd": "2027-02-01" }),
         "{r}"
     );
     // Bad input names its field and changes nothing.
@@ -421,7 +421,7 @@ async fn proposer_edits_until_deliberation(app: TestApp) {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(seen["data"]["node"], json!({ "title": "再改", "budgetFen": 90_000 }), "{seen}");
+    assert_eq!(seen["data"]["node"], json!({ "title": "再改", "budgetFen": "90000" }), "{seen}");
 }
 
 async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live: bool) {

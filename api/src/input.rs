@@ -1,8 +1,7 @@
-//! Input values checked once at the edge: search text and dates. (Control
-//! characters in any text are refused earlier, for every field at once, by
-//! [`crate::gate`].)
+//! Input values checked once at the edge: search text here, dates and
+//! times in their scalars ([`crate::graphql::scalars`]), control characters
+//! in any text for every field at once in [`crate::gate`].
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{LikeExpr, SimpleExpr};
 
@@ -12,7 +11,8 @@ use crate::error::{ApiError, ApiResult};
 /// SQLite a 60,000-character LIKE pattern failed as INTERNAL.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
-/// Earliest and latest year a date or time may have. Civic data has no use
+/// Earliest and latest year a date or time may have (checked by the
+/// `Date` and `DateTime` scalars). Civic data has no use
 /// for other years, and PostgreSQL refuses some that chrono accepts.
 pub const MIN_YEAR: i32 = 1900;
 pub const MAX_YEAR: i32 = 9999;
@@ -43,20 +43,6 @@ pub fn contains(col: impl ColumnTrait, text: &str) -> SimpleExpr {
     col.like(LikeExpr::new(pattern).escape('\\'))
 }
 
-/// A date within [`MIN_YEAR`]..=[`MAX_YEAR`].
-pub fn date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
-    if (MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
-        Ok(d)
-    } else {
-        Err(ApiError::bad_input(field, format!("dates must fall in the years {MIN_YEAR} to {MAX_YEAR}")))
-    }
-}
-
-/// A time within [`MIN_YEAR`]..=[`MAX_YEAR`].
-pub fn datetime(field: &str, t: DateTime<Utc>) -> ApiResult<DateTime<Utc>> {
-    date(field, t.date_naive()).map(|_| t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,12 +63,5 @@ mod tests {
         assert_eq!(search_text("q", Some("  花园 ".into())).unwrap(), Some("花园".into()));
         assert_eq!(search_text("q", Some("   ".into())).unwrap(), None);
         assert!(search_text("q", Some("x".repeat(MAX_SEARCH_CHARS + 1))).is_err());
-    }
-
-    #[test]
-    fn dates_are_range_checked() {
-        assert!(date("d", NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).is_ok());
-        assert!(date("d", NaiveDate::from_ymd_opt(-5000, 1, 1).unwrap()).is_err());
-        assert!(date("d", NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap()).is_err());
     }
 }

@@ -1,8 +1,8 @@
 //! GraphQL types, queries and mutations for accounts, memberships and API
 //! clients.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{account, api_client, building, membership, organisation, region};
 
 use super::service::{self, NewAccount, NewApiClient, ScopeInput};
@@ -70,8 +70,8 @@ impl Account {
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     /// Real name (personal; see the type's description).
     async fn real_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
@@ -111,8 +111,8 @@ impl Membership {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
@@ -148,11 +148,11 @@ impl ApiClient {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(Into::into)
     }
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await

@@ -1,8 +1,8 @@
 //! The audit log as a query: an ordered change feed. Page forward with
 //! `after` (the last cursor you saw) to receive every later change once.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::{account, audit_log};
 
 use crate::accounts::graphql::{Account, Role};
@@ -24,8 +24,8 @@ impl AuditEntry {
     pub async fn id(&self) -> ID {
         self.global_id()
     }
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
     /// Dotted verb, e.g. `account.create`.
     async fn action(&self) -> &str {

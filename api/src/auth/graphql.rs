@@ -1,7 +1,7 @@
 //! `me`, `login`, `refreshToken`, `logout`.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{account, api_client, building, membership, organisation, region};
 
 use super::principal::{Actor, Principal};
@@ -60,10 +60,10 @@ impl Viewer {
 pub struct AuthPayload {
     /// Bearer token for the `Authorization` header.
     pub access_token: String,
-    pub access_token_expires_at: DateTime<Utc>,
+    pub access_token_expires_at: DateTime,
     /// Single-use token for `refreshToken`; each use returns a new one.
     pub refresh_token: String,
-    pub refresh_token_expires_at: DateTime<Utc>,
+    pub refresh_token_expires_at: DateTime,
     pub viewer: Viewer,
 }
 
@@ -71,9 +71,9 @@ impl From<Session> for AuthPayload {
     fn from(s: Session) -> Self {
         Self {
             access_token: s.access_token,
-            access_token_expires_at: s.access_expires_at,
+            access_token_expires_at: s.access_expires_at.into(),
             refresh_token: s.refresh_token,
-            refresh_token_expires_at: s.refresh_expires_at,
+            refresh_token_expires_at: s.refresh_expires_at.into(),
             viewer: Viewer(s.principal),
         }
     }

@@ -1,7 +1,7 @@
 //! GraphQL types, queries and mutations of the directory.
 
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::{building, organisation, organisation_community, region};
 
 use super::service;
@@ -53,8 +53,8 @@ impl Region {
     async fn kind(&self) -> RegionKind {
         self.0.kind.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     /// The enclosing region (none for a district).
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -103,8 +103,8 @@ impl Building {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
@@ -127,8 +127,8 @@ impl Organisation {
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     /// Home region: an office's jurisdiction, a committee's community.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {

@@ -9,6 +9,7 @@ pub mod guards;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod scalars;
 
 use async_graphql::{Schema, SchemaBuilder};
 

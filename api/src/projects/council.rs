@@ -64,7 +64,6 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
     policy::may_run_council(p, input.community_id)?;
     let title = check_text("title", &input.title, 200)?;
     let place = check_text("place", &input.place, 200)?;
-    crate::input::datetime("scheduledAt", input.scheduled_at)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let mut ids = input.project_ids.clone();

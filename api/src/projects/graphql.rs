@@ -1,8 +1,8 @@
 //! GraphQL types, queries, mutations and the subscription of shared projects
 //! and deliberation.
 
+use crate::graphql::scalars::{Date, DateTime, Money};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::Role as DbRole;
 use entity::{
     account, building, council_agenda_item, council_meeting, evaluation, organisation, project, project_comment,
@@ -132,9 +132,9 @@ pub struct EvaluationSummary {
 /// The voting window of a project.
 #[derive(SimpleObject)]
 pub struct VotingWindow {
-    pub opened_at: Option<DateTime<Utc>>,
-    pub closes_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime>,
+    pub closes_at: Option<DateTime>,
+    pub closed_at: Option<DateTime>,
     /// Ballots are accepted now.
     pub is_open: bool,
 }
@@ -144,7 +144,7 @@ impl Project {
         let p = &self.0;
         p.status == entity::enums::ProjectStatus::Voting
             && p.voting_closed_at.is_none()
-            && p.voting_closes_at.is_some_and(|c| c > Utc::now())
+            && p.voting_closes_at.is_some_and(|c| c > chrono::Utc::now())
     }
 
     fn viewer_is_resident(&self, ctx: &Context<'_>) -> bool {
@@ -174,23 +174,23 @@ impl Project {
         self.0.status.into()
     }
     /// Estimated budget in fen (1 yuan = 100 fen).
-    async fn budget_fen(&self) -> i64 {
-        self.0.budget_fen
+    async fn budget_fen(&self) -> Money {
+        Money(self.0.budget_fen)
     }
-    async fn planned_start(&self) -> Option<NaiveDate> {
-        self.0.planned_start
+    async fn planned_start(&self) -> Option<Date> {
+        self.0.planned_start.map(Into::into)
     }
-    async fn planned_end(&self) -> Option<NaiveDate> {
-        self.0.planned_end
+    async fn planned_end(&self) -> Option<Date> {
+        self.0.planned_end.map(Into::into)
     }
     async fn location_text(&self) -> Option<&str> {
         self.0.location_text.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
@@ -266,9 +266,9 @@ impl Project {
     }
     async fn voting(&self) -> Option<VotingWindow> {
         self.0.voting_opened_at.map(|opened| VotingWindow {
-            opened_at: Some(opened),
-            closes_at: self.0.voting_closes_at,
-            closed_at: self.0.voting_closed_at,
+            opened_at: Some(opened.into()),
+            closes_at: self.0.voting_closes_at.map(Into::into),
+            closed_at: self.0.voting_closed_at.map(Into::into),
             is_open: self.voting_open(),
         })
     }
@@ -343,8 +343,8 @@ impl ProjectParticipant {
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
-    async fn added_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn added_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
 
@@ -362,14 +362,14 @@ impl ProjectTask {
     async fn status(&self) -> TaskStatus {
         self.0.status.into()
     }
-    async fn due_date(&self) -> Option<NaiveDate> {
-        self.0.due_date
+    async fn due_date(&self) -> Option<Date> {
+        self.0.due_date.map(Into::into)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(Into::into)
     }
     async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.assignee_organisation_id, Organisation).await
@@ -390,8 +390,8 @@ impl ProjectUpdate {
     async fn percent_complete(&self) -> i32 {
         self.0.percent_complete
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
@@ -413,14 +413,14 @@ impl ProjectComment {
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.author_account_id, Account).await
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
-    async fn edited_at(&self) -> Option<DateTime<Utc>> {
-        self.0.edited_at
+    async fn edited_at(&self) -> Option<DateTime> {
+        self.0.edited_at.map(Into::into)
     }
-    async fn removed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.removed_at
+    async fn removed_at(&self) -> Option<DateTime> {
+        self.0.removed_at.map(Into::into)
     }
     /// Why the committee removed it.
     async fn removed_reason(&self) -> Option<&str> {
@@ -443,8 +443,8 @@ impl ProjectTransition {
     async fn to_status(&self) -> ProjectStatus {
         self.0.to_status.into()
     }
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
     /// The role the actor acted in.
     async fn role(&self) -> Role {
@@ -469,8 +469,8 @@ impl Evaluation {
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
 }
 
@@ -486,8 +486,8 @@ impl CouncilMeeting {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    async fn scheduled_at(&self) -> DateTime<Utc> {
-        self.0.scheduled_at
+    async fn scheduled_at(&self) -> DateTime {
+        self.0.scheduled_at.into()
     }
     async fn place(&self) -> &str {
         &self.0.place
@@ -620,9 +620,9 @@ pub struct ProjectFieldsInput {
     pub category: ProjectCategory,
     /// Estimated budget in fen.
     #[graphql(default)]
-    pub budget_fen: i64,
-    pub planned_start: Option<NaiveDate>,
-    pub planned_end: Option<NaiveDate>,
+    pub budget_fen: Money,
+    pub planned_start: Option<Date>,
+    pub planned_end: Option<Date>,
     pub building_id: Option<ID>,
     pub location_text: Option<String>,
 }
@@ -633,9 +633,9 @@ impl ProjectFieldsInput {
             title: self.title,
             description: self.description,
             category: self.category.into(),
-            budget_fen: self.budget_fen,
-            planned_start: self.planned_start,
-            planned_end: self.planned_end,
+            budget_fen: self.budget_fen.0,
+            planned_start: self.planned_start.map(|d| d.0),
+            planned_end: self.planned_end.map(|d| d.0),
             building_id: self.building_id.as_ref().map(|b| ids::id_of::<Building>(b, "buildingId")).transpose()?,
             location_text: self.location_text,
         })
@@ -669,7 +669,7 @@ pub struct ProjectTransitionInput {
 pub struct OpenVotingInput {
     pub project_id: ID,
     /// When the window closes (must be in the future).
-    pub closes_at: DateTime<Utc>,
+    pub closes_at: DateTime,
 }
 
 #[derive(InputObject)]
@@ -698,7 +698,7 @@ pub struct CreateTaskInput {
     pub project_id: ID,
     pub title: String,
     pub assignee_organisation_id: ID,
-    pub due_date: Option<NaiveDate>,
+    pub due_date: Option<Date>,
 }
 
 #[derive(InputObject)]
@@ -737,7 +737,7 @@ pub struct RemoveCommentInput {
 pub struct ScheduleCouncilMeetingInput {
     pub community_id: ID,
     pub title: String,
-    pub scheduled_at: DateTime<Utc>,
+    pub scheduled_at: DateTime,
     pub place: String,
     /// Projects on the agenda.
     #[graphql(default)]
@@ -811,7 +811,7 @@ impl ProjectsMutation {
     /// The committee opens voting (DELIBERATING → VOTING).
     async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<Project> {
         let p = ctx.principal()?;
-        Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at).await?))
+        Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at.0).await?))
     }
 
     /// The committee closes voting: the tally is frozen and the outcome set.
@@ -879,8 +879,15 @@ impl ProjectsMutation {
     async fn create_project_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> ApiResult<ProjectTask> {
         let p = ctx.principal()?;
         let assignee = ids::id_of::<Organisation>(&input.assignee_organisation_id, "assigneeOrganisationId")?;
-        let t =
-            service::create_task(ctx.app(), p, pid(&input.project_id)?, &input.title, assignee, input.due_date).await?;
+        let t = service::create_task(
+            ctx.app(),
+            p,
+            pid(&input.project_id)?,
+            &input.title,
+            assignee,
+            input.due_date.map(|d| d.0),
+        )
+        .await?;
         Ok(ProjectTask(t))
     }
 
@@ -929,7 +936,7 @@ impl ProjectsMutation {
         let new = council::NewMeeting {
             community_id: ids::id_of::<Region>(&input.community_id, "communityId")?,
             title: input.title,
-            scheduled_at: input.scheduled_at,
+            scheduled_at: input.scheduled_at.0,
             place: input.place,
             project_ids: input
                 .project_ids
@@ -981,7 +988,7 @@ pub struct ProjectEvent {
     /// The project's status now.
     pub status: ProjectStatus,
     /// When it happened.
-    pub at: DateTime<Utc>,
+    pub at: DateTime,
 }
 
 #[derive(Default)]
@@ -1023,7 +1030,7 @@ impl ProjectsSubscription {
                                 project_id: Project(proj.clone()).global_id(),
                                 kind,
                                 status: proj.status.into(),
-                                at: ev.at,
+                                at: ev.at.into(),
                             };
                             return Some((out, rx));
                         }

@@ -231,8 +231,6 @@ async fn validate_fields<C: ConnectionTrait>(
     if f.budget_fen < 0 {
         return Err(ApiError::bad_input("budgetFen", "must not be negative"));
     }
-    f.planned_start.map(|d| crate::input::date("plannedStart", d)).transpose()?;
-    f.planned_end.map(|d| crate::input::date("plannedEnd", d)).transpose()?;
     if let (Some(s), Some(e)) = (f.planned_start, f.planned_end)
         && e < s
     {
@@ -410,7 +408,6 @@ pub async fn create_task(
     due_date: Option<NaiveDate>,
 ) -> ApiResult<project_task::Model> {
     let title = check_text("title", title, 200)?;
-    let due_date = due_date.map(|d| crate::input::date("dueDate", d)).transpose()?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;

@@ -179,7 +179,6 @@ pub async fn open_voting(
     project_id: i32,
     closes_at: DateTime<Utc>,
 ) -> ApiResult<project::Model> {
-    let closes_at = crate::input::datetime("closesAt", closes_at)?;
     if closes_at <= Utc::now() {
         return Err(ApiError::bad_input("closesAt", "must be in the future"));
     }

@@ -1,0 +1,134 @@
+//! The wire scalars, named for the wire rather than for Rust: `Date`,
+//! `DateTime` and `Money`. Dates and times are range-checked here, once for
+//! every input (PostgreSQL refuses some years chrono accepts), and times go
+//! out as RFC 3339 in UTC with `Z` and millisecond precision, which every
+//! client date parser reads.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{NaiveDate, SecondsFormat, Utc};
+
+use crate::input::{MAX_YEAR, MIN_YEAR};
+
+fn in_range(d: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (MIN_YEAR..=MAX_YEAR).contains(&d.year())
+}
+
+/// A calendar date, RFC 3339 `full-date` (`2026-11-26`), in the years 1900
+/// to 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+/// A calendar date, RFC 3339 `full-date` (`2026-11-26`), in the years 1900
+/// to 9999.
+#[Scalar(name = "Date", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| InputValueError::custom("expected a date as YYYY-MM-DD"))?;
+        if !in_range(d) || s.len() != 10 {
+            return Err(InputValueError::custom(format!("dates must fall in the years {MIN_YEAR} to {MAX_YEAR}")));
+        }
+        Ok(Self(d))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl From<NaiveDate> for Date {
+    fn from(d: NaiveDate) -> Self {
+        Self(d)
+    }
+}
+
+/// An instant, RFC 3339 `date-time`. Output is always UTC with `Z` and
+/// millisecond precision (`2026-11-26T10:00:00.123Z`); input may carry any
+/// offset and is converted to UTC. Years 1900 to 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+/// An instant, RFC 3339 `date-time`. Output is always UTC with `Z` and
+/// millisecond precision (`2026-11-26T10:00:00.123Z`); input may carry any
+/// offset and is converted to UTC. Years 1900 to 9999.
+#[Scalar(name = "DateTime", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
+        let t = chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|_| InputValueError::custom("expected an RFC 3339 date-time, e.g. 2026-11-26T10:00:00Z"))?
+            .with_timezone(&Utc);
+        if !in_range(t.date_naive()) {
+            return Err(InputValueError::custom(format!("times must fall in the years {MIN_YEAR} to {MAX_YEAR}")));
+        }
+        Ok(Self(t))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(t: chrono::DateTime<Utc>) -> Self {
+        Self(t)
+    }
+}
+
+/// An amount of money in fen (分, 1/100 yuan), exact. Sent as a decimal
+/// string (`"1250000"`) so that 64-bit amounts survive JavaScript clients;
+/// accepted as a string or an integer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(pub i64);
+
+/// An amount of money in fen (分, 1/100 yuan), exact. Sent as a decimal
+/// string (`"1250000"`) so that 64-bit amounts survive JavaScript clients;
+/// accepted as a string or an integer.
+#[Scalar(name = "Money")]
+impl ScalarType for Money {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let n = match &value {
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        n.map(Self).ok_or_else(|| InputValueError::custom("expected a whole number of fen within 64 bits"))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::String(v.into())
+    }
+
+    #[test]
+    fn dates_parse_within_range_only() {
+        assert!(Date::parse(s("2026-11-26")).is_ok());
+        for bad in ["1899-12-31", "10000-01-01", "-5000-01-01", "2026-2-3", "26-11-2026"] {
+            assert!(Date::parse(s(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_go_out_as_utc_millis() {
+        let t = DateTime::parse(s("2026-11-26T18:00:00.123456789+08:00")).expect("parses");
+        assert_eq!(t.to_value(), s("2026-11-26T10:00:00.123Z"));
+        assert!(DateTime::parse(s("0001-01-01T00:00:00Z")).is_err());
+    }
+
+    #[test]
+    fn money_is_a_64_bit_string() {
+        assert_eq!(Money::parse(s("9007199254740993")).expect("parses").to_value(), s("9007199254740993"));
+        assert_eq!(Money::parse(Value::Number(12.into())).expect("parses"), Money(12));
+        assert!(Money::parse(s("1.5")).is_err() && Money::parse(s("99999999999999999999")).is_err());
+    }
+}
