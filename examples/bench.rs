@@ -233,8 +233,9 @@ const DETAIL: &str = "query($id: ID!) { node(id: $id) { ... on Project { title d
     timeline { toStatus at role } comments(first: 20) { edges { node { body author { displayName } } } }
     evaluationSummary { count average } voting { isOpen closesAt } } } }";
 const VOTE: &str =
-    "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote } }";
-const COMMENT: &str = "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"基准评论\"}) { id } }";
+    "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { viewerVote } } }";
+const COMMENT: &str =
+    "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"基准评论\"}) { comment { id } } }";
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {

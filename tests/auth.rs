@@ -164,8 +164,10 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
 async fn logout_ends_the_session(app: TestApp) {
     let login = app.login_payload("demo-committee").await;
     let t = login["refreshToken"].as_str().unwrap();
-    let r = app.gql(None, "mutation($t: String!) { logout(input: {refreshToken: $t}) }", json!({ "t": t })).await;
-    assert_eq!(r["data"]["logout"], true, "{r}");
+    let r = app
+        .gql(None, "mutation($t: String!) { logout(input: {refreshToken: $t}) { loggedOut } }", json!({ "t": t }))
+        .await;
+    assert_eq!(r["data"]["logout"]["loggedOut"], true, "{r}");
     let r = app.gql(None, REFRESH, json!({ "t": t })).await;
     assert_eq!(code(&r), "UNAUTHENTICATED");
 }
@@ -185,11 +187,11 @@ async fn login_can_choose_a_membership(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation($a: ID!, $b: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, buildingId: $b}) { id } }",
+            "mutation($a: ID!, $b: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, buildingId: $b}) { membership { id } } }",
             json!({ "a": account["id"], "b": building }),
         )
         .await;
-    let mid = r["data"]["addMembership"]["id"].clone();
+    let mid = r["data"]["addMembership"]["membership"]["id"].clone();
     assert!(mid.is_string(), "{r}");
     let r = app
         .gql(

@@ -249,7 +249,7 @@ async fn out_of_range_dates_are_refused(app: TestApp) {
     let resident = app.token("demo-resident").await;
     let before = app.audit_count().await;
     let q = "mutation($d: Date!) { createProject(input: {title: \"日期\", description: \"\", category: OTHER,
-        budgetFen: 1, plannedStart: $d}) { id } }";
+        budgetFen: 1, plannedStart: $d}) { project { id } } }";
     for d in ["0001-01-01", "-5000-01-01", "1899-12-31", "+10000-01-01", "262142-01-01"] {
         let r = app.gql(Some(&resident), q, json!({ "d": d })).await;
         assert_eq!(code(&r), "BAD_USER_INPUT", "{d}: {r}");
@@ -421,7 +421,7 @@ async fn ballot_inference_learns_nothing(app: TestApp) {
     let community = app.peach_garden().await;
     let settings = |live: bool| {
         json!({ "query": "mutation($l: Boolean!, $c: ID!) { updateCommunitySettings(input: {communityId: $c,
-            quorumPercent: 20, thresholdPercent: 50, liveTally: $l}) { liveTally } }", "variables": { "l": live, "c": community } })
+            quorumPercent: 20, thresholdPercent: 50, liveTally: $l}) { settings { liveTally } } }", "variables": { "l": live, "c": community } })
     };
     let feed = |token: String| {
         let app = &app;
@@ -452,7 +452,7 @@ async fn ballot_inference_learns_nothing(app: TestApp) {
     let id = deliberating(&app, &a, "秘密投票").await;
     open_voting(&app, &committee, &id).await;
     let (_, r) = app.post_json(Some(&committee), &settings(true)).await;
-    assert_eq!(r["data"]["updateCommunitySettings"]["liveTally"], true, "{r}");
+    assert_eq!(r["data"]["updateCommunitySettings"]["settings"]["liveTally"], true, "{r}");
     let (tally_before, feed_before) = (tally(committee.clone(), id.clone()).await, feed(committee.clone()).await);
     let office_feed_before = feed(office.clone()).await;
     assert!(vote(&app, a.t("demo-building-head"), &id, "NO").await["errors"].is_null());
@@ -519,7 +519,7 @@ async fn websocket_sessions_end_with_their_token(engine: Engine) {
     let r = app
         .gql(
             Some(a.t("demo-admin")),
-            "mutation($m: ID!) { removeMembership(input: {membershipId: $m}) { id } }",
+            "mutation($m: ID!) { removeMembership(input: {membershipId: $m}) { membership { id } } }",
             json!({ "m": membership }),
         )
         .await;
@@ -588,13 +588,12 @@ async fn council_meetings_are_no_existence_oracle(app: TestApp) {
         .gql(
             Some(a.t("demo-committee")),
             "mutation($id: ID!, $c: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
-                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"活动室\", projectIds: [$id]}) { id } }",
+                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"活动室\", projectIds: [$id]}) { meeting { id } } }",
             json!({ "id": id, "c": app.peach_garden().await }),
         )
         .await;
-    let meeting = r["data"]["scheduleCouncilMeeting"]["id"].clone();
-    let record =
-        "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 3, minutes: \"记录\"}) { id } }";
+    let meeting = r["data"]["scheduleCouncilMeeting"]["meeting"]["id"].clone();
+    let record = "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 3, minutes: \"记录\"}) { meeting { id } } }";
     let missing = api::graphql::ids::encode("CouncilMeeting", 999_999);
     let other = app.gql(Some(a.t("demo-resident-river")), record, json!({ "m": meeting })).await;
     let none = app.gql(Some(a.t("demo-resident-river")), record, json!({ "m": missing })).await;

@@ -7,7 +7,7 @@ use crate::both;
 use crate::common::{TestApp, code};
 
 const CREATE_REGION: &str = "mutation($n: String!, $c: String!, $p: ID) {
-    createRegion(input: {name: $n, code: $c, kind: COMMUNITY, parentId: $p}) { id name kind parent { name } } }";
+    createRegion(input: {name: $n, code: $c, kind: COMMUNITY, parentId: $p}) { region { id name kind parent { name } } } }";
 
 async fn street_id(app: &TestApp, token: &str) -> Value {
     let r = app.gql(Some(token), "{ regions(kind: STREET) { edges { node { id name } } } }", json!({})).await;
@@ -20,7 +20,7 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
 
     let before = app.audit_count().await;
     let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "新社区", "c": "X1", "p": street })).await;
-    assert_eq!(r["data"]["createRegion"]["parent"]["name"], "东湖街道", "{r}");
+    assert_eq!(r["data"]["createRegion"]["region"]["parent"]["name"], "东湖街道", "{r}");
     assert_eq!(app.audit_count().await, before + 1);
 
     // The admin reads the log as a feed, newest entry last.
@@ -70,33 +70,33 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let admin = app.token("demo-admin").await;
     let street = street_id(&app, &admin).await;
     let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "新桥社区", "c": "N1", "p": street })).await;
-    let community = r["data"]["createRegion"]["id"].clone();
+    let community = r["data"]["createRegion"]["region"]["id"].clone();
     let r = app
         .gql(
             Some(&admin),
-            "mutation($c: ID!) { createBuilding(input: {communityId: $c, name: \"1号楼\"}) { id community { name } } }",
+            "mutation($c: ID!) { createBuilding(input: {communityId: $c, name: \"1号楼\"}) { building { id community { name } } } }",
             json!({ "c": community }),
         )
         .await;
-    assert_eq!(r["data"]["createBuilding"]["community"]["name"], "新桥社区", "{r}");
-    let building = r["data"]["createBuilding"]["id"].clone();
+    assert_eq!(r["data"]["createBuilding"]["building"]["community"]["name"], "新桥社区", "{r}");
+    let building = r["data"]["createBuilding"]["building"]["id"].clone();
     let r = app
         .gql(
             Some(&admin),
-            "mutation { createAccount(input: {username: \"new-resident\", displayName: \"新居民\", phone: \"13900000000\", password: \"secret-password\"}) { id username } }",
+            "mutation { createAccount(input: {username: \"new-resident\", displayName: \"新居民\", phone: \"13900000000\", password: \"secret-password\"}) { account { id username } } }",
             json!({}),
         )
         .await;
-    let account = r["data"]["createAccount"]["id"].clone();
+    let account = r["data"]["createAccount"]["account"]["id"].clone();
     assert!(account.is_string(), "{r}");
     let r = app
         .gql(
             Some(&admin),
-            "mutation($a: ID!, $b: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, buildingId: $b}) { role region { name } building { name } } }",
+            "mutation($a: ID!, $b: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, buildingId: $b}) { membership { role region { name } building { name } } } }",
             json!({ "a": account, "b": building }),
         )
         .await;
-    assert_eq!(r["data"]["addMembership"]["region"]["name"], "新桥社区", "{r}");
+    assert_eq!(r["data"]["addMembership"]["membership"]["region"]["name"], "新桥社区", "{r}");
 
     // The new resident logs in and lands in the new community.
     let r = app
@@ -112,7 +112,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation($a: ID!, $c: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, regionId: $c}) { id } }",
+            "mutation($a: ID!, $c: ID!) { addMembership(input: {accountId: $a, role: RESIDENT, regionId: $c}) { membership { id } } }",
             json!({ "a": account, "c": community }),
         )
         .await;
@@ -120,7 +120,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation($a: ID!, $c: ID!) { addMembership(input: {accountId: $a, role: GOVERNMENT_OFFICE, regionId: $c}) { id } }",
+            "mutation($a: ID!, $c: ID!) { addMembership(input: {accountId: $a, role: GOVERNMENT_OFFICE, regionId: $c}) { membership { id } } }",
             json!({ "a": account, "c": community }),
         )
         .await;
@@ -129,7 +129,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation { createAccount(input: {username: \"new-resident\", displayName: \"x\", password: \"secret-password\"}) { id } }",
+            "mutation { createAccount(input: {username: \"new-resident\", displayName: \"x\", password: \"secret-password\"}) { account { id } } }",
             json!({}),
         )
         .await;
@@ -137,7 +137,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation { createAccount(input: {username: \"other\", displayName: \"x\", password: \"short\"}) { id } }",
+            "mutation { createAccount(input: {username: \"other\", displayName: \"x\", password: \"short\"}) { account { id } } }",
             json!({}),
         )
         .await;
@@ -148,7 +148,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
     let r = app
         .gql(
             Some(&committee),
-            "mutation { createAccount(input: {username: \"sneaky\", displayName: \"x\", password: \"secret-password\"}) { id } }",
+            "mutation { createAccount(input: {username: \"sneaky\", displayName: \"x\", password: \"secret-password\"}) { account { id } } }",
             json!({}),
         )
         .await;
@@ -178,11 +178,11 @@ async fn api_clients_are_created_once_and_revocable(app: TestApp) {
     let r = app
         .gql(
             Some(&admin),
-            "mutation($id: ID!) { revokeApiClient(input: {apiClientId: $id}) { revokedAt } }",
+            "mutation($id: ID!) { revokeApiClient(input: {apiClientId: $id}) { apiClient { revokedAt } } }",
             json!({ "id": id }),
         )
         .await;
-    assert!(r["data"]["revokeApiClient"]["revokedAt"].is_string(), "{r}");
+    assert!(r["data"]["revokeApiClient"]["apiClient"]["revokedAt"].is_string(), "{r}");
     assert_eq!(app.client.post(&url).form(&form).send().await.unwrap().status(), 401);
     let ngo = app.token("demo-ngo").await;
     let r = app.gql(Some(&ngo), "{ apiClients { totalCount } }", json!({})).await;

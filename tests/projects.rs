@@ -60,32 +60,32 @@ pub(crate) async fn create_draft(app: &TestApp, token: &str, title: &str) -> Val
         .gql(
             Some(token),
             "mutation($t: String!) { createProject(input: {title: $t, description: \"为老人装扶手\", category: ELDERLY_CARE,
-                budgetFen: 1250000, locationText: \"1号楼门口\"}) { id status community { name } } }",
+                budgetFen: 1250000, locationText: \"1号楼门口\"}) { project { id status community { name } } } }",
             json!({ "t": title }),
         )
         .await;
-    assert_eq!(r["data"]["createProject"]["status"], "DRAFT", "{r}");
-    assert_eq!(r["data"]["createProject"]["community"]["name"], "桃园社区");
-    r["data"]["createProject"]["id"].clone()
+    assert_eq!(r["data"]["createProject"]["project"]["status"], "DRAFT", "{r}");
+    assert_eq!(r["data"]["createProject"]["project"]["community"]["name"], "桃园社区");
+    r["data"]["createProject"]["project"]["id"].clone()
 }
 
 /// Run a `{ projectId, reason }` transition mutation.
 pub(crate) async fn step(app: &TestApp, token: &str, mutation: &str, id: &Value) -> Value {
-    let q = format!("mutation($id: ID!) {{ {mutation}(input: {{projectId: $id}}) {{ {PROJECT} }} }}");
+    let q = format!("mutation($id: ID!) {{ {mutation}(input: {{projectId: $id}}) {{ project {{ {PROJECT} }} }} }}");
     app.gql(Some(token), &q, json!({ "id": id })).await
 }
 
 pub(crate) async fn step_ok(app: &TestApp, token: &str, mutation: &str, id: &Value, expect_status: &str) -> Value {
     let r = step(app, token, mutation, id).await;
-    assert_eq!(r["data"][mutation]["status"], expect_status, "{mutation}: {r}");
-    r["data"][mutation].clone()
+    assert_eq!(r["data"][mutation]["project"]["status"], expect_status, "{mutation}: {r}");
+    r["data"][mutation]["project"].clone()
 }
 
 pub(crate) async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value {
     let closes = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     app.gql(
         Some(token),
-        "mutation($id: ID!, $c: DateTime!) { openVoting(input: {projectId: $id, closesAt: $c}) { status voting { isOpen closesAt } } }",
+        "mutation($id: ID!, $c: DateTime!) { openVoting(input: {projectId: $id, closesAt: $c}) { project { status voting { isOpen closesAt } } } }",
         json!({ "id": id, "c": closes }),
     )
     .await
@@ -94,7 +94,7 @@ pub(crate) async fn open_voting(app: &TestApp, token: &str, id: &Value) -> Value
 pub(crate) async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -> Value {
     app.gql(
         Some(token),
-        "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote viewerCanVote } }",
+        "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { viewerVote viewerCanVote } } }",
         json!({ "id": id, "c": choice }),
     )
     .await
@@ -124,20 +124,20 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
         .gql(
             Some(a.t("demo-committee")),
             "mutation($id: ID!, $c: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"十一月议事会\",
-                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"社区活动室\", projectIds: [$id]}) { id agenda { title } } }",
+                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"社区活动室\", projectIds: [$id]}) { meeting { id agenda { title } } } }",
             json!({ "id": id, "c": app.peach_garden().await }),
         )
         .await;
-    assert_eq!(r["data"]["scheduleCouncilMeeting"]["agenda"][0]["title"], "加装楼道扶手", "{r}");
-    let meeting = r["data"]["scheduleCouncilMeeting"]["id"].clone();
+    assert_eq!(r["data"]["scheduleCouncilMeeting"]["meeting"]["agenda"][0]["title"], "加装楼道扶手", "{r}");
+    let meeting = r["data"]["scheduleCouncilMeeting"]["meeting"]["id"].clone();
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 23, minutes: \"多数赞成\"}) { attendance } }",
+            "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 23, minutes: \"多数赞成\"}) { meeting { attendance } } }",
             json!({ "m": meeting }),
         )
         .await;
-    assert_eq!(r["data"]["recordCouncilMeeting"]["attendance"], 23, "{r}");
+    assert_eq!(r["data"]["recordCouncilMeeting"]["meeting"]["attendance"], 23, "{r}");
     let r = app
         .gql(
             Some(a.t("demo-resident")),
@@ -148,40 +148,41 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     assert_eq!(r["data"]["councilMeetings"]["edges"][0]["node"]["minutes"], "多数赞成", "{r}");
 
     // Comments: everyone who can read may comment; authors edit; the committee removes.
-    let add = "mutation($id: ID!, $b: String!) { addComment(input: {projectId: $id, body: $b}) { id body } }";
+    let add =
+        "mutation($id: ID!, $b: String!) { addComment(input: {projectId: $id, body: $b}) { comment { id body } } }";
     let r = app.gql(Some(a.t("demo-resident")), add, json!({ "id": id, "b": "支持" })).await;
-    let mine = r["data"]["addComment"]["id"].clone();
+    let mine = r["data"]["addComment"]["comment"]["id"].clone();
     let r = app.gql(Some(a.t("demo-building-head")), add, json!({ "id": id, "b": "广告内容" })).await;
-    let spam = r["data"]["addComment"]["id"].clone();
+    let spam = r["data"]["addComment"]["comment"]["id"].clone();
     let r = app
         .gql(
             Some(a.t("demo-resident")),
-            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"非常支持\"}) { body editedAt } }",
+            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"非常支持\"}) { comment { body editedAt } } }",
             json!({ "c": mine }),
         )
         .await;
-    assert_eq!(r["data"]["editComment"]["body"], "非常支持", "{r}");
+    assert_eq!(r["data"]["editComment"]["comment"]["body"], "非常支持", "{r}");
     let r = app
         .gql(
             Some(a.t("demo-resident")),
-            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"改你的\"}) { body } }",
+            "mutation($c: ID!) { editComment(input: {commentId: $c, body: \"改你的\"}) { comment { body } } }",
             json!({ "c": spam }),
         )
         .await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
-    let remove = "mutation($c: ID!) { removeComment(input: {commentId: $c, reason: \"广告\"}) { body removedReason } }";
+    let remove = "mutation($c: ID!) { removeComment(input: {commentId: $c, reason: \"广告\"}) { comment { body removedReason } } }";
     let r = app.gql(Some(a.t("demo-resident")), remove, json!({ "c": spam })).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     let r = app.gql(Some(a.t("demo-committee")), remove, json!({ "c": spam })).await;
-    assert_eq!(r["data"]["removeComment"]["removedReason"], "广告", "{r}");
-    assert!(r["data"]["removeComment"]["body"].is_null());
+    assert_eq!(r["data"]["removeComment"]["comment"]["removedReason"], "广告", "{r}");
+    assert!(r["data"]["removeComment"]["comment"]["body"].is_null());
 
     // Voting.
     let r = open_voting(&app, a.t("demo-committee"), &id).await;
-    assert_eq!(r["data"]["openVoting"]["status"], "VOTING", "{r}");
+    assert_eq!(r["data"]["openVoting"]["project"]["status"], "VOTING", "{r}");
     let r = vote(&app, a.t("demo-resident"), &id, "YES").await;
-    assert_eq!(r["data"]["castVote"]["viewerVote"], "YES", "{r}");
-    assert_eq!(r["data"]["castVote"]["viewerCanVote"], true);
+    assert_eq!(r["data"]["castVote"]["project"]["viewerVote"], "YES", "{r}");
+    assert_eq!(r["data"]["castVote"]["project"]["viewerCanVote"], true);
     vote(&app, a.t("demo-building-head"), &id, "NO").await;
     // Ballots may change until the window closes.
     vote(&app, a.t("demo-building-head"), &id, "YES").await;
@@ -222,7 +223,7 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     let ngo = organisation_id(&app, a.t("demo-office"), "阳光社工服务中心").await;
     let property = organisation_id(&app, a.t("demo-office"), "安居物业").await;
     let add = "mutation($id: ID!, $o: ID!, $r: ParticipationRole!) {
-        addProjectParticipant(input: {projectId: $id, organisationId: $o, role: $r}) { participants { role } } }";
+        addProjectParticipant(input: {projectId: $id, organisationId: $o, role: $r}) { project { participants { role } } } }";
     let r = app.gql(Some(a.t("demo-office")), add, json!({ "id": id, "o": ngo, "r": "LEAD" })).await;
     assert!(r["errors"].is_null(), "{r}");
     app.gql(Some(a.t("demo-office")), add, json!({ "id": id, "o": property, "r": "IMPLEMENTER" })).await;
@@ -233,36 +234,36 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-ngo")),
-            "mutation($id: ID!, $o: ID!) { createProjectTask(input: {projectId: $id, title: \"采购扶手\", assigneeOrganisationId: $o, dueDate: \"2026-12-20\"}) { id status } }",
+            "mutation($id: ID!, $o: ID!) { createProjectTask(input: {projectId: $id, title: \"采购扶手\", assigneeOrganisationId: $o, dueDate: \"2026-12-20\"}) { task { id status } } }",
             json!({ "id": id, "o": property }),
         )
         .await;
-    let task = r["data"]["createProjectTask"]["id"].clone();
-    assert_eq!(r["data"]["createProjectTask"]["status"], "OPEN", "{r}");
+    let task = r["data"]["createProjectTask"]["task"]["id"].clone();
+    assert_eq!(r["data"]["createProjectTask"]["task"]["status"], "OPEN", "{r}");
     let r = app
         .gql(
             Some(a.t("demo-property")),
-            "mutation($id: ID!) { postProjectUpdate(input: {projectId: $id, body: \"已安装一半\", percentComplete: 50}) { percentComplete organisation { name } } }",
+            "mutation($id: ID!) { postProjectUpdate(input: {projectId: $id, body: \"已安装一半\", percentComplete: 50}) { update { percentComplete organisation { name } } } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(r["data"]["postProjectUpdate"]["organisation"]["name"], "安居物业", "{r}");
+    assert_eq!(r["data"]["postProjectUpdate"]["update"]["organisation"]["name"], "安居物业", "{r}");
     let r = app
         .gql(
             Some(a.t("demo-property")),
-            "mutation($t: ID!) { completeProjectTask(input: {taskId: $t}) { status } }",
+            "mutation($t: ID!) { completeProjectTask(input: {taskId: $t}) { task { status } } }",
             json!({ "t": task }),
         )
         .await;
-    assert_eq!(r["data"]["completeProjectTask"]["status"], "DONE", "{r}");
+    assert_eq!(r["data"]["completeProjectTask"]["task"]["status"], "DONE", "{r}");
     step_ok(&app, a.t("demo-ngo"), "completeProject", &id, "COMPLETED").await;
 
     // Residents evaluate; one evaluation each, editable.
-    let eval = "mutation($id: ID!, $r: Int!) { evaluateProject(input: {projectId: $id, rating: $r, comment: \"好\"}) { rating } }";
+    let eval = "mutation($id: ID!, $r: Int!) { evaluateProject(input: {projectId: $id, rating: $r, comment: \"好\"}) { evaluation { rating } } }";
     app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 5 })).await;
     app.gql(Some(a.t("demo-building-head")), eval, json!({ "id": id, "r": 4 })).await;
     let r = app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 3 })).await;
-    assert_eq!(r["data"]["evaluateProject"]["rating"], 3, "{r}");
+    assert_eq!(r["data"]["evaluateProject"]["evaluation"]["rating"], 3, "{r}");
     let r = app.gql(Some(a.t("demo-resident")), eval, json!({ "id": id, "r": 6 })).await;
     assert_eq!(r["errors"][0]["extensions"]["field"], "rating", "{r}");
     let seen = read(&app, a.t("demo-resident"), &id).await;
@@ -324,7 +325,10 @@ async fn each_transition_only_for_its_role_and_state(app: TestApp) {
     only(&app, &a, "demo-committee", "startDeliberation", &id, "DELIBERATING").await;
     let r = open_voting(&app, a.t("demo-office"), &id).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
-    assert_eq!(open_voting(&app, a.t("demo-committee"), &id).await["data"]["openVoting"]["status"], "VOTING");
+    assert_eq!(
+        open_voting(&app, a.t("demo-committee"), &id).await["data"]["openVoting"]["project"]["status"],
+        "VOTING"
+    );
     // Voting: residents of the community only.
     for user in ["demo-committee", "demo-office", "demo-ngo", "demo-admin"] {
         assert_eq!(code(&vote(&app, a.t(user), &id, "YES").await), "FORBIDDEN", "{user}");
@@ -340,7 +344,7 @@ async fn each_transition_only_for_its_role_and_state(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-office")),
-            "mutation($id: ID!, $o: ID!) { addProjectParticipant(input: {projectId: $id, organisationId: $o, role: LEAD}) { id } }",
+            "mutation($id: ID!, $o: ID!) { addProjectParticipant(input: {projectId: $id, organisationId: $o, role: LEAD}) { project { id } } }",
             json!({ "id": id, "o": ngo }),
         )
         .await;
@@ -371,12 +375,12 @@ async fn cancelling_and_rejecting(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-office")),
-            "mutation($id: ID!) { cancelProject(input: {projectId: $id, reason: \"预算不足\"}) { status timeline { reason } } }",
+            "mutation($id: ID!) { cancelProject(input: {projectId: $id, reason: \"预算不足\"}) { project { status timeline { reason } } } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(r["data"]["cancelProject"]["status"], "CANCELLED", "{r}");
-    assert_eq!(r["data"]["cancelProject"]["timeline"][3]["reason"], "预算不足");
+    assert_eq!(r["data"]["cancelProject"]["project"]["status"], "CANCELLED", "{r}");
+    assert_eq!(r["data"]["cancelProject"]["project"]["timeline"][3]["reason"], "预算不足");
 
     // A failed vote cannot be overruled by an approval; it can be rejected.
     let id = deliberating(&app, &a, "没人投票的项目").await;
@@ -394,10 +398,10 @@ async fn proposer_edits_until_deliberation(app: TestApp) {
     let a = Actors::login(&app).await;
     let id = create_draft(&app, a.t("demo-resident"), "初稿").await;
     let edit = "mutation($id: ID!, $t: String!, $b: Money!) { editProject(input: {projectId: $id, title: $t,
-        category: SAFETY, budgetFen: $b, plannedStart: \"2027-01-10\", plannedEnd: \"2027-02-01\"}) { title category budgetFen plannedEnd } }";
+        category: SAFETY, budgetFen: $b, plannedStart: \"2027-01-10\", plannedEnd: \"2027-02-01\"}) { project { title category budgetFen plannedEnd } } }";
     let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "修改稿", "b": 88_000 })).await;
     assert_eq!(
-        r["data"]["editProject"],
+        r["data"]["editProject"]["project"],
         json!({ "title": "修改稿", "category": "SAFETY", "budgetFen": "88000", "plannedEnd": "2027-02-01" }),
         "{r}"
     );
@@ -409,7 +413,7 @@ async fn proposer_edits_until_deliberation(app: TestApp) {
     let r = app.gql(Some(a.t("demo-building-head")), edit, json!({ "id": id, "t": "别人改", "b": 1 })).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "再改", "b": 90_000 })).await;
-    assert_eq!(r["data"]["editProject"]["title"], "再改", "{r}");
+    assert_eq!(r["data"]["editProject"]["project"]["title"], "再改", "{r}");
     // Once in deliberation the proposal is fixed.
     step_ok(&app, a.t("demo-committee"), "startDeliberation", &id, "DELIBERATING").await;
     let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "太晚了", "b": 1 })).await;
@@ -429,11 +433,11 @@ async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live:
         .gql(
             Some(a.t("demo-committee")),
             "mutation($q: Int!, $t: Int!, $l: Boolean!, $c: ID!) { updateCommunitySettings(input: {communityId: $c,
-                quorumPercent: $q, thresholdPercent: $t, liveTally: $l}) { quorumPercent thresholdPercent liveTally } }",
+                quorumPercent: $q, thresholdPercent: $t, liveTally: $l}) { settings { quorumPercent thresholdPercent liveTally } } }",
             json!({ "q": quorum, "t": threshold, "l": live, "c": app.peach_garden().await }),
         )
         .await;
-    assert_eq!(r["data"]["updateCommunitySettings"]["quorumPercent"], quorum, "{r}");
+    assert_eq!(r["data"]["updateCommunitySettings"]["settings"]["quorumPercent"], quorum, "{r}");
 }
 
 async fn quorum_and_threshold_edges(app: TestApp) {
@@ -482,7 +486,7 @@ async fn quorum_and_threshold_edges(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 101, thresholdPercent: 50, liveTally: false}) { quorumPercent } }",
+            "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 101, thresholdPercent: 50, liveTally: false}) { settings { quorumPercent } } }",
             json!({ "c": app.peach_garden().await }),
         )
         .await;
@@ -490,7 +494,7 @@ async fn quorum_and_threshold_edges(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-resident")),
-            "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 0, thresholdPercent: 0, liveTally: true}) { quorumPercent } }",
+            "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 0, thresholdPercent: 0, liveTally: true}) { settings { quorumPercent } } }",
             json!({ "c": app.peach_garden().await }),
         )
         .await;
@@ -509,7 +513,7 @@ async fn fifty_concurrent_votes_count_once(app: TestApp) {
         let choice = if i % 2 == 0 { "YES" } else { "NO" };
         tasks.push(tokio::spawn(async move {
             let body = json!({
-                "query": "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { viewerVote } }",
+                "query": "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { viewerVote } } }",
                 "variables": { "id": id, "c": choice },
             });
             let r: Value = client.post(format!("{base}/graphql")).bearer_auth(token).json(&body).send().await.unwrap().json().await.unwrap();
@@ -534,7 +538,7 @@ async fn other_communities_cannot_read_comment_or_vote(app: TestApp) {
     let r = app
         .gql(
             Some(river),
-            "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"hi\"}) { id } }",
+            "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"hi\"}) { comment { id } } }",
             json!({ "id": id }),
         )
         .await;
@@ -613,7 +617,7 @@ async fn subscription_sees_events_from_another_process(app: TestApp) {
     assert_eq!(msg["payload"]["data"]["projectEvents"]["kind"], "TRANSITION", "{msg}");
     assert_eq!(msg["payload"]["data"]["projectEvents"]["status"], "VOTING");
     assert_eq!(msg["payload"]["data"]["projectEvents"]["projectId"], id);
-    let add = "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"实时\"}) { id } }";
+    let add = "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"实时\"}) { comment { id } } }";
     app.gql(Some(a.t("demo-building-head")), add, json!({ "id": id })).await;
     let msg = next_json(&mut ws).await;
     assert_eq!(msg["payload"]["data"]["projectEvents"]["kind"], "COMMENT", "{msg}");

@@ -266,37 +266,53 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Create an account (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
-    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<Account> {
-        let p = ctx.principal()?;
-        let new = NewAccount {
-            username: input.username,
-            display_name: input.display_name,
-            real_name: input.real_name,
-            phone: input.phone,
-            password: input.password,
-        };
-        Ok(Account(service::create_account(ctx.db(), p, new).await?))
+    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<CreateAccountPayload> {
+        let account: ApiResult<Account> = async {
+            let p = ctx.principal()?;
+            let new = NewAccount {
+                username: input.username,
+                display_name: input.display_name,
+                real_name: input.real_name,
+                phone: input.phone,
+                password: input.password,
+            };
+            Ok(Account(service::create_account(ctx.db(), p, new).await?))
+        }
+        .await;
+        Ok(CreateAccountPayload { account: account? })
     }
 
     /// Grant an account a role in a scope (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
-    async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<Membership> {
-        let p = ctx.principal()?;
-        let account_id = ids::id_of::<Account>(&input.account_id, "accountId")?;
-        let scope = ScopeInput {
-            region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
-            building_id: ids::opt_id_of::<Building>(input.building_id.as_ref(), "buildingId")?,
-            organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
-        };
-        Ok(Membership(service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?))
+    async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<AddMembershipPayload> {
+        let membership: ApiResult<Membership> = async {
+            let p = ctx.principal()?;
+            let account_id = ids::id_of::<Account>(&input.account_id, "accountId")?;
+            let scope = ScopeInput {
+                region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
+                building_id: ids::opt_id_of::<Building>(input.building_id.as_ref(), "buildingId")?,
+                organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
+            };
+            Ok(Membership(service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?))
+        }
+        .await;
+        Ok(AddMembershipPayload { membership: membership? })
     }
 
     /// Remove a membership; sessions acting in it end (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
-    async fn remove_membership(&self, ctx: &Context<'_>, input: RemoveMembershipInput) -> ApiResult<Membership> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<Membership>(&input.membership_id, "membershipId")?;
-        Ok(Membership(service::remove_membership(ctx.db(), p, id).await?))
+    async fn remove_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveMembershipInput,
+    ) -> ApiResult<RemoveMembershipPayload> {
+        let membership: ApiResult<Membership> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<Membership>(&input.membership_id, "membershipId")?;
+            Ok(Membership(service::remove_membership(ctx.db(), p, id).await?))
+        }
+        .await;
+        Ok(RemoveMembershipPayload { membership: membership? })
     }
 
     /// Create an API client (platform admins). The secret is returned once.
@@ -322,13 +338,49 @@ impl AccountsMutation {
 
     /// Revoke an API client; it can get no new tokens (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageApiClients)")]
-    async fn revoke_api_client(&self, ctx: &Context<'_>, input: RevokeApiClientInput) -> ApiResult<ApiClient> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<ApiClient>(&input.api_client_id, "apiClientId")?;
-        Ok(ApiClient(service::revoke_api_client(ctx.db(), p, id).await?))
+    async fn revoke_api_client(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiClientInput,
+    ) -> ApiResult<RevokeApiClientPayload> {
+        let api_client: ApiResult<ApiClient> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<ApiClient>(&input.api_client_id, "apiClientId")?;
+            Ok(ApiClient(service::revoke_api_client(ctx.db(), p, id).await?))
+        }
+        .await;
+        Ok(RevokeApiClientPayload { api_client: api_client? })
     }
 }
 
 crate::node_type!(Account, "Account", account, super::policy::visible_accounts);
 crate::node_type!(Membership, "Membership", membership, super::policy::visible_memberships);
 crate::node_type!(ApiClient, "ApiClient", api_client, super::policy::visible_api_clients);
+
+/// The result of `createAccount`.
+#[derive(SimpleObject)]
+pub struct CreateAccountPayload {
+    /// The account.
+    pub account: Account,
+}
+
+/// The result of `addMembership`.
+#[derive(SimpleObject)]
+pub struct AddMembershipPayload {
+    /// The membership.
+    pub membership: Membership,
+}
+
+/// The result of `removeMembership`.
+#[derive(SimpleObject)]
+pub struct RemoveMembershipPayload {
+    /// The membership.
+    pub membership: Membership,
+}
+
+/// The result of `revokeApiClient`.
+#[derive(SimpleObject)]
+pub struct RevokeApiClientPayload {
+    /// The API client.
+    pub api_client: ApiClient,
+}

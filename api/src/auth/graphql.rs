@@ -135,8 +135,15 @@ impl AuthMutation {
     }
 
     /// End the session the refresh token belongs to.
-    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> ApiResult<bool> {
+    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> ApiResult<LogoutPayload> {
         service::logout(ctx.db(), &input.refresh_token).await?;
-        Ok(true)
+        Ok(LogoutPayload { logged_out: true })
     }
+}
+
+/// The result of `logout`.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// True: the session and all its refresh tokens are revoked.
+    pub logged_out: bool,
 }

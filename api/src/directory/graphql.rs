@@ -1,7 +1,7 @@
 //! GraphQL types, queries and mutations of the directory.
 
 use crate::graphql::scalars::DateTime;
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use entity::{building, organisation, organisation_community, region};
 
 use super::service;
@@ -279,32 +279,48 @@ pub struct DirectoryMutation;
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
     #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
-    async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<Region> {
-        let p = ctx.principal()?;
-        let parent_id = input.parent_id.as_ref().map(|i| ids::id_of::<Region>(i, "parentId")).transpose()?;
-        let new = service::NewRegion { name: input.name, code: input.code, kind: input.kind.into(), parent_id };
-        Ok(Region(service::create_region(ctx.db(), p, new).await?))
+    async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<CreateRegionPayload> {
+        let region: ApiResult<Region> = async {
+            let p = ctx.principal()?;
+            let parent_id = input.parent_id.as_ref().map(|i| ids::id_of::<Region>(i, "parentId")).transpose()?;
+            let new = service::NewRegion { name: input.name, code: input.code, kind: input.kind.into(), parent_id };
+            Ok(Region(service::create_region(ctx.db(), p, new).await?))
+        }
+        .await;
+        Ok(CreateRegionPayload { region: region? })
     }
 
     /// Create a building in a community (platform admins).
     #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
-    async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<Building> {
-        let p = ctx.principal()?;
-        let community = ids::id_of::<Region>(&input.community_id, "communityId")?;
-        Ok(Building(service::create_building(ctx.db(), p, community, &input.name).await?))
+    async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<CreateBuildingPayload> {
+        let building: ApiResult<Building> = async {
+            let p = ctx.principal()?;
+            let community = ids::id_of::<Region>(&input.community_id, "communityId")?;
+            Ok(Building(service::create_building(ctx.db(), p, community, &input.name).await?))
+        }
+        .await;
+        Ok(CreateBuildingPayload { building: building? })
     }
 
     /// Create an organisation (platform admins).
     #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
-    async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> ApiResult<Organisation> {
-        let p = ctx.principal()?;
-        let new = service::NewOrganisation {
-            name: input.name,
-            kind: input.kind.into(),
-            region_id: ids::id_of::<Region>(&input.region_id, "regionId")?,
-            service_area: decode_all(&input.service_area, "serviceArea")?,
-        };
-        Ok(Organisation(service::create_organisation(ctx.db(), p, new).await?))
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> ApiResult<CreateOrganisationPayload> {
+        let organisation: ApiResult<Organisation> = async {
+            let p = ctx.principal()?;
+            let new = service::NewOrganisation {
+                name: input.name,
+                kind: input.kind.into(),
+                region_id: ids::id_of::<Region>(&input.region_id, "regionId")?,
+                service_area: decode_all(&input.service_area, "serviceArea")?,
+            };
+            Ok(Organisation(service::create_organisation(ctx.db(), p, new).await?))
+        }
+        .await;
+        Ok(CreateOrganisationPayload { organisation: organisation? })
     }
 
     /// Replace the communities an organisation serves (platform admins).
@@ -313,14 +329,46 @@ impl DirectoryMutation {
         &self,
         ctx: &Context<'_>,
         input: SetServiceAreaInput,
-    ) -> ApiResult<Organisation> {
-        let p = ctx.principal()?;
-        let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
-        let communities = decode_all(&input.community_ids, "communityIds")?;
-        Ok(Organisation(service::set_service_area(ctx.db(), p, org, &communities).await?))
+    ) -> ApiResult<SetOrganisationServiceAreaPayload> {
+        let organisation: ApiResult<Organisation> = async {
+            let p = ctx.principal()?;
+            let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
+            let communities = decode_all(&input.community_ids, "communityIds")?;
+            Ok(Organisation(service::set_service_area(ctx.db(), p, org, &communities).await?))
+        }
+        .await;
+        Ok(SetOrganisationServiceAreaPayload { organisation: organisation? })
     }
 }
 
 crate::node_type!(Region, "Region", region, super::policy::visible_regions);
 crate::node_type!(Building, "Building", building, super::policy::visible_buildings);
 crate::node_type!(Organisation, "Organisation", organisation, super::policy::visible_organisations);
+
+/// The result of `createRegion`.
+#[derive(SimpleObject)]
+pub struct CreateRegionPayload {
+    /// The region.
+    pub region: Region,
+}
+
+/// The result of `createBuilding`.
+#[derive(SimpleObject)]
+pub struct CreateBuildingPayload {
+    /// The building.
+    pub building: Building,
+}
+
+/// The result of `createOrganisation`.
+#[derive(SimpleObject)]
+pub struct CreateOrganisationPayload {
+    /// The organisation.
+    pub organisation: Organisation,
+}
+
+/// The result of `setOrganisationServiceArea`.
+#[derive(SimpleObject)]
+pub struct SetOrganisationServiceAreaPayload {
+    /// The organisation.
+    pub organisation: Organisation,
+}

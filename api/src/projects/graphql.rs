@@ -783,147 +783,263 @@ impl ProjectsMutation {
 impl ProjectsMutation {
     /// Residents, building heads and the committee of the community, and
     /// organisations serving it, create a draft.
-    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        let community = input.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?;
-        let fields = input.fields.into_fields()?;
-        Ok(Project(service::create(ctx.app(), p, community, fields).await?))
+    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<CreateProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            let community = input.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?;
+            let fields = input.fields.into_fields()?;
+            Ok(Project(service::create(ctx.app(), p, community, fields).await?))
+        }
+        .await;
+        Ok(CreateProjectPayload { project: project? })
     }
 
     /// The proposer edits the project until deliberation starts (DRAFT or
     /// PROPOSED). All editable fields are replaced.
-    async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        let fields = input.fields.into_fields()?;
-        Ok(Project(service::edit(ctx.app(), p, pid(&input.project_id)?, fields).await?))
+    async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<EditProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            let fields = input.fields.into_fields()?;
+            Ok(Project(service::edit(ctx.app(), p, pid(&input.project_id)?, fields).await?))
+        }
+        .await;
+        Ok(EditProjectPayload { project: project? })
     }
 
     /// The proposer submits a draft (DRAFT → PROPOSED).
-    async fn submit_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::Submit).await
+    async fn submit_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<SubmitProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Submit).await }.await;
+        Ok(SubmitProjectPayload { project: project? })
     }
 
     /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
-    async fn start_deliberation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::StartDeliberation).await
+    async fn start_deliberation(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<StartDeliberationPayload> {
+        let project: ApiResult<Project> =
+            async { Self::move_project(ctx, input, ProjectAction::StartDeliberation).await }.await;
+        Ok(StartDeliberationPayload { project: project? })
     }
 
     /// The committee opens voting (DELIBERATING → VOTING).
-    async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at.0).await?))
+    async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<OpenVotingPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at.0).await?))
+        }
+        .await;
+        Ok(OpenVotingPayload { project: project? })
     }
 
     /// The committee closes voting: the tally is frozen and the outcome set.
-    async fn close_voting(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        Ok(Project(voting::close_voting(ctx.app(), p, pid(&input.project_id)?).await?))
+    async fn close_voting(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<CloseVotingPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::close_voting(ctx.app(), p, pid(&input.project_id)?).await?))
+        }
+        .await;
+        Ok(CloseVotingPayload { project: project? })
     }
 
     /// Cast or change the viewer's ballot (residents of the community).
-    async fn cast_vote(&self, ctx: &Context<'_>, input: CastVoteInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
+    async fn cast_vote(&self, ctx: &Context<'_>, input: CastVoteInput) -> ApiResult<CastVotePayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
+        }
+        .await;
+        Ok(CastVotePayload { project: project? })
     }
 
     /// The office approves after a passed vote (VOTING → APPROVED).
-    async fn approve_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, true, input.reason).await?))
+    async fn approve_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<ApproveProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, true, input.reason).await?))
+        }
+        .await;
+        Ok(ApproveProjectPayload { project: project? })
     }
 
     /// The office rejects after the vote (VOTING → REJECTED).
-    async fn reject_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, false, input.reason).await?))
+    async fn reject_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<RejectProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, false, input.reason).await?))
+        }
+        .await;
+        Ok(RejectProjectPayload { project: project? })
     }
 
     /// The office (any open state) or the proposer (draft or proposed) cancels.
-    async fn cancel_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::Cancel).await
+    async fn cancel_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CancelProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Cancel).await }.await;
+        Ok(CancelProjectPayload { project: project? })
     }
 
     /// The office adds a participating organisation.
-    async fn add_project_participant(&self, ctx: &Context<'_>, input: AddParticipantInput) -> ApiResult<Project> {
-        let p = ctx.principal()?;
-        let id = pid(&input.project_id)?;
-        let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
-        service::add_participant(ctx.app(), p, id, org, input.role.into()).await?;
-        project_by_id(ctx, id).await
+    async fn add_project_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: AddParticipantInput,
+    ) -> ApiResult<AddProjectParticipantPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            let id = pid(&input.project_id)?;
+            let org = ids::id_of::<Organisation>(&input.organisation_id, "organisationId")?;
+            service::add_participant(ctx.app(), p, id, org, input.role.into()).await?;
+            project_by_id(ctx, id).await
+        }
+        .await;
+        Ok(AddProjectParticipantPayload { project: project? })
     }
 
     /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
-    async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::Start).await
+    async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<StartProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Start).await }.await;
+        Ok(StartProjectPayload { project: project? })
     }
 
     /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
-    async fn complete_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::Complete).await
+    async fn complete_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CompleteProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Complete).await }.await;
+        Ok(CompleteProjectPayload { project: project? })
     }
 
     /// The committee closes evaluation (COMPLETED → EVALUATED).
-    async fn close_evaluation(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<Project> {
-        Self::move_project(ctx, input, ProjectAction::CloseEvaluation).await
+    async fn close_evaluation(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CloseEvaluationPayload> {
+        let project: ApiResult<Project> =
+            async { Self::move_project(ctx, input, ProjectAction::CloseEvaluation).await }.await;
+        Ok(CloseEvaluationPayload { project: project? })
     }
 
     /// A resident rates a completed project (one per resident, editable
     /// until evaluation closes).
-    async fn evaluate_project(&self, ctx: &Context<'_>, input: EvaluateProjectInput) -> ApiResult<Evaluation> {
-        let p = ctx.principal()?;
-        let e = voting::evaluate(ctx.app(), p, pid(&input.project_id)?, input.rating, input.comment).await?;
-        Ok(Evaluation(e))
+    async fn evaluate_project(
+        &self,
+        ctx: &Context<'_>,
+        input: EvaluateProjectInput,
+    ) -> ApiResult<EvaluateProjectPayload> {
+        let evaluation: ApiResult<Evaluation> = async {
+            let p = ctx.principal()?;
+            let e = voting::evaluate(ctx.app(), p, pid(&input.project_id)?, input.rating, input.comment).await?;
+            Ok(Evaluation(e))
+        }
+        .await;
+        Ok(EvaluateProjectPayload { evaluation: evaluation? })
     }
 
     /// The lead organisation or the office adds a task for a participant.
-    async fn create_project_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> ApiResult<ProjectTask> {
-        let p = ctx.principal()?;
-        let assignee = ids::id_of::<Organisation>(&input.assignee_organisation_id, "assigneeOrganisationId")?;
-        let t = service::create_task(
-            ctx.app(),
-            p,
-            pid(&input.project_id)?,
-            &input.title,
-            assignee,
-            input.due_date.map(|d| d.0),
-        )
-        .await?;
-        Ok(ProjectTask(t))
+    async fn create_project_task(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTaskInput,
+    ) -> ApiResult<CreateProjectTaskPayload> {
+        let task: ApiResult<ProjectTask> = async {
+            let p = ctx.principal()?;
+            let assignee = ids::id_of::<Organisation>(&input.assignee_organisation_id, "assigneeOrganisationId")?;
+            let t = service::create_task(
+                ctx.app(),
+                p,
+                pid(&input.project_id)?,
+                &input.title,
+                assignee,
+                input.due_date.map(|d| d.0),
+            )
+            .await?;
+            Ok(ProjectTask(t))
+        }
+        .await;
+        Ok(CreateProjectTaskPayload { task: task? })
     }
 
     /// The assignee (or the lead) completes a task.
-    async fn complete_project_task(&self, ctx: &Context<'_>, input: CompleteTaskInput) -> ApiResult<ProjectTask> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<ProjectTask>(&input.task_id, "taskId")?;
-        Ok(ProjectTask(service::complete_task(ctx.app(), p, id).await?))
+    async fn complete_project_task(
+        &self,
+        ctx: &Context<'_>,
+        input: CompleteTaskInput,
+    ) -> ApiResult<CompleteProjectTaskPayload> {
+        let task: ApiResult<ProjectTask> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<ProjectTask>(&input.task_id, "taskId")?;
+            Ok(ProjectTask(service::complete_task(ctx.app(), p, id).await?))
+        }
+        .await;
+        Ok(CompleteProjectTaskPayload { task: task? })
     }
 
     /// An implementing (or lead) organisation posts progress.
-    async fn post_project_update(&self, ctx: &Context<'_>, input: PostUpdateInput) -> ApiResult<ProjectUpdate> {
-        let p = ctx.principal()?;
-        let u =
-            service::post_update(ctx.app(), p, pid(&input.project_id)?, &input.body, input.percent_complete).await?;
-        Ok(ProjectUpdate(u))
+    async fn post_project_update(
+        &self,
+        ctx: &Context<'_>,
+        input: PostUpdateInput,
+    ) -> ApiResult<PostProjectUpdatePayload> {
+        let update: ApiResult<ProjectUpdate> = async {
+            let p = ctx.principal()?;
+            let u = service::post_update(ctx.app(), p, pid(&input.project_id)?, &input.body, input.percent_complete)
+                .await?;
+            Ok(ProjectUpdate(u))
+        }
+        .await;
+        Ok(PostProjectUpdatePayload { update: update? })
     }
 
     /// Anyone who can read the project comments on it.
-    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<ProjectComment> {
-        let p = ctx.principal()?;
-        Ok(ProjectComment(service::add_comment(ctx.app(), p, pid(&input.project_id)?, &input.body).await?))
+    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<AddCommentPayload> {
+        let comment: ApiResult<ProjectComment> = async {
+            let p = ctx.principal()?;
+            Ok(ProjectComment(service::add_comment(ctx.app(), p, pid(&input.project_id)?, &input.body).await?))
+        }
+        .await;
+        Ok(AddCommentPayload { comment: comment? })
     }
 
     /// The author edits their comment.
-    async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> ApiResult<ProjectComment> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
-        Ok(ProjectComment(service::edit_comment(ctx.app(), p, id, &input.body).await?))
+    async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> ApiResult<EditCommentPayload> {
+        let comment: ApiResult<ProjectComment> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
+            Ok(ProjectComment(service::edit_comment(ctx.app(), p, id, &input.body).await?))
+        }
+        .await;
+        Ok(EditCommentPayload { comment: comment? })
     }
 
     /// The committee removes a comment, with a recorded reason.
-    async fn remove_comment(&self, ctx: &Context<'_>, input: RemoveCommentInput) -> ApiResult<ProjectComment> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
-        Ok(ProjectComment(service::remove_comment(ctx.app(), p, id, &input.reason).await?))
+    async fn remove_comment(&self, ctx: &Context<'_>, input: RemoveCommentInput) -> ApiResult<RemoveCommentPayload> {
+        let comment: ApiResult<ProjectComment> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
+            Ok(ProjectComment(service::remove_comment(ctx.app(), p, id, &input.reason).await?))
+        }
+        .await;
+        Ok(RemoveCommentPayload { comment: comment? })
     }
 
     /// The committee schedules a council meeting with an agenda.
@@ -931,20 +1047,24 @@ impl ProjectsMutation {
         &self,
         ctx: &Context<'_>,
         input: ScheduleCouncilMeetingInput,
-    ) -> ApiResult<CouncilMeeting> {
-        let p = ctx.principal()?;
-        let new = council::NewMeeting {
-            community_id: ids::id_of::<Region>(&input.community_id, "communityId")?,
-            title: input.title,
-            scheduled_at: input.scheduled_at.0,
-            place: input.place,
-            project_ids: input
-                .project_ids
-                .iter()
-                .map(|i| ids::id_of::<Project>(i, "projectIds"))
-                .collect::<ApiResult<_>>()?,
-        };
-        Ok(CouncilMeeting(council::create_meeting(ctx.app(), p, new).await?))
+    ) -> ApiResult<ScheduleCouncilMeetingPayload> {
+        let meeting: ApiResult<CouncilMeeting> = async {
+            let p = ctx.principal()?;
+            let new = council::NewMeeting {
+                community_id: ids::id_of::<Region>(&input.community_id, "communityId")?,
+                title: input.title,
+                scheduled_at: input.scheduled_at.0,
+                place: input.place,
+                project_ids: input
+                    .project_ids
+                    .iter()
+                    .map(|i| ids::id_of::<Project>(i, "projectIds"))
+                    .collect::<ApiResult<_>>()?,
+            };
+            Ok(CouncilMeeting(council::create_meeting(ctx.app(), p, new).await?))
+        }
+        .await;
+        Ok(ScheduleCouncilMeetingPayload { meeting: meeting? })
     }
 
     /// The committee records attendance and minutes of a meeting.
@@ -952,10 +1072,14 @@ impl ProjectsMutation {
         &self,
         ctx: &Context<'_>,
         input: RecordCouncilMeetingInput,
-    ) -> ApiResult<CouncilMeeting> {
-        let p = ctx.principal()?;
-        let id = ids::id_of::<CouncilMeeting>(&input.meeting_id, "meetingId")?;
-        Ok(CouncilMeeting(council::record_meeting(ctx.app(), p, id, input.attendance, &input.minutes).await?))
+    ) -> ApiResult<RecordCouncilMeetingPayload> {
+        let meeting: ApiResult<CouncilMeeting> = async {
+            let p = ctx.principal()?;
+            let id = ids::id_of::<CouncilMeeting>(&input.meeting_id, "meetingId")?;
+            Ok(CouncilMeeting(council::record_meeting(ctx.app(), p, id, input.attendance, &input.minutes).await?))
+        }
+        .await;
+        Ok(RecordCouncilMeetingPayload { meeting: meeting? })
     }
 
     /// The committee (or a platform admin) sets quorum, threshold and live tallies.
@@ -963,13 +1087,23 @@ impl ProjectsMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateCommunitySettingsInput,
-    ) -> ApiResult<CommunitySettings> {
-        let p = ctx.principal()?;
-        let c = ids::id_of::<Region>(&input.community_id, "communityId")?;
-        let s =
-            voting::update_settings(ctx.app(), p, c, input.quorum_percent, input.threshold_percent, input.live_tally)
-                .await?;
-        Ok(s.into())
+    ) -> ApiResult<UpdateCommunitySettingsPayload> {
+        let settings: ApiResult<CommunitySettings> = async {
+            let p = ctx.principal()?;
+            let c = ids::id_of::<Region>(&input.community_id, "communityId")?;
+            let s = voting::update_settings(
+                ctx.app(),
+                p,
+                c,
+                input.quorum_percent,
+                input.threshold_percent,
+                input.live_tally,
+            )
+            .await?;
+            Ok(s.into())
+        }
+        .await;
+        Ok(UpdateCommunitySettingsPayload { settings: settings? })
     }
 }
 
@@ -1048,3 +1182,234 @@ crate::node_type!(ProjectTask, "ProjectTask", project_task, super::policy::visib
 crate::node_type!(ProjectUpdate, "ProjectUpdate", project_update, super::policy::visible_updates);
 crate::node_type!(ProjectComment, "ProjectComment", project_comment, super::policy::visible_comments);
 crate::node_type!(CouncilMeeting, "CouncilMeeting", council_meeting, super::policy::visible_meetings);
+
+/// The result of `createProject`.
+#[derive(SimpleObject)]
+pub struct CreateProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `editProject`.
+#[derive(SimpleObject)]
+pub struct EditProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `submitProject`.
+#[derive(SimpleObject)]
+pub struct SubmitProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `startDeliberation`.
+#[derive(SimpleObject)]
+pub struct StartDeliberationPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `openVoting`.
+#[derive(SimpleObject)]
+pub struct OpenVotingPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `closeVoting`.
+#[derive(SimpleObject)]
+pub struct CloseVotingPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `castVote`.
+#[derive(SimpleObject)]
+pub struct CastVotePayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `approveProject`.
+#[derive(SimpleObject)]
+pub struct ApproveProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `rejectProject`.
+#[derive(SimpleObject)]
+pub struct RejectProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `cancelProject`.
+#[derive(SimpleObject)]
+pub struct CancelProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `addProjectParticipant`.
+#[derive(SimpleObject)]
+pub struct AddProjectParticipantPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `startProject`.
+#[derive(SimpleObject)]
+pub struct StartProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `completeProject`.
+#[derive(SimpleObject)]
+pub struct CompleteProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `closeEvaluation`.
+#[derive(SimpleObject)]
+pub struct CloseEvaluationPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `evaluateProject`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct EvaluateProjectPayload {
+    /// The viewer's evaluation.
+    pub evaluation: Evaluation,
+}
+
+#[async_graphql::ComplexObject]
+impl EvaluateProjectPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.evaluation.0.project_id, Project).await
+    }
+}
+
+/// The result of `createProjectTask`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct CreateProjectTaskPayload {
+    /// The task.
+    pub task: ProjectTask,
+}
+
+#[async_graphql::ComplexObject]
+impl CreateProjectTaskPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.task.0.project_id, Project).await
+    }
+}
+
+/// The result of `completeProjectTask`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct CompleteProjectTaskPayload {
+    /// The task.
+    pub task: ProjectTask,
+}
+
+#[async_graphql::ComplexObject]
+impl CompleteProjectTaskPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.task.0.project_id, Project).await
+    }
+}
+
+/// The result of `postProjectUpdate`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PostProjectUpdatePayload {
+    /// The progress update.
+    pub update: ProjectUpdate,
+}
+
+#[async_graphql::ComplexObject]
+impl PostProjectUpdatePayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.update.0.project_id, Project).await
+    }
+}
+
+/// The result of `addComment`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct AddCommentPayload {
+    /// The comment.
+    pub comment: ProjectComment,
+}
+
+#[async_graphql::ComplexObject]
+impl AddCommentPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.comment.0.project_id, Project).await
+    }
+}
+
+/// The result of `editComment`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct EditCommentPayload {
+    /// The comment.
+    pub comment: ProjectComment,
+}
+
+#[async_graphql::ComplexObject]
+impl EditCommentPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.comment.0.project_id, Project).await
+    }
+}
+
+/// The result of `removeComment`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RemoveCommentPayload {
+    /// The comment.
+    pub comment: ProjectComment,
+}
+
+#[async_graphql::ComplexObject]
+impl RemoveCommentPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.comment.0.project_id, Project).await
+    }
+}
+
+/// The result of `scheduleCouncilMeeting`.
+#[derive(SimpleObject)]
+pub struct ScheduleCouncilMeetingPayload {
+    /// The council meeting.
+    pub meeting: CouncilMeeting,
+}
+
+/// The result of `recordCouncilMeeting`.
+#[derive(SimpleObject)]
+pub struct RecordCouncilMeetingPayload {
+    /// The council meeting.
+    pub meeting: CouncilMeeting,
+}
+
+/// The result of `updateCommunitySettings`.
+#[derive(SimpleObject)]
+pub struct UpdateCommunitySettingsPayload {
+    /// The community's deliberation rules now.
+    pub settings: CommunitySettings,
+}
