@@ -1,0 +1,267 @@
+//! Creating, editing and moving projects through their lifecycle.
+
+use crate::graphql::scalars::{Date, Money};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use crate::directory::graphql::{Building, Region};
+use crate::error::ApiResult;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::projects::policy::ProjectAction;
+use crate::projects::{service, voting};
+
+use super::types::{Project, ProjectCategory, pid};
+
+/// The fields a proposer fills in.
+#[derive(InputObject)]
+pub struct ProjectFieldsInput {
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub category: ProjectCategory,
+    /// Estimated budget in fen.
+    #[graphql(default)]
+    pub budget_fen: Money,
+    pub planned_start: Option<Date>,
+    pub planned_end: Option<Date>,
+    pub building_id: Option<ID>,
+    pub location_text: Option<String>,
+}
+
+impl ProjectFieldsInput {
+    fn into_fields(self) -> ApiResult<service::ProjectFields> {
+        Ok(service::ProjectFields {
+            title: self.title,
+            description: self.description,
+            category: self.category.into(),
+            budget_fen: self.budget_fen.0,
+            planned_start: self.planned_start.map(|d| d.0),
+            planned_end: self.planned_end.map(|d| d.0),
+            building_id: self.building_id.as_ref().map(|b| ids::id_of::<Building>(b, "buildingId")).transpose()?,
+            location_text: self.location_text,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Default: the viewer's own community.
+    pub community_id: Option<ID>,
+    #[graphql(flatten)]
+    pub fields: ProjectFieldsInput,
+}
+
+/// The editable fields of a project, all replaced.
+#[derive(InputObject)]
+pub struct EditProjectInput {
+    pub project_id: ID,
+    #[graphql(flatten)]
+    pub fields: ProjectFieldsInput,
+}
+
+/// A lifecycle move, with an optional reason recorded on the timeline.
+#[derive(InputObject)]
+pub struct ProjectTransitionInput {
+    pub project_id: ID,
+    pub reason: Option<String>,
+}
+
+impl LifecycleMutation {
+    /// A plain lifecycle move (see [`crate::projects::lifecycle::LIFECYCLE`]).
+    async fn move_project(
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+        action: ProjectAction,
+    ) -> ApiResult<Project> {
+        let p = ctx.principal()?;
+        let id = pid(&input.project_id)?;
+        Ok(Project(service::transition(ctx.app(), p, id, action, input.reason).await?))
+    }
+}
+
+/// The result of `createProject`.
+#[derive(SimpleObject)]
+pub struct CreateProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `editProject`.
+#[derive(SimpleObject)]
+pub struct EditProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `submitProject`.
+#[derive(SimpleObject)]
+pub struct SubmitProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `startDeliberation`.
+#[derive(SimpleObject)]
+pub struct StartDeliberationPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `approveProject`.
+#[derive(SimpleObject)]
+pub struct ApproveProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `rejectProject`.
+#[derive(SimpleObject)]
+pub struct RejectProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `cancelProject`.
+#[derive(SimpleObject)]
+pub struct CancelProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `startProject`.
+#[derive(SimpleObject)]
+pub struct StartProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `completeProject`.
+#[derive(SimpleObject)]
+pub struct CompleteProjectPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `closeEvaluation`.
+#[derive(SimpleObject)]
+pub struct CloseEvaluationPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+#[derive(Default)]
+pub struct LifecycleMutation;
+
+#[Object]
+impl LifecycleMutation {
+    /// Residents, building heads and the committee of the community, and
+    /// organisations serving it, create a draft.
+    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<CreateProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            let community = input.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?;
+            let fields = input.fields.into_fields()?;
+            Ok(Project(service::create(ctx.app(), p, community, fields).await?))
+        }
+        .await;
+        Ok(CreateProjectPayload { project: project? })
+    }
+
+    /// The proposer edits the project until deliberation starts (DRAFT or
+    /// PROPOSED). All editable fields are replaced.
+    async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<EditProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            let fields = input.fields.into_fields()?;
+            Ok(Project(service::edit(ctx.app(), p, pid(&input.project_id)?, fields).await?))
+        }
+        .await;
+        Ok(EditProjectPayload { project: project? })
+    }
+
+    /// The proposer submits a draft (DRAFT → PROPOSED).
+    async fn submit_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<SubmitProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Submit).await }.await;
+        Ok(SubmitProjectPayload { project: project? })
+    }
+
+    /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
+    async fn start_deliberation(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<StartDeliberationPayload> {
+        let project: ApiResult<Project> =
+            async { Self::move_project(ctx, input, ProjectAction::StartDeliberation).await }.await;
+        Ok(StartDeliberationPayload { project: project? })
+    }
+
+    /// The office approves after a passed vote (VOTING → APPROVED).
+    async fn approve_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<ApproveProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, true, input.reason).await?))
+        }
+        .await;
+        Ok(ApproveProjectPayload { project: project? })
+    }
+
+    /// The office rejects after the vote (VOTING → REJECTED).
+    async fn reject_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<RejectProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::decide(ctx.app(), p, pid(&input.project_id)?, false, input.reason).await?))
+        }
+        .await;
+        Ok(RejectProjectPayload { project: project? })
+    }
+
+    /// The office (any open state) or the proposer (draft or proposed) cancels.
+    async fn cancel_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CancelProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Cancel).await }.await;
+        Ok(CancelProjectPayload { project: project? })
+    }
+
+    /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
+    async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<StartProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Start).await }.await;
+        Ok(StartProjectPayload { project: project? })
+    }
+
+    /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
+    async fn complete_project(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CompleteProjectPayload> {
+        let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Complete).await }.await;
+        Ok(CompleteProjectPayload { project: project? })
+    }
+
+    /// The committee closes evaluation (COMPLETED → EVALUATED).
+    async fn close_evaluation(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectTransitionInput,
+    ) -> ApiResult<CloseEvaluationPayload> {
+        let project: ApiResult<Project> =
+            async { Self::move_project(ctx, input, ProjectAction::CloseEvaluation).await }.await;
+        Ok(CloseEvaluationPayload { project: project? })
+    }
+}

@@ -1,0 +1,197 @@
+//! Votes, tallies, evaluations and a community's deliberation rules.
+
+use crate::graphql::scalars::DateTime;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use entity::{evaluation, project};
+
+use crate::directory::graphql::Region;
+use crate::error::ApiResult;
+use crate::graphql::context::ContextExt;
+use crate::graphql::ids;
+use crate::graphql::loaders::load_by_id;
+use crate::projects::voting;
+
+use super::lifecycle::ProjectTransitionInput;
+use super::types::{Project, VoteChoice, pid};
+
+/// The viewer's own evaluation.
+pub struct Evaluation(pub evaluation::Model);
+
+#[Object]
+impl Evaluation {
+    async fn rating(&self) -> i32 {
+        self.0.rating
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+/// Deliberation rules of a community.
+#[derive(SimpleObject)]
+pub struct CommunitySettings {
+    /// Share of registered residents that must vote (percent; "at least").
+    pub quorum_percent: i32,
+    /// YES must be more than this share of YES + NO (percent).
+    pub threshold_percent: i32,
+    /// Show tallies while voting is open.
+    pub live_tally: bool,
+}
+
+#[derive(InputObject)]
+pub struct OpenVotingInput {
+    pub project_id: ID,
+    /// When the window closes (must be in the future).
+    pub closes_at: DateTime,
+}
+
+#[derive(InputObject)]
+pub struct CastVoteInput {
+    pub project_id: ID,
+    pub choice: VoteChoice,
+}
+
+#[derive(InputObject)]
+pub struct EvaluateProjectInput {
+    pub project_id: ID,
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i32,
+    pub comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCommunitySettingsInput {
+    pub community_id: ID,
+    pub quorum_percent: i32,
+    pub threshold_percent: i32,
+    pub live_tally: bool,
+}
+
+/// The result of `openVoting`.
+#[derive(SimpleObject)]
+pub struct OpenVotingPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `closeVoting`.
+#[derive(SimpleObject)]
+pub struct CloseVotingPayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `castVote`.
+#[derive(SimpleObject)]
+pub struct CastVotePayload {
+    /// The project after the change.
+    pub project: Project,
+}
+
+/// The result of `evaluateProject`.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct EvaluateProjectPayload {
+    /// The viewer's evaluation.
+    pub evaluation: Evaluation,
+}
+
+#[async_graphql::ComplexObject]
+impl EvaluateProjectPayload {
+    /// The project it belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> ApiResult<Option<Project>> {
+        load_by_id::<project::Entity, _>(ctx, self.evaluation.0.project_id, Project).await
+    }
+}
+
+/// The result of `updateCommunitySettings`.
+#[derive(SimpleObject)]
+pub struct UpdateCommunitySettingsPayload {
+    /// The community's deliberation rules now.
+    pub settings: CommunitySettings,
+}
+
+#[derive(Default)]
+pub struct VotingMutation;
+
+#[Object]
+impl VotingMutation {
+    /// The committee opens voting (DELIBERATING → VOTING).
+    async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<OpenVotingPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at.0).await?))
+        }
+        .await;
+        Ok(OpenVotingPayload { project: project? })
+    }
+
+    /// The committee closes voting: the tally is frozen and the outcome set.
+    async fn close_voting(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<CloseVotingPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::close_voting(ctx.app(), p, pid(&input.project_id)?).await?))
+        }
+        .await;
+        Ok(CloseVotingPayload { project: project? })
+    }
+
+    /// Cast or change the viewer's ballot (residents of the community).
+    async fn cast_vote(&self, ctx: &Context<'_>, input: CastVoteInput) -> ApiResult<CastVotePayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
+        }
+        .await;
+        Ok(CastVotePayload { project: project? })
+    }
+
+    /// A resident rates a completed project (one per resident, editable
+    /// until evaluation closes).
+    async fn evaluate_project(
+        &self,
+        ctx: &Context<'_>,
+        input: EvaluateProjectInput,
+    ) -> ApiResult<EvaluateProjectPayload> {
+        let evaluation: ApiResult<Evaluation> = async {
+            let p = ctx.principal()?;
+            let e = voting::evaluate(ctx.app(), p, pid(&input.project_id)?, input.rating, input.comment).await?;
+            Ok(Evaluation(e))
+        }
+        .await;
+        Ok(EvaluateProjectPayload { evaluation: evaluation? })
+    }
+
+    /// The committee (or a platform admin) sets quorum, threshold and live tallies.
+    async fn update_community_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCommunitySettingsInput,
+    ) -> ApiResult<UpdateCommunitySettingsPayload> {
+        let settings: ApiResult<CommunitySettings> = async {
+            let p = ctx.principal()?;
+            let c = ids::id_of::<Region>(&input.community_id, "communityId")?;
+            let s = voting::update_settings(
+                ctx.app(),
+                p,
+                c,
+                input.quorum_percent,
+                input.threshold_percent,
+                input.live_tally,
+            )
+            .await?;
+            Ok(s.into())
+        }
+        .await;
+        Ok(UpdateCommunitySettingsPayload { settings: settings? })
+    }
+}
+
+impl From<entity::community_setting::Model> for CommunitySettings {
+    fn from(s: entity::community_setting::Model) -> Self {
+        Self { quorum_percent: s.quorum_percent, threshold_percent: s.threshold_percent, live_tally: s.live_tally }
+    }
+}
