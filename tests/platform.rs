@@ -134,6 +134,8 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
         )
         .await;
     assert_eq!(code(&r), "CONFLICT", "{r}");
+    // Mapped by its constraint name to a message that says what clashed.
+    assert_eq!(r["errors"][0]["message"], "username already taken", "{r}");
     let r = app
         .gql(
             Some(&admin),

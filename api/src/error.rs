@@ -126,6 +126,32 @@ impl From<DbErr> for ApiError {
     }
 }
 
+/// A unique constraint and what violating it means to the user. The
+/// constraint is recognised by its name on PostgreSQL and by its columns on
+/// SQLite (which reports `table.column` instead of the index name).
+pub struct Unique {
+    /// The constraint or unique index name (`accounts_username_key`).
+    pub name: &'static str,
+    /// `table.column, table.column` as SQLite reports it.
+    pub columns: &'static str,
+    /// The user error, with a message that names the clash.
+    pub error: fn() -> ApiError,
+}
+
+/// Map a database error through the known unique constraints of a write:
+/// a violation of one of them becomes its own user error (CONFLICT with a
+/// specific message); anything else maps as usual.
+pub fn map_unique(err: DbErr, known: &[Unique]) -> ApiError {
+    if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
+        for u in known {
+            if message.contains(&format!("\"{}\"", u.name)) || message.contains(u.columns) {
+                return (u.error)();
+            }
+        }
+    }
+    ApiError::from(err)
+}
+
 /// Errors that mean "the database is away", not "the request is wrong":
 /// no connection could be had in time, or the connection broke.
 fn is_unavailable(err: &DbErr) -> bool {
@@ -140,6 +166,47 @@ fn is_unavailable(err: &DbErr) -> bool {
             )
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_map_by_constraint_name() {
+        let known = [Unique {
+            name: "accounts_username_key",
+            columns: "accounts.username",
+            error: || ApiError::conflict("username already taken"),
+        }];
+        let pg = DbErr::Exec(sea_orm::RuntimeErr::Internal(String::new()));
+        // A non-constraint error keeps its usual mapping.
+        assert_eq!(map_unique(pg, &known).code(), code::INTERNAL);
+        let codes = [
+            ApiError::unauthenticated().code(),
+            ApiError::forbidden("x").code(),
+            ApiError::not_found("x").code(),
+            ApiError::bad_input("f", "x").code(),
+            ApiError::conflict("x").code(),
+            ApiError::RateLimited("x".into(), 1).code(),
+            ApiError::Unavailable("x".into()).code(),
+            ApiError::internal("secret detail").code(),
+        ];
+        assert_eq!(
+            codes,
+            [
+                "UNAUTHENTICATED",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "BAD_USER_INPUT",
+                "CONFLICT",
+                "RATE_LIMITED",
+                "UNAVAILABLE",
+                "INTERNAL"
+            ]
+        );
+        assert_eq!(ApiError::internal("secret detail").public_message(), "internal error");
     }
 }
 

@@ -43,6 +43,63 @@ pub fn contains(col: impl ColumnTrait, text: &str) -> SimpleExpr {
     col.like(LikeExpr::new(pattern).escape('\\'))
 }
 
+/// Declare free-text input types with named limits: trimmed, not empty, at
+/// most `MAX_CHARS` characters. Parsed once where input enters a service.
+macro_rules! text_types {
+    ($($(#[$m:meta])* $name:ident = $max:expr;)*) => {$(
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Longest accepted text (characters).
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trimmed text, or BAD_USER_INPUT naming `field`.
+            pub fn parse(field: &str, raw: &str) -> ApiResult<Self> {
+                let v = raw.trim();
+                if v.is_empty() {
+                    return Err(ApiError::bad_input(field, "must not be empty"));
+                }
+                if v.chars().count() > Self::MAX_CHARS {
+                    return Err(ApiError::bad_input(field, format!("must be at most {} characters", Self::MAX_CHARS)));
+                }
+                Ok(Self(v.to_owned()))
+            }
+
+            /// Optional text: blank is `None`.
+            pub fn parse_opt(field: &str, raw: Option<&str>) -> ApiResult<Option<Self>> {
+                raw.filter(|r| !r.trim().is_empty()).map(|r| Self::parse(field, r)).transpose()
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+    )*};
+}
+
+text_types! {
+    /// A name of a place, organisation, building or client.
+    Name = 200;
+    /// A short machine code (region codes).
+    Code = 64;
+    /// A person's display or real name.
+    PersonName = 100;
+    /// A title (project, task, meeting).
+    Title = 200;
+    /// A place or location description.
+    Place = 200;
+    /// A project description or progress update.
+    Body = 5000;
+    /// A comment or an evaluation's remark.
+    Remark = 2000;
+    /// The reason given for a decision or a removal.
+    Reason = 500;
+    /// Minutes of a council meeting.
+    Minutes = 20_000;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +113,15 @@ mod tests {
             .and_where(contains(entity::project::Column::Title, "50%_a\\b"))
             .to_string(PostgresQueryBuilder);
         assert!(sql.contains(r"LIKE E'%50\\%\\_a\\\\b%' ESCAPE E'\\'"), "{sql}");
+    }
+
+    #[test]
+    fn text_types_trim_and_bound() {
+        assert_eq!(Title::parse("title", "  扶手 ").unwrap().into_inner(), "扶手");
+        assert_eq!(Title::parse("title", " ").unwrap_err().code(), "BAD_USER_INPUT");
+        assert!(Reason::parse("reason", &"字".repeat(Reason::MAX_CHARS)).is_ok());
+        assert!(Reason::parse("reason", &"字".repeat(Reason::MAX_CHARS + 1)).is_err());
+        assert_eq!(Remark::parse_opt("comment", Some("  ")).unwrap(), None);
     }
 
     #[test]

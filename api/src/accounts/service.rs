@@ -16,8 +16,7 @@ use super::graphql::{Account, ApiClient, Membership};
 use crate::accounts::policy::AccountsPermission;
 use crate::auth::{Principal, password};
 use crate::db::Db;
-use crate::directory::service::check_text;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Unique, map_unique};
 use crate::policy;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -93,8 +92,12 @@ fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
 pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiResult<account::Model> {
     policy::authorize(p, AccountsPermission::ManageAccounts)?;
     let username = check_username(&input.username)?;
-    let display_name = check_text("displayName", &input.display_name, 100)?;
-    let real_name = input.real_name.map(|r| check_text("realName", &r, 100)).transpose()?;
+    let display_name = crate::input::PersonName::parse("displayName", &input.display_name)
+        .map(crate::input::PersonName::into_inner)?;
+    let real_name = input
+        .real_name
+        .map(|r| crate::input::PersonName::parse("realName", &r).map(crate::input::PersonName::into_inner))
+        .transpose()?;
     let phone = check_phone(input.phone)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ApiError::bad_input("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
@@ -114,13 +117,16 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
     }
     .insert(txn)
     .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::conflict("username already taken"),
-        other => other,
-    })?;
+    .map_err(|e| map_unique(e, &[USERNAME_TAKEN]))?;
     uow.commit(Audit::of::<Account>(Verbs::AccountCreate, created.id)).await?;
     Ok(created)
 }
+
+const USERNAME_TAKEN: Unique = Unique {
+    name: "accounts_username_key",
+    columns: "accounts.username",
+    error: || ApiError::conflict("username already taken"),
+};
 
 /// A role's scope as given by the caller.
 #[derive(Default)]
@@ -249,7 +255,7 @@ pub struct NewApiClient {
 /// Creates an API client; returns it with its secret, shown this once only.
 pub async fn create_api_client(db: &Db, p: &Principal, input: NewApiClient) -> ApiResult<(api_client::Model, String)> {
     policy::authorize(p, AccountsPermission::ManageApiClients)?;
-    let name = check_text("name", &input.name, 200)?;
+    let name = crate::input::Name::parse("name", &input.name).map(crate::input::Name::into_inner)?;
     if !matches!(input.role, Role::DistrictSystem | Role::SocialOrganization) {
         return Err(ApiError::bad_input("role", "API clients are DISTRICT_SYSTEM or SOCIAL_ORGANIZATION"));
     }

@@ -73,21 +73,6 @@ pub struct NewRegion {
     pub parent_id: Option<i32>,
 }
 
-fn non_empty(field: &str, value: &str, max: usize) -> ApiResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::bad_input(field, "must not be empty"));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::bad_input(field, format!("must be at most {max} characters")));
-    }
-    Ok(v.to_owned())
-}
-
-pub(crate) fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
-    non_empty(field, value, max)
-}
-
 /// The region with this id, which must be a community.
 pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> ApiResult<region::Model> {
     match region::Entity::find_by_id(id).one(conn).await? {
@@ -98,8 +83,8 @@ pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> Ap
 
 pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResult<region::Model> {
     policy::authorize(p, DirectoryPermission::ManageDirectory)?;
-    let name = non_empty("name", &input.name, 200)?;
-    let code = non_empty("code", &input.code, 64)?;
+    let name = crate::input::Name::parse("name", &input.name).map(crate::input::Name::into_inner)?;
+    let code = crate::input::Code::parse("code", &input.code).map(crate::input::Code::into_inner)?;
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
     // The tree has a fixed shape: districts at the top, streets in districts,
@@ -150,7 +135,7 @@ pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResul
 
 pub async fn create_building(db: &Db, p: &Principal, community_id: i32, name: &str) -> ApiResult<building::Model> {
     policy::authorize(p, DirectoryPermission::ManageDirectory)?;
-    let name = non_empty("name", name, 200)?;
+    let name = crate::input::Name::parse("name", name).map(crate::input::Name::into_inner)?;
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
     community(txn, community_id, "communityId").await?;
@@ -191,7 +176,7 @@ async fn replace_service_area<C: ConnectionTrait>(conn: &C, org_id: i32, communi
 
 pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation) -> ApiResult<organisation::Model> {
     policy::authorize(p, DirectoryPermission::ManageDirectory)?;
-    let name = non_empty("name", &input.name, 200)?;
+    let name = crate::input::Name::parse("name", &input.name).map(crate::input::Name::into_inner)?;
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
     let home = region::Entity::find_by_id(input.region_id)

@@ -14,7 +14,6 @@ use super::Verbs;
 use super::graphql::CouncilMeeting;
 use super::policy;
 use crate::auth::Principal;
-use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
@@ -62,8 +61,8 @@ const AGENDA_STATES: [ProjectStatus; 3] = [ProjectStatus::Proposed, ProjectStatu
 
 pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) -> ApiResult<council_meeting::Model> {
     policy::may_run_council(p, input.community_id)?;
-    let title = check_text("title", &input.title, 200)?;
-    let place = check_text("place", &input.place, 200)?;
+    let title = crate::input::Title::parse("title", &input.title).map(crate::input::Title::into_inner)?;
+    let place = crate::input::Place::parse("place", &input.place).map(crate::input::Place::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let mut ids = input.project_ids.clone();
@@ -114,7 +113,7 @@ pub async fn record_meeting(
     if attendance < 0 {
         return Err(ApiError::bad_input("attendance", "must not be negative"));
     }
-    let minutes = check_text("minutes", minutes, 20_000)?;
+    let minutes = crate::input::Minutes::parse("minutes", minutes).map(crate::input::Minutes::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     // A meeting the principal may not read does not exist for them: the

@@ -266,7 +266,7 @@ pub async fn decide(
 ) -> ApiResult<project::Model> {
     let reason = reason
         .filter(|r| !r.trim().is_empty())
-        .map(|r| crate::directory::service::check_text("reason", &r, 500))
+        .map(|r| crate::input::Reason::parse("reason", &r).map(crate::input::Reason::into_inner))
         .transpose()?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -349,7 +349,7 @@ pub async fn evaluate(
     }
     let comment = comment
         .filter(|c| !c.trim().is_empty())
-        .map(|c| crate::directory::service::check_text("comment", &c, 2000))
+        .map(|c| crate::input::Remark::parse("comment", &c).map(crate::input::Remark::into_inner))
         .transpose()?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();

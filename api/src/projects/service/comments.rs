@@ -8,7 +8,6 @@ use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, NotSet, Set};
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
 use crate::projects::graphql::ProjectComment;
 use crate::projects::policy::{self, ProjectAction, ProjectFacts};
@@ -25,7 +24,7 @@ pub async fn add_comment(
     project_id: i32,
     body: &str,
 ) -> ApiResult<project_comment::Model> {
-    let body = check_text("body", body, 2000)?;
+    let body = crate::input::Remark::parse("body", body).map(crate::input::Remark::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, false).await?;
@@ -76,7 +75,7 @@ pub async fn edit_comment(
     comment_id: i32,
     body: &str,
 ) -> ApiResult<project_comment::Model> {
-    let body = check_text("body", body, 2000)?;
+    let body = crate::input::Remark::parse("body", body).map(crate::input::Remark::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (c, proj, _) = load_comment(txn, p, comment_id).await?;
@@ -100,7 +99,7 @@ pub async fn remove_comment(
     comment_id: i32,
     reason: &str,
 ) -> ApiResult<project_comment::Model> {
-    let reason = check_text("reason", reason, 500)?;
+    let reason = crate::input::Reason::parse("reason", reason).map(crate::input::Reason::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (c, proj, facts) = load_comment(txn, p, comment_id).await?;

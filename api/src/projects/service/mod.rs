@@ -14,7 +14,6 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::directory::service::check_text;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::projects::graphql::Project;
@@ -117,7 +116,10 @@ pub(crate) async fn record_transition(
 }
 
 fn check_reason(reason: Option<String>) -> ApiResult<Option<String>> {
-    reason.filter(|r| !r.trim().is_empty()).map(|r| check_text("reason", &r, 500)).transpose()
+    reason
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| crate::input::Reason::parse("reason", &r).map(crate::input::Reason::into_inner))
+        .transpose()
 }
 
 /// A plain lifecycle move, as the transition table says: the policy
@@ -226,7 +228,7 @@ async fn validate_fields<C: ConnectionTrait>(
     community_id: i32,
     f: ProjectFields,
 ) -> ApiResult<ProjectFields> {
-    let title = check_text("title", &f.title, 200)?;
+    let title = crate::input::Title::parse("title", &f.title).map(crate::input::Title::into_inner)?;
     let description = f.description.trim().to_owned();
     if description.chars().count() > 5000 {
         return Err(ApiError::bad_input("description", "must be at most 5000 characters"));
@@ -239,8 +241,11 @@ async fn validate_fields<C: ConnectionTrait>(
     {
         return Err(ApiError::bad_input("plannedEnd", "must not be before plannedStart"));
     }
-    let location_text =
-        f.location_text.filter(|l| !l.trim().is_empty()).map(|l| check_text("locationText", &l, 200)).transpose()?;
+    let location_text = f
+        .location_text
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| crate::input::Place::parse("locationText", &l).map(crate::input::Place::into_inner))
+        .transpose()?;
     if let Some(b) = f.building_id {
         match building::Entity::find_by_id(b).one(conn).await? {
             Some(b) if b.community_id == community_id => {}

@@ -7,8 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, PaginatorTrait
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::directory::service::check_text;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Unique, map_unique};
 use crate::projects::graphql::{Project, ProjectTask, ProjectUpdate};
 use crate::projects::policy::{self, ProjectAction};
 use crate::projects::{ProjectEventKind, Verbs};
@@ -58,9 +57,15 @@ pub async fn add_participant(
     }
     .insert(txn)
     .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::conflict("this organisation already has this role in the project"),
-        other => other,
+    .map_err(|e| {
+        map_unique(
+            e,
+            &[Unique {
+                name: "uq_project_participants",
+                columns: "project_participants.project_id",
+                error: || ApiError::conflict("this organisation already has this role in the project"),
+            }],
+        )
     })?;
     uow.commit(
         Audit::of::<Project>(Verbs::ProjectAddParticipant, proj.id)
@@ -81,7 +86,7 @@ pub async fn create_task(
     assignee: i32,
     due_date: Option<NaiveDate>,
 ) -> ApiResult<project_task::Model> {
-    let title = check_text("title", title, 200)?;
+    let title = crate::input::Title::parse("title", title).map(crate::input::Title::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
@@ -153,7 +158,7 @@ pub async fn post_update(
     body: &str,
     percent_complete: i32,
 ) -> ApiResult<project_update::Model> {
-    let body = check_text("body", body, 5000)?;
+    let body = crate::input::Body::parse("body", body).map(crate::input::Body::into_inner)?;
     if !(0..=100).contains(&percent_complete) {
         return Err(ApiError::bad_input("percentComplete", "must be between 0 and 100"));
     }
