@@ -103,3 +103,62 @@ node_types!(
     ProjectComment,
     CouncilMeeting,
 );
+
+#[cfg(test)]
+mod tests {
+    /// Wire names are frozen: they are stored in the audit log and shown by
+    /// the API. Renaming a Rust variant must not change this list; adding a
+    /// verb adds a line.
+    #[test]
+    fn audit_verbs_and_event_kinds_are_frozen() {
+        assert_eq!(
+            super::audit_verbs(),
+            [
+                "auth.login",
+                "auth.refresh",
+                "auth.logout",
+                "auth.client_token",
+                "region.create",
+                "building.create",
+                "organisation.create",
+                "organisation.set_service_area",
+                "account.create",
+                "membership.create",
+                "membership.delete",
+                "api_client.create",
+                "api_client.revoke",
+                "project.create",
+                "project.edit",
+                "project.submit",
+                "project.start_deliberation",
+                "project.open_voting",
+                "project.close_voting",
+                "project.approve",
+                "project.reject",
+                "project.cancel",
+                "project.start",
+                "project.complete",
+                "project.close_evaluation",
+                "project.add_participant",
+                "project.create_task",
+                "project.complete_task",
+                "project.post_update",
+                "project.evaluate",
+                "comment.create",
+                "comment.edit",
+                "comment.remove",
+                "council.create_meeting",
+                "council.record_meeting",
+                "community.update_settings",
+            ]
+        );
+        use crate::projects::ProjectEventKind::*;
+        let kinds: Vec<_> = [Transition, Edit, Update, Comment, Tally, Task, Participant, Evaluation]
+            .iter()
+            .map(|k| serde_json::to_value(k).ok())
+            .collect();
+        let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
+        assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
+        assert_eq!(super::NODE_TYPES.len(), 12);
+    }
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Level of a region in the administrative tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RegionKind {
     #[sea_orm(string_value = "DISTRICT")]
     District,
@@ -19,6 +20,7 @@ pub enum RegionKind {
 /// What an organisation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrganisationKind {
     #[sea_orm(string_value = "GOVERNMENT_OFFICE")]
     GovernmentOffice,
@@ -33,36 +35,30 @@ pub enum OrganisationKind {
 /// The role a principal acts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     #[sea_orm(string_value = "RESIDENT")]
-    #[serde(rename = "RESIDENT")]
     Resident,
     #[sea_orm(string_value = "BUILDING_HEAD")]
-    #[serde(rename = "BUILDING_HEAD")]
     BuildingHead,
     #[sea_orm(string_value = "COMMUNITY_COMMITTEE")]
-    #[serde(rename = "COMMUNITY_COMMITTEE")]
     CommunityCommittee,
     #[sea_orm(string_value = "GOVERNMENT_OFFICE")]
-    #[serde(rename = "GOVERNMENT_OFFICE")]
     GovernmentOffice,
     #[sea_orm(string_value = "SOCIAL_ORGANIZATION")]
-    #[serde(rename = "SOCIAL_ORGANIZATION")]
     SocialOrganization,
     #[sea_orm(string_value = "PROPERTY_COMPANY")]
-    #[serde(rename = "PROPERTY_COMPANY")]
     PropertyCompany,
     #[sea_orm(string_value = "DISTRICT_SYSTEM")]
-    #[serde(rename = "DISTRICT_SYSTEM")]
     DistrictSystem,
     #[sea_orm(string_value = "PLATFORM_ADMIN")]
-    #[serde(rename = "PLATFORM_ADMIN")]
     PlatformAdmin,
 }
 
 /// Topic of a shared project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProjectCategory {
     #[sea_orm(string_value = "ENVIRONMENT")]
     Environment,
@@ -83,42 +79,34 @@ pub enum ProjectCategory {
 /// Lifecycle state of a shared project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProjectStatus {
     #[sea_orm(string_value = "DRAFT")]
-    #[serde(rename = "DRAFT")]
     Draft,
     #[sea_orm(string_value = "PROPOSED")]
-    #[serde(rename = "PROPOSED")]
     Proposed,
     #[sea_orm(string_value = "DELIBERATING")]
-    #[serde(rename = "DELIBERATING")]
     Deliberating,
     #[sea_orm(string_value = "VOTING")]
-    #[serde(rename = "VOTING")]
     Voting,
     #[sea_orm(string_value = "APPROVED")]
-    #[serde(rename = "APPROVED")]
     Approved,
     #[sea_orm(string_value = "REJECTED")]
-    #[serde(rename = "REJECTED")]
     Rejected,
     #[sea_orm(string_value = "IN_PROGRESS")]
-    #[serde(rename = "IN_PROGRESS")]
     InProgress,
     #[sea_orm(string_value = "COMPLETED")]
-    #[serde(rename = "COMPLETED")]
     Completed,
     #[sea_orm(string_value = "EVALUATED")]
-    #[serde(rename = "EVALUATED")]
     Evaluated,
     #[sea_orm(string_value = "CANCELLED")]
-    #[serde(rename = "CANCELLED")]
     Cancelled,
 }
 
 /// How an organisation takes part in a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ParticipationRole {
     #[sea_orm(string_value = "LEAD")]
     Lead,
@@ -133,6 +121,7 @@ pub enum ParticipationRole {
 /// A ballot choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VoteChoice {
     #[sea_orm(string_value = "YES")]
     Yes,
@@ -145,6 +134,7 @@ pub enum VoteChoice {
 /// Result of a closed vote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VoteOutcome {
     #[sea_orm(string_value = "PASSED")]
     Passed,
@@ -157,9 +147,36 @@ pub enum VoteOutcome {
 /// State of a project task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TaskStatus {
     #[sea_orm(string_value = "OPEN")]
     Open,
     #[sea_orm(string_value = "DONE")]
     Done,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One casing rule: every enum serialises (in tokens, audit details and
+    /// events) exactly as it is stored.
+    fn same<E: ActiveEnum<Value = String> + Serialize + sea_orm::Iterable>() {
+        for v in E::iter() {
+            assert_eq!(serde_json::to_value(&v).ok(), Some(serde_json::Value::String(v.to_value())));
+        }
+    }
+
+    #[test]
+    fn serde_matches_the_stored_strings() {
+        same::<RegionKind>();
+        same::<OrganisationKind>();
+        same::<Role>();
+        same::<ProjectCategory>();
+        same::<ProjectStatus>();
+        same::<ParticipationRole>();
+        same::<VoteChoice>();
+        same::<VoteOutcome>();
+        same::<TaskStatus>();
+    }
 }
