@@ -34,6 +34,7 @@ pub struct Event {
     pub kind: String,
     /// Domain-specific, non-personal details (e.g. the status after it).
     pub data: serde_json::Value,
+    /// When it happened.
     pub at: DateTime<Utc>,
 }
 

@@ -59,17 +59,24 @@ impl Account {
     }
 }
 
+/// A person's account. `realName`, `phone` and `memberships` are personal:
+/// they are `null` unless the viewer is the person, a committee member of a
+/// community the person belongs to, or a platform admin.
 #[Object]
 impl Account {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The login name (3 to 64 letters, digits, `-`, `_` or `.`).
     async fn username(&self) -> &str {
         &self.0.username
     }
+    /// The name shown to others.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -86,10 +93,10 @@ impl Account {
     async fn memberships(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Option<Conn<Membership>>> {
         if !self.personal_visible(ctx).await? {
             return Ok(None);
@@ -103,17 +110,22 @@ impl Account {
 #[derive(Clone)]
 pub struct Membership(pub membership::Model);
 
+/// An account's role in a scope.
 #[Object]
 impl Membership {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The role.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// The account.
     async fn account(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
@@ -121,9 +133,11 @@ impl Membership {
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
+    /// The building, if any.
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
     }
+    /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
@@ -133,8 +147,10 @@ impl Membership {
 #[derive(Clone)]
 pub struct ApiClient(pub api_client::Model);
 
+/// A machine client (district system or NGO integration).
 #[Object]
 impl ApiClient {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
@@ -142,21 +158,27 @@ impl ApiClient {
     async fn client_id(&self) -> &str {
         &self.0.client_id
     }
+    /// The name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The role.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When it was revoked; null while active.
     async fn revoked_at(&self) -> Option<DateTime> {
         self.0.revoked_at.map(Into::into)
     }
+    /// The region.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
+    /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
@@ -179,12 +201,15 @@ impl AccountsQuery {
     async fn accounts(
         &self,
         ctx: &Context<'_>,
-        community_id: Option<ID>,
+        #[graphql(desc = "The community (global id).")] community_id: Option<ID>,
+        #[graphql(
+            desc = "Text in the username or display name (at most 100 characters; `%` and `_` match literally)."
+        )]
         search: Option<String>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Account>> {
         let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::accounts(ctx.principal()?, community, search)?;
@@ -199,30 +224,37 @@ impl AccountsQuery {
     async fn api_clients(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ApiClient>> {
         let q = service::api_clients(ctx.principal()?)?;
         paginate(ctx, q, api_client::Column::Id, PageArgs::new(after, before, first, last), ApiClient).await
     }
 }
 
+/// The input of `createAccount`.
 #[derive(InputObject)]
 pub struct CreateAccountInput {
     /// 3–64 characters: letters, digits, `-`, `_`, `.`.
     pub username: String,
+    /// The name shown to others.
     pub display_name: String,
+    /// The legal name; personal data.
     pub real_name: Option<String>,
+    /// The phone number; personal data.
     pub phone: Option<String>,
     /// At least 8 characters.
     pub password: String,
 }
 
+/// The input of `addMembership`.
 #[derive(InputObject)]
 pub struct AddMembershipInput {
+    /// The account (global id).
     pub account_id: ID,
+    /// The role.
     pub role: Role,
     /// A community (committee) or a street/district (office).
     pub region_id: Option<ID>,
@@ -233,29 +265,39 @@ pub struct AddMembershipInput {
     pub organisation_id: Option<ID>,
 }
 
+/// The input of `removeMembership`.
 #[derive(InputObject)]
 pub struct RemoveMembershipInput {
+    /// The membership (global id).
     pub membership_id: ID,
 }
 
+/// The input of `createApiClient`.
 #[derive(InputObject)]
 pub struct CreateApiClientInput {
+    /// The name.
     pub name: String,
     /// DISTRICT_SYSTEM (with `regionId`) or SOCIAL_ORGANIZATION (with `organisationId`).
     pub role: Role,
+    /// The region (global id).
     pub region_id: Option<ID>,
+    /// The organisation (global id).
     pub organisation_id: Option<ID>,
 }
 
+/// The input of `revokeApiClient`.
 #[derive(InputObject)]
 pub struct RevokeApiClientInput {
+    /// The API client (global id).
     pub api_client_id: ID,
 }
 
 /// A new API client and its secret. The secret is shown only here, once.
 #[derive(SimpleObject)]
 pub struct CreateApiClientPayload {
+    /// The API client.
     pub api_client: ApiClient,
+    /// The client secret, shown only now.
     pub client_secret: String,
 }
 
@@ -266,7 +308,11 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Create an account (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
-    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> ApiResult<CreateAccountPayload> {
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: CreateAccountInput,
+    ) -> ApiResult<CreateAccountPayload> {
         let account: ApiResult<Account> = async {
             let p = ctx.principal()?;
             let new = NewAccount {
@@ -284,7 +330,11 @@ impl AccountsMutation {
 
     /// Grant an account a role in a scope (platform admins).
     #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
-    async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> ApiResult<AddMembershipPayload> {
+    async fn add_membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: AddMembershipInput,
+    ) -> ApiResult<AddMembershipPayload> {
         let membership: ApiResult<Membership> = async {
             let p = ctx.principal()?;
             let account_id = ids::id_of::<Account>(&input.account_id, "accountId")?;
@@ -304,7 +354,7 @@ impl AccountsMutation {
     async fn remove_membership(
         &self,
         ctx: &Context<'_>,
-        input: RemoveMembershipInput,
+        #[graphql(desc = "The input of the mutation.")] input: RemoveMembershipInput,
     ) -> ApiResult<RemoveMembershipPayload> {
         let membership: ApiResult<Membership> = async {
             let p = ctx.principal()?;
@@ -320,7 +370,7 @@ impl AccountsMutation {
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiClientInput,
+        #[graphql(desc = "The input of the mutation.")] input: CreateApiClientInput,
     ) -> ApiResult<CreateApiClientPayload> {
         let p = ctx.principal()?;
         let new = NewApiClient {
@@ -341,7 +391,7 @@ impl AccountsMutation {
     async fn revoke_api_client(
         &self,
         ctx: &Context<'_>,
-        input: RevokeApiClientInput,
+        #[graphql(desc = "The input of the mutation.")] input: RevokeApiClientInput,
     ) -> ApiResult<RevokeApiClientPayload> {
         let api_client: ApiResult<ApiClient> = async {
             let p = ctx.principal()?;

@@ -58,7 +58,9 @@ pub fn api_clients(p: &Principal) -> ApiResult<Select<api_client::Entity>> {
 }
 
 pub struct NewAccount {
+    /// The login name (3 to 64 letters, digits, `-`, `_` or `.`).
     pub username: String,
+    /// The name shown to others.
     pub display_name: String,
     pub real_name: Option<String>,
     pub phone: Option<String>,
@@ -247,7 +249,9 @@ pub async fn remove_membership(db: &Db, p: &Principal, membership_id: i32) -> Ap
 }
 
 pub struct NewApiClient {
+    /// The name.
     pub name: String,
+    /// The role.
     pub role: Role,
     pub scope: ScopeInput,
 }

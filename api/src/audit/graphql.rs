@@ -19,11 +19,14 @@ use crate::graphql::node::NodeType;
 #[derive(Clone)]
 pub struct AuditEntry(pub audit_log::Model);
 
+/// One successful mutation.
 #[Object]
 impl AuditEntry {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// When it happened.
     async fn at(&self) -> DateTime {
         self.0.at.into()
     }
@@ -67,10 +70,10 @@ impl AuditQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<AuditEntry>> {
         let q = super::policy::visible_entries(ctx.principal()?);
         paginate(ctx, q, audit_log::Column::Id, PageArgs::new(after, before, first, last), AuditEntry).await

@@ -17,6 +17,7 @@ use crate::graphql::loaders::load_by_id;
 /// Who is asking: the acting principal of this request.
 pub struct Viewer(pub Principal);
 
+/// Who is asking: the acting principal of this request.
 #[Object]
 impl Viewer {
     /// The role this request acts in.
@@ -47,9 +48,11 @@ impl Viewer {
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.scope.region_id, Region).await
     }
+    /// The building, if any.
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         load_by_id::<building::Entity, _>(ctx, self.0.scope.building_id, Building).await
     }
+    /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.scope.organisation_id, Organisation).await
     }
@@ -60,10 +63,13 @@ impl Viewer {
 pub struct AuthPayload {
     /// Bearer token for the `Authorization` header.
     pub access_token: String,
+    /// When the access token expires.
     pub access_token_expires_at: DateTime,
     /// Single-use token for `refreshToken`; each use returns a new one.
     pub refresh_token: String,
+    /// When the refresh token expires.
     pub refresh_token_expires_at: DateTime,
+    /// Who the tokens act as.
     pub viewer: Viewer,
 }
 
@@ -79,21 +85,28 @@ impl From<Session> for AuthPayload {
     }
 }
 
+/// The input of `login`.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// The login name (3 to 64 letters, digits, `-`, `_` or `.`).
     pub username: String,
+    /// The password (at least 10 characters when set).
     pub password: String,
     /// Which membership to act in; default: the account's first.
     pub membership_id: Option<ID>,
 }
 
+/// The input of `refreshToken`.
 #[derive(InputObject)]
 pub struct RefreshTokenInput {
+    /// The refresh token from `login` or the last `refreshToken`.
     pub refresh_token: String,
 }
 
+/// The input of `logout`.
 #[derive(InputObject)]
 pub struct LogoutInput {
+    /// The refresh token from `login` or the last `refreshToken`.
     pub refresh_token: String,
 }
 
@@ -116,7 +129,11 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Log in with username and password. Repeated failures for one username
     /// are refused with RATE_LIMITED for a while.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> ApiResult<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: LoginInput,
+    ) -> ApiResult<AuthPayload> {
         let app = ctx.app();
         let membership =
             input.membership_id.as_ref().map(|i| ids::id_of::<Membership>(i, "membershipId")).transpose()?;
@@ -129,13 +146,21 @@ impl AuthMutation {
 
     /// Exchange a refresh token for new tokens. Each refresh token works
     /// once; reusing one revokes the whole session.
-    async fn refresh_token(&self, ctx: &Context<'_>, input: RefreshTokenInput) -> ApiResult<AuthPayload> {
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: RefreshTokenInput,
+    ) -> ApiResult<AuthPayload> {
         let app = ctx.app();
         Ok(service::refresh(&app.db, &app.keys, &app.config, &input.refresh_token).await?.into())
     }
 
     /// End the session the refresh token belongs to.
-    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> ApiResult<LogoutPayload> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: LogoutInput,
+    ) -> ApiResult<LogoutPayload> {
         service::logout(ctx.db(), &input.refresh_token).await?;
         Ok(LogoutPayload { logged_out: true })
     }

@@ -40,7 +40,9 @@ pub struct Scope {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
+    /// Who acted (null for machine clients and the command line).
     pub actor: Actor,
+    /// The role.
     pub role: Role,
     pub scope: Scope,
 }

@@ -19,8 +19,11 @@ use crate::graphql::node::NodeType;
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::RegionKind")]
 pub enum RegionKind {
+    /// A district (区).
     District,
+    /// A street (街道) within a district.
     Street,
+    /// A community (社区) within a street.
     Community,
 }
 
@@ -28,9 +31,13 @@ pub enum RegionKind {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::OrganisationKind")]
 pub enum OrganisationKind {
+    /// A government office (街道办 / 区政府).
     GovernmentOffice,
+    /// A community committee (居委会).
     CommunityCommittee,
+    /// A social organisation (社会组织).
     SocialOrganization,
+    /// A property company (物业公司).
     PropertyCompany,
 }
 
@@ -38,11 +45,14 @@ pub enum OrganisationKind {
 #[derive(Clone)]
 pub struct Region(pub region::Model);
 
+/// A district, street or community.
 #[Object]
 impl Region {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -50,9 +60,11 @@ impl Region {
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The kind.
     async fn kind(&self) -> RegionKind {
         self.0.kind.into()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -65,10 +77,10 @@ impl Region {
     async fn children(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         let rows = ctx.loader::<ByColumn<region::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
@@ -81,10 +93,10 @@ impl Region {
     async fn buildings(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
         let rows = ctx.loader::<ByColumn<building::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         paginate_loaded(rows, |b| b.id, PageArgs::new(after, before, first, last), Building)
@@ -95,17 +107,22 @@ impl Region {
 #[derive(Clone)]
 pub struct Building(pub building::Model);
 
+/// A building (楼门院) of a community.
 #[Object]
 impl Building {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// The community it belongs to.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
@@ -116,17 +133,23 @@ impl Building {
 #[derive(Clone)]
 pub struct Organisation(pub organisation::Model);
 
+/// A government office, community committee, social organisation or
+/// property company.
 #[Object]
 impl Organisation {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The kind.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -139,10 +162,10 @@ impl Organisation {
     async fn service_area(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         let links =
             ctx.loader::<ByColumn<organisation_community::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
@@ -167,12 +190,12 @@ impl DirectoryQuery {
     async fn regions(
         &self,
         ctx: &Context<'_>,
-        kind: Option<RegionKind>,
-        parent_id: Option<ID>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only those of this kind.")] kind: Option<RegionKind>,
+        #[graphql(desc = "Only the children of this region (global id).")] parent_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         let parent = parent_id.map(|pid| ids::id_of::<Region>(&pid, "parentId")).transpose()?;
         let q = service::regions(ctx.principal()?, kind.map(Into::into), parent)?;
@@ -187,10 +210,10 @@ impl DirectoryQuery {
     async fn communities(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         let q = service::regions(ctx.principal()?, Some(entity::enums::RegionKind::Community), None)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
@@ -201,11 +224,11 @@ impl DirectoryQuery {
     async fn buildings(
         &self,
         ctx: &Context<'_>,
-        community_id: Option<ID>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The community (global id).")] community_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
         let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::buildings(ctx.principal()?, community)?;
@@ -221,12 +244,12 @@ impl DirectoryQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        kind: Option<OrganisationKind>,
-        community_id: Option<ID>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only those of this kind.")] kind: Option<OrganisationKind>,
+        #[graphql(desc = "The community (global id).")] community_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Organisation>> {
         let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
         let q = service::organisations(ctx.principal()?, kind.map(Into::into), community)?;
@@ -234,25 +257,34 @@ impl DirectoryQuery {
     }
 }
 
+/// The input of `createRegion`.
 #[derive(InputObject)]
 pub struct CreateRegionInput {
+    /// The name.
     pub name: String,
     /// Official administrative code, unique.
     pub code: String,
+    /// The kind.
     pub kind: RegionKind,
     /// Required for streets (a district) and communities (a street).
     pub parent_id: Option<ID>,
 }
 
+/// The input of `createBuilding`.
 #[derive(InputObject)]
 pub struct CreateBuildingInput {
+    /// The community (global id).
     pub community_id: ID,
+    /// The name.
     pub name: String,
 }
 
+/// The input of `createOrganisation`.
 #[derive(InputObject)]
 pub struct CreateOrganisationInput {
+    /// The name.
     pub name: String,
+    /// The kind.
     pub kind: OrganisationKind,
     /// Home region: a street or district for an office, a community for a committee.
     pub region_id: ID,
@@ -261,8 +293,10 @@ pub struct CreateOrganisationInput {
     pub service_area: Vec<ID>,
 }
 
+/// The input of `setServiceArea`.
 #[derive(InputObject)]
 pub struct SetServiceAreaInput {
+    /// The organisation (global id).
     pub organisation_id: ID,
     /// The complete new list of communities.
     pub community_ids: Vec<ID>,
@@ -279,7 +313,11 @@ pub struct DirectoryMutation;
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
     #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
-    async fn create_region(&self, ctx: &Context<'_>, input: CreateRegionInput) -> ApiResult<CreateRegionPayload> {
+    async fn create_region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: CreateRegionInput,
+    ) -> ApiResult<CreateRegionPayload> {
         let region: ApiResult<Region> = async {
             let p = ctx.principal()?;
             let parent_id = input.parent_id.as_ref().map(|i| ids::id_of::<Region>(i, "parentId")).transpose()?;
@@ -292,7 +330,11 @@ impl DirectoryMutation {
 
     /// Create a building in a community (platform admins).
     #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
-    async fn create_building(&self, ctx: &Context<'_>, input: CreateBuildingInput) -> ApiResult<CreateBuildingPayload> {
+    async fn create_building(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: CreateBuildingInput,
+    ) -> ApiResult<CreateBuildingPayload> {
         let building: ApiResult<Building> = async {
             let p = ctx.principal()?;
             let community = ids::id_of::<Region>(&input.community_id, "communityId")?;
@@ -307,7 +349,7 @@ impl DirectoryMutation {
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrganisationInput,
+        #[graphql(desc = "The input of the mutation.")] input: CreateOrganisationInput,
     ) -> ApiResult<CreateOrganisationPayload> {
         let organisation: ApiResult<Organisation> = async {
             let p = ctx.principal()?;
@@ -328,7 +370,7 @@ impl DirectoryMutation {
     async fn set_organisation_service_area(
         &self,
         ctx: &Context<'_>,
-        input: SetServiceAreaInput,
+        #[graphql(desc = "The input of the mutation.")] input: SetServiceAreaInput,
     ) -> ApiResult<SetOrganisationServiceAreaPayload> {
         let organisation: ApiResult<Organisation> = async {
             let p = ctx.principal()?;

@@ -38,3 +38,20 @@ pub fn visible_buildings(_p: &Principal) -> Select<building::Entity> {
 pub fn visible_organisations(_p: &Principal) -> Select<organisation::Entity> {
     organisation::Entity::find()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::*;
+
+    #[test]
+    fn the_directory_is_public_and_managed_by_admins() {
+        for role in ALL_ROLES {
+            let p = principal(role);
+            assert!(unrestricted(&sql(visible_regions(&p))), "{role:?}");
+            assert!(unrestricted(&sql(visible_buildings(&p))), "{role:?}");
+            assert!(unrestricted(&sql(visible_organisations(&p))), "{role:?}");
+            assert_eq!(DirectoryPermission::ManageDirectory.allowed(&p), role == Role::PlatformAdmin);
+        }
+    }
+}

@@ -67,8 +67,10 @@ pub fn organisations(
 }
 
 pub struct NewRegion {
+    /// The name.
     pub name: String,
     pub code: String,
+    /// The kind.
     pub kind: RegionKind,
     pub parent_id: Option<i32>,
 }
@@ -152,7 +154,9 @@ pub async fn create_building(db: &Db, p: &Principal, community_id: i32, name: &s
 }
 
 pub struct NewOrganisation {
+    /// The name.
     pub name: String,
+    /// The kind.
     pub kind: OrganisationKind,
     pub region_id: i32,
     pub service_area: Vec<i32>,

@@ -115,7 +115,37 @@ impl TotalCount {
     }
 }
 
-pub type Conn<T> = Connection<String, T, TotalCount>;
+/// A Relay connection: async-graphql's, with a description on the type
+/// (the library registers connection types without one).
+pub struct Conn<T: OutputType>(pub Connection<String, T, TotalCount>);
+
+impl<T: OutputType> OutputType for Conn<T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Connection<String, T, TotalCount> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        let name = <Connection<String, T, TotalCount> as OutputType>::create_type_info(registry);
+        if let Some(async_graphql::registry::MetaType::Object { description, .. }) =
+            registry.types.get_mut(name.trim_end_matches('!'))
+            && description.is_none()
+        {
+            *description = Some(format!(
+                "A page of a list of `{}`: Relay cursor connection (`edges` with cursors, `pageInfo`, `totalCount`).",
+                T::type_name()
+            ));
+        }
+        name
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        self.0.resolve(ctx, field).await
+    }
+}
 
 fn model_id<M: ModelTrait>(model: &M, col: <M::Entity as EntityTrait>::Column) -> i32 {
     match model.get(col) {
@@ -180,7 +210,7 @@ where
         let id = model_id(&m, id_col);
         Edge::new(encode_cursor(id), map(m))
     }));
-    Ok(conn)
+    Ok(Conn(conn))
 }
 
 /// Page an already loaded list (ordered by id) in memory.
@@ -207,5 +237,28 @@ where
         if page.backwards { (more, page.before.is_some()) } else { (page.after.is_some(), more) };
     let mut conn = Connection::with_additional_fields(has_prev, has_next, TotalCount::Known(total));
     conn.edges.extend(rows.into_iter().map(|m| Edge::new(encode_cursor(id(&m)), map(m))));
-    Ok(conn)
+    Ok(Conn(conn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(42), "after").ok(), Some(42));
+        for bad in ["", "!!", "YzQy!", "eDQy"] {
+            let err = decode_cursor(bad, "after").err().map(|e| e.code());
+            assert_eq!(err, Some("BAD_USER_INPUT"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_capped() {
+        assert!(PageArgs::new(None, None, Some(MAX_PAGE), None).validate().is_ok());
+        assert!(PageArgs::new(None, None, Some(MAX_PAGE + 1), None).validate().is_err());
+        assert!(PageArgs::new(None, None, Some(1), Some(1)).validate().is_err(), "first and last together");
+        assert_eq!(page_cost(None, None), DEFAULT_PAGE as usize);
+        assert_eq!(page_cost(Some(1000), None), MAX_PAGE as usize);
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod connection;
 pub mod context;
+mod describe;
 pub mod guards;
 pub mod ids;
 pub mod loaders;

@@ -50,8 +50,11 @@ pub async fn meetings<C: ConnectionTrait>(
 
 pub struct NewMeeting {
     pub community_id: i32,
+    /// The title.
     pub title: String,
+    /// When the meeting takes place.
     pub scheduled_at: DateTime<Utc>,
+    /// Where the meeting takes place.
     pub place: String,
     pub project_ids: Vec<i32>,
 }

@@ -48,6 +48,7 @@ pub struct ProjectFacts {
     /// Materialised path of the project's community.
     pub community_path: String,
     pub proposer_account_id: i32,
+    /// The current status.
     pub status: ProjectStatus,
     /// The participation roles of the principal's organisation in this project.
     pub my_participation: Vec<ParticipationRole>,

@@ -102,8 +102,11 @@ pub async fn update_settings(
 /// Counts of a vote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// YES ballots.
     pub yes: i32,
+    /// NO ballots.
     pub no: i32,
+    /// ABSTAIN ballots.
     pub abstain: i32,
 }
 

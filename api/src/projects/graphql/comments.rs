@@ -14,11 +14,14 @@ use crate::projects::service;
 
 use super::types::{Project, pid};
 
+/// A comment on a project.
 #[derive(Clone)]
 pub struct ProjectComment(pub project_comment::Model);
 
+/// A comment on a project.
 #[Object]
 impl ProjectComment {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
@@ -26,15 +29,19 @@ impl ProjectComment {
     async fn body(&self) -> Option<&str> {
         if self.0.removed_at.is_some() { None } else { Some(&self.0.body) }
     }
+    /// Who wrote it (null if the account is gone).
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.author_account_id, Account).await
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When its author last edited it.
     async fn edited_at(&self) -> Option<DateTime> {
         self.0.edited_at.map(Into::into)
     }
+    /// When the committee removed it.
     async fn removed_at(&self) -> Option<DateTime> {
         self.0.removed_at.map(Into::into)
     }
@@ -48,20 +55,28 @@ impl ProjectComment {
     }
 }
 
+/// The input of `addComment`.
 #[derive(InputObject)]
 pub struct AddCommentInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The text.
     pub body: String,
 }
 
+/// The input of `editComment`.
 #[derive(InputObject)]
 pub struct EditCommentInput {
+    /// The comment (global id).
     pub comment_id: ID,
+    /// The text.
     pub body: String,
 }
 
+/// The input of `removeComment`.
 #[derive(InputObject)]
 pub struct RemoveCommentInput {
+    /// The comment (global id).
     pub comment_id: ID,
     /// Required: recorded and shown in place of the comment.
     pub reason: String,
@@ -121,7 +136,11 @@ pub struct CommentsMutation;
 #[Object]
 impl CommentsMutation {
     /// Anyone who can read the project comments on it.
-    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<AddCommentPayload> {
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: AddCommentInput,
+    ) -> ApiResult<AddCommentPayload> {
         let comment: ApiResult<ProjectComment> = async {
             let p = ctx.principal()?;
             Ok(ProjectComment(service::add_comment(ctx.app(), p, pid(&input.project_id)?, &input.body).await?))
@@ -131,7 +150,11 @@ impl CommentsMutation {
     }
 
     /// The author edits their comment.
-    async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> ApiResult<EditCommentPayload> {
+    async fn edit_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: EditCommentInput,
+    ) -> ApiResult<EditCommentPayload> {
         let comment: ApiResult<ProjectComment> = async {
             let p = ctx.principal()?;
             let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;
@@ -142,7 +165,11 @@ impl CommentsMutation {
     }
 
     /// The committee removes a comment, with a recorded reason.
-    async fn remove_comment(&self, ctx: &Context<'_>, input: RemoveCommentInput) -> ApiResult<RemoveCommentPayload> {
+    async fn remove_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: RemoveCommentInput,
+    ) -> ApiResult<RemoveCommentPayload> {
         let comment: ApiResult<ProjectComment> = async {
             let p = ctx.principal()?;
             let id = ids::id_of::<ProjectComment>(&input.comment_id, "commentId")?;

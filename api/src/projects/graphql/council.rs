@@ -19,17 +19,22 @@ use super::types::Project;
 #[derive(Clone)]
 pub struct CouncilMeeting(pub council_meeting::Model);
 
+/// A meeting of a community's residents' council (居民议事会).
 #[Object]
 impl CouncilMeeting {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// When the meeting takes place.
     async fn scheduled_at(&self) -> DateTime {
         self.0.scheduled_at.into()
     }
+    /// Where the meeting takes place.
     async fn place(&self) -> &str {
         &self.0.place
     }
@@ -37,9 +42,11 @@ impl CouncilMeeting {
     async fn attendance(&self) -> Option<i32> {
         self.0.attendance
     }
+    /// The minutes, once recorded.
     async fn minutes(&self) -> Option<&str> {
         self.0.minutes.as_deref()
     }
+    /// The community it belongs to.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
@@ -52,21 +59,30 @@ impl CouncilMeeting {
     }
 }
 
+/// The input of `scheduleCouncilMeeting`.
 #[derive(InputObject)]
 pub struct ScheduleCouncilMeetingInput {
+    /// The community (global id).
     pub community_id: ID,
+    /// The title.
     pub title: String,
+    /// When the meeting takes place.
     pub scheduled_at: DateTime,
+    /// Where the meeting takes place.
     pub place: String,
     /// Projects on the agenda.
     #[graphql(default)]
     pub project_ids: Vec<ID>,
 }
 
+/// The input of `recordCouncilMeeting`.
 #[derive(InputObject)]
 pub struct RecordCouncilMeetingInput {
+    /// The council meeting (global id).
     pub meeting_id: ID,
+    /// How many people attended.
     pub attendance: i32,
+    /// The minutes, once recorded.
     pub minutes: String,
 }
 
@@ -93,7 +109,7 @@ impl CouncilMutation {
     async fn schedule_council_meeting(
         &self,
         ctx: &Context<'_>,
-        input: ScheduleCouncilMeetingInput,
+        #[graphql(desc = "The input of the mutation.")] input: ScheduleCouncilMeetingInput,
     ) -> ApiResult<ScheduleCouncilMeetingPayload> {
         let meeting: ApiResult<CouncilMeeting> = async {
             let p = ctx.principal()?;
@@ -118,7 +134,7 @@ impl CouncilMutation {
     async fn record_council_meeting(
         &self,
         ctx: &Context<'_>,
-        input: RecordCouncilMeetingInput,
+        #[graphql(desc = "The input of the mutation.")] input: RecordCouncilMeetingInput,
     ) -> ApiResult<RecordCouncilMeetingPayload> {
         let meeting: ApiResult<CouncilMeeting> = async {
             let p = ctx.principal()?;

@@ -15,16 +15,23 @@ use super::types::{Project, ProjectCategory, pid};
 /// The fields a proposer fills in.
 #[derive(InputObject)]
 pub struct ProjectFieldsInput {
+    /// The title.
     pub title: String,
+    /// The description.
     #[graphql(default)]
     pub description: String,
+    /// The category.
     pub category: ProjectCategory,
     /// Estimated budget in fen.
     #[graphql(default)]
     pub budget_fen: Money,
+    /// When the work is planned to start.
     pub planned_start: Option<Date>,
+    /// When the work is planned to end.
     pub planned_end: Option<Date>,
+    /// The building (global id), if any.
     pub building_id: Option<ID>,
+    /// Where in the community, in words.
     pub location_text: Option<String>,
 }
 
@@ -43,6 +50,7 @@ impl ProjectFieldsInput {
     }
 }
 
+/// The input of `createProject`.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
     /// Default: the viewer's own community.
@@ -54,6 +62,7 @@ pub struct CreateProjectInput {
 /// The editable fields of a project, all replaced.
 #[derive(InputObject)]
 pub struct EditProjectInput {
+    /// The project (global id).
     pub project_id: ID,
     #[graphql(flatten)]
     pub fields: ProjectFieldsInput,
@@ -62,7 +71,9 @@ pub struct EditProjectInput {
 /// A lifecycle move, with an optional reason recorded on the timeline.
 #[derive(InputObject)]
 pub struct ProjectTransitionInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The reason given, if any.
     pub reason: Option<String>,
 }
 
@@ -156,7 +167,11 @@ pub struct LifecycleMutation;
 impl LifecycleMutation {
     /// Residents, building heads and the committee of the community, and
     /// organisations serving it, create a draft.
-    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> ApiResult<CreateProjectPayload> {
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: CreateProjectInput,
+    ) -> ApiResult<CreateProjectPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
             let community = input.community_id.as_ref().map(|c| ids::id_of::<Region>(c, "communityId")).transpose()?;
@@ -169,7 +184,11 @@ impl LifecycleMutation {
 
     /// The proposer edits the project until deliberation starts (DRAFT or
     /// PROPOSED). All editable fields are replaced.
-    async fn edit_project(&self, ctx: &Context<'_>, input: EditProjectInput) -> ApiResult<EditProjectPayload> {
+    async fn edit_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: EditProjectInput,
+    ) -> ApiResult<EditProjectPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
             let fields = input.fields.into_fields()?;
@@ -183,7 +202,7 @@ impl LifecycleMutation {
     async fn submit_project(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<SubmitProjectPayload> {
         let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Submit).await }.await;
         Ok(SubmitProjectPayload { project: project? })
@@ -193,7 +212,7 @@ impl LifecycleMutation {
     async fn start_deliberation(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<StartDeliberationPayload> {
         let project: ApiResult<Project> =
             async { Self::move_project(ctx, input, ProjectAction::StartDeliberation).await }.await;
@@ -204,7 +223,7 @@ impl LifecycleMutation {
     async fn approve_project(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<ApproveProjectPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
@@ -218,7 +237,7 @@ impl LifecycleMutation {
     async fn reject_project(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<RejectProjectPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
@@ -232,14 +251,18 @@ impl LifecycleMutation {
     async fn cancel_project(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<CancelProjectPayload> {
         let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Cancel).await }.await;
         Ok(CancelProjectPayload { project: project? })
     }
 
     /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
-    async fn start_project(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<StartProjectPayload> {
+    async fn start_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
+    ) -> ApiResult<StartProjectPayload> {
         let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Start).await }.await;
         Ok(StartProjectPayload { project: project? })
     }
@@ -248,7 +271,7 @@ impl LifecycleMutation {
     async fn complete_project(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<CompleteProjectPayload> {
         let project: ApiResult<Project> = async { Self::move_project(ctx, input, ProjectAction::Complete).await }.await;
         Ok(CompleteProjectPayload { project: project? })
@@ -258,7 +281,7 @@ impl LifecycleMutation {
     async fn close_evaluation(
         &self,
         ctx: &Context<'_>,
-        input: ProjectTransitionInput,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
     ) -> ApiResult<CloseEvaluationPayload> {
         let project: ApiResult<Project> =
             async { Self::move_project(ctx, input, ProjectAction::CloseEvaluation).await }.await;

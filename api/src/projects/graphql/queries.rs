@@ -21,8 +21,11 @@ use super::voting::CommunitySettings;
 /// Filters of the `projects` list.
 #[derive(InputObject, Default)]
 pub struct ProjectFilter {
+    /// The community (global id).
     pub community_id: Option<ID>,
+    /// The current status.
     pub status: Option<Vec<ProjectStatus>>,
+    /// The category.
     pub category: Option<ProjectCategory>,
     /// Only projects this organisation participates in.
     pub participating_organisation_id: Option<ID>,
@@ -43,12 +46,12 @@ impl ProjectsQuery {
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProjectFilter>,
-        #[graphql(default)] order_by: ProjectOrder,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Which projects (all the viewer may read by default).")] filter: Option<ProjectFilter>,
+        #[graphql(default, desc = "The order (newest first by default).")] order_by: ProjectOrder,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Project>> {
         let f = filter.unwrap_or_default();
         let list = service::ProjectList {
@@ -72,11 +75,11 @@ impl ProjectsQuery {
     async fn council_meetings(
         &self,
         ctx: &Context<'_>,
-        community_id: ID,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The community (global id).")] community_id: ID,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<CouncilMeeting>> {
         let c = ids::id_of::<Region>(&community_id, "communityId")?;
         let q = council::meetings(&ctx.db().read, ctx.principal()?, c).await?;
@@ -93,7 +96,11 @@ impl ProjectsQuery {
 
     /// Deliberation rules of a community.
     #[graphql(guard = "Authenticated")]
-    async fn community_settings(&self, ctx: &Context<'_>, community_id: ID) -> ApiResult<CommunitySettings> {
+    async fn community_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community (global id).")] community_id: ID,
+    ) -> ApiResult<CommunitySettings> {
         ctx.principal()?;
         let c = ids::id_of::<Region>(&community_id, "communityId")?;
         crate::directory::service::community(&ctx.db().read, c, "communityId").await?;
@@ -125,7 +132,7 @@ impl ProjectsSubscription {
     async fn project_events(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The project (global id).")] project_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = ProjectEvent>> {
         let p = ctx.principal()?.clone();
         let id = pid(&project_id)?;

@@ -26,15 +26,23 @@ use super::comments::ProjectComment;
 use super::voting::Evaluation;
 use super::work::{ProjectParticipant, ProjectTask, ProjectUpdate};
 
+/// What a project is about.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::ProjectCategory")]
 pub enum ProjectCategory {
+    /// Greenery, cleanliness, waste sorting (环境).
     Environment,
+    /// Care and facilities for older residents (养老).
     ElderlyCare,
+    /// Safety and security (安全).
     Safety,
+    /// Culture, sports and community life (文化).
     Culture,
+    /// Shared facilities and repairs (设施).
     Facilities,
+    /// Children and families (儿童).
     Children,
+    /// Anything else.
     Other,
 }
 
@@ -44,32 +52,51 @@ pub enum ProjectCategory {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::ProjectStatus")]
 pub enum ProjectStatus {
+    /// Being written; visible only to its proposer (and platform admins).
     Draft,
+    /// Submitted to the community.
     Proposed,
+    /// Under discussion by the residents' council.
     Deliberating,
+    /// Residents are voting (or the vote closed and awaits the office).
     Voting,
+    /// Approved by the office after a passed vote.
     Approved,
+    /// Rejected by the office.
     Rejected,
+    /// Being carried out.
     InProgress,
+    /// Work done; residents may evaluate it.
     Completed,
+    /// Evaluation closed: the project is finished.
     Evaluated,
+    /// Cancelled before completion.
     Cancelled,
 }
 
+/// How an organisation takes part in a project.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::ParticipationRole")]
 pub enum ParticipationRole {
+    /// Leads the work and may start and complete the project.
     Lead,
+    /// Contributes money.
     Funder,
+    /// Does part of the work and reports progress.
     Implementer,
+    /// Oversees the work.
     Supervisor,
 }
 
+/// A ballot choice.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::VoteChoice")]
 pub enum VoteChoice {
+    /// For the project.
     Yes,
+    /// Against the project.
     No,
+    /// Counts towards turnout, not towards the threshold.
     Abstain,
 }
 
@@ -85,10 +112,13 @@ pub enum VoteOutcome {
     FailedThreshold,
 }
 
+/// Whether a task is done.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::enums::TaskStatus")]
 pub enum TaskStatus {
+    /// Not done yet.
     Open,
+    /// Completed.
     Done,
 }
 
@@ -98,6 +128,7 @@ pub enum ProjectOrder {
     /// Most recently created first.
     #[default]
     NewestFirst,
+    /// Oldest first.
     OldestFirst,
 }
 
@@ -109,8 +140,11 @@ pub struct Project(pub project::Model);
 /// has live tallies on; after close they are frozen (`final: true`).
 #[derive(SimpleObject)]
 pub struct VoteTally {
+    /// YES ballots.
     pub yes: i32,
+    /// NO ballots.
     pub no: i32,
+    /// ABSTAIN ballots.
     pub abstain: i32,
     /// YES + NO + ABSTAIN.
     pub turnout: i32,
@@ -124,6 +158,7 @@ pub struct VoteTally {
 /// How residents rated a completed project.
 #[derive(SimpleObject)]
 pub struct EvaluationSummary {
+    /// How many.
     pub count: i64,
     /// Mean rating (1–5); null without ratings.
     pub average: Option<f64>,
@@ -132,8 +167,11 @@ pub struct EvaluationSummary {
 /// The voting window of a project.
 #[derive(SimpleObject)]
 pub struct VotingWindow {
+    /// When voting opened.
     pub opened_at: Option<DateTime>,
+    /// When voting closes.
     pub closes_at: Option<DateTime>,
+    /// When voting was closed.
     pub closed_at: Option<DateTime>,
     /// Ballots are accepted now.
     pub is_open: bool,
@@ -156,20 +194,26 @@ impl Project {
     }
 }
 
+/// A shared community project (共治项目).
 #[Object]
 impl Project {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The description.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// The category.
     async fn category(&self) -> ProjectCategory {
         self.0.category.into()
     }
+    /// The current status.
     async fn status(&self) -> ProjectStatus {
         self.0.status.into()
     }
@@ -177,24 +221,31 @@ impl Project {
     async fn budget_fen(&self) -> Money {
         Money(self.0.budget_fen)
     }
+    /// When the work is planned to start.
     async fn planned_start(&self) -> Option<Date> {
         self.0.planned_start.map(Into::into)
     }
+    /// When the work is planned to end.
     async fn planned_end(&self) -> Option<Date> {
         self.0.planned_end.map(Into::into)
     }
+    /// Where in the community, in words.
     async fn location_text(&self) -> Option<&str> {
         self.0.location_text.as_deref()
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
+    /// The community it belongs to.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
     }
+    /// The building, if any.
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
     }
@@ -207,14 +258,15 @@ impl Project {
         let rows = ctx.loader::<ByColumn<project_participant::Entity>>()?.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(ProjectParticipant).collect())
     }
+    /// Tasks of the project, in creation order.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ProjectTask>> {
         let rows = ctx.loader::<ByColumn<project_task::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         paginate_loaded(rows, |t| t.id, PageArgs::new(after, before, first, last), ProjectTask)
@@ -224,10 +276,10 @@ impl Project {
     async fn updates(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ProjectUpdate>> {
         let rows = ctx.loader::<ByColumn<project_update::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         paginate_loaded(rows, |u| u.id, PageArgs::new(after, before, first, last), ProjectUpdate)
@@ -237,7 +289,7 @@ impl Project {
     async fn latest_updates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 3)] count: i32,
+        #[graphql(default = 3, desc = "How many of the newest updates, 1 to 20.")] count: i32,
     ) -> ApiResult<Vec<ProjectUpdate>> {
         if !(1..=20).contains(&count) {
             return Err(ApiError::bad_input("count", "must be between 1 and 20"));
@@ -251,10 +303,10 @@ impl Project {
     async fn comments(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ProjectComment>> {
         let rows = ctx.loader::<ByColumn<project_comment::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
         paginate_loaded(rows, |c| c.id, PageArgs::new(after, before, first, last), ProjectComment)
@@ -264,6 +316,7 @@ impl Project {
         let rows = ctx.loader::<ByColumn<project_transition::Entity>>()?.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(ProjectTransition).collect())
     }
+    /// The voting window, once voting opened.
     async fn voting(&self) -> Option<VotingWindow> {
         self.0.voting_opened_at.map(|opened| VotingWindow {
             opened_at: Some(opened.into()),
@@ -308,6 +361,7 @@ impl Project {
     async fn outcome(&self) -> Option<VoteOutcome> {
         self.0.outcome.map(Into::into)
     }
+    /// Residents' ratings of the completed project.
     async fn evaluation_summary(&self, ctx: &Context<'_>) -> ApiResult<EvaluationSummary> {
         let (count, total) = ctx.loader::<EvaluationSummaryLoader>()?.load_one(self.0.id).await?.unwrap_or((0, 0));
         #[allow(clippy::cast_precision_loss)]
@@ -335,14 +389,18 @@ impl Project {
 /// One step of a project's lifecycle.
 pub struct ProjectTransition(pub project_transition::Model);
 
+/// One step of a project's lifecycle.
 #[Object]
 impl ProjectTransition {
+    /// The status before (null for the first entry).
     async fn from_status(&self) -> Option<ProjectStatus> {
         self.0.from_status.map(Into::into)
     }
+    /// The status after.
     async fn to_status(&self) -> ProjectStatus {
         self.0.to_status.into()
     }
+    /// When it happened.
     async fn at(&self) -> DateTime {
         self.0.at.into()
     }
@@ -350,9 +408,11 @@ impl ProjectTransition {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// Who acted (null for machine clients and the command line).
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
+    /// The reason given, if any.
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }

@@ -17,14 +17,18 @@ use super::types::{Project, VoteChoice, pid};
 /// The viewer's own evaluation.
 pub struct Evaluation(pub evaluation::Model);
 
+/// The viewer's own evaluation.
 #[Object]
 impl Evaluation {
+    /// The rating, 1 (poor) to 5 (excellent).
     async fn rating(&self) -> i32 {
         self.0.rating
     }
+    /// An optional remark.
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
@@ -41,32 +45,45 @@ pub struct CommunitySettings {
     pub live_tally: bool,
 }
 
+/// The input of `openVoting`.
 #[derive(InputObject)]
 pub struct OpenVotingInput {
+    /// The project (global id).
     pub project_id: ID,
     /// When the window closes (must be in the future).
     pub closes_at: DateTime,
 }
 
+/// The input of `castVote`.
 #[derive(InputObject)]
 pub struct CastVoteInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The ballot choice.
     pub choice: VoteChoice,
 }
 
+/// The input of `evaluateProject`.
 #[derive(InputObject)]
 pub struct EvaluateProjectInput {
+    /// The project (global id).
     pub project_id: ID,
     /// 1 (poor) to 5 (excellent).
     pub rating: i32,
+    /// An optional remark.
     pub comment: Option<String>,
 }
 
+/// The input of `updateCommunitySettings`.
 #[derive(InputObject)]
 pub struct UpdateCommunitySettingsInput {
+    /// The community (global id).
     pub community_id: ID,
+    /// Share of registered residents that must vote, 0 to 100 (at least).
     pub quorum_percent: i32,
+    /// Share of YES among YES and NO that must be exceeded, 0 to 99.
     pub threshold_percent: i32,
+    /// Show counts while a vote is open (applies to votes opened after the change).
     pub live_tally: bool,
 }
 
@@ -120,7 +137,11 @@ pub struct VotingMutation;
 #[Object]
 impl VotingMutation {
     /// The committee opens voting (DELIBERATING → VOTING).
-    async fn open_voting(&self, ctx: &Context<'_>, input: OpenVotingInput) -> ApiResult<OpenVotingPayload> {
+    async fn open_voting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: OpenVotingInput,
+    ) -> ApiResult<OpenVotingPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
             Ok(Project(voting::open_voting(ctx.app(), p, pid(&input.project_id)?, input.closes_at.0).await?))
@@ -130,7 +151,11 @@ impl VotingMutation {
     }
 
     /// The committee closes voting: the tally is frozen and the outcome set.
-    async fn close_voting(&self, ctx: &Context<'_>, input: ProjectTransitionInput) -> ApiResult<CloseVotingPayload> {
+    async fn close_voting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
+    ) -> ApiResult<CloseVotingPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
             Ok(Project(voting::close_voting(ctx.app(), p, pid(&input.project_id)?).await?))
@@ -140,7 +165,11 @@ impl VotingMutation {
     }
 
     /// Cast or change the viewer's ballot (residents of the community).
-    async fn cast_vote(&self, ctx: &Context<'_>, input: CastVoteInput) -> ApiResult<CastVotePayload> {
+    async fn cast_vote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: CastVoteInput,
+    ) -> ApiResult<CastVotePayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
             Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
@@ -154,7 +183,7 @@ impl VotingMutation {
     async fn evaluate_project(
         &self,
         ctx: &Context<'_>,
-        input: EvaluateProjectInput,
+        #[graphql(desc = "The input of the mutation.")] input: EvaluateProjectInput,
     ) -> ApiResult<EvaluateProjectPayload> {
         let evaluation: ApiResult<Evaluation> = async {
             let p = ctx.principal()?;
@@ -169,7 +198,7 @@ impl VotingMutation {
     async fn update_community_settings(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCommunitySettingsInput,
+        #[graphql(desc = "The input of the mutation.")] input: UpdateCommunitySettingsInput,
     ) -> ApiResult<UpdateCommunitySettingsPayload> {
         let settings: ApiResult<CommunitySettings> = async {
             let p = ctx.principal()?;

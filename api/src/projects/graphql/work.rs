@@ -17,92 +17,126 @@ use super::types::{ParticipationRole, Project, TaskStatus, pid, project_by_id};
 /// An organisation's part in a project.
 pub struct ProjectParticipant(pub project_participant::Model);
 
+/// An organisation's part in a project.
 #[Object]
 impl ProjectParticipant {
+    /// The role.
     async fn role(&self) -> ParticipationRole {
         self.0.role.into()
     }
+    /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
+    /// When it was added.
     async fn added_at(&self) -> DateTime {
         self.0.created_at.into()
     }
 }
 
+/// A task of a project, assigned to a participating organisation.
 #[derive(Clone)]
 pub struct ProjectTask(pub project_task::Model);
 
+/// A task of a project, assigned to a participating organisation.
 #[Object]
 impl ProjectTask {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The current status.
     async fn status(&self) -> TaskStatus {
         self.0.status.into()
     }
+    /// When the task is due.
     async fn due_date(&self) -> Option<Date> {
         self.0.due_date.map(Into::into)
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// When it was completed.
     async fn completed_at(&self) -> Option<DateTime> {
         self.0.completed_at.map(Into::into)
     }
+    /// The organisation assigned to it.
     async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.assignee_organisation_id, Organisation).await
     }
 }
 
+/// A progress update posted by a participating organisation.
 #[derive(Clone)]
 pub struct ProjectUpdate(pub project_update::Model);
 
+/// A progress update posted by a participating organisation.
 #[Object]
 impl ProjectUpdate {
+    /// The opaque global id.
     pub async fn id(&self) -> ID {
         self.global_id()
     }
+    /// The text.
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// Progress, 0 to 100.
     async fn percent_complete(&self) -> i32 {
         self.0.percent_complete
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+    /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
 }
 
+/// The input of `addParticipant`.
 #[derive(InputObject)]
 pub struct AddParticipantInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The organisation (global id).
     pub organisation_id: ID,
+    /// The role.
     pub role: ParticipationRole,
 }
 
+/// The input of `createTask`.
 #[derive(InputObject)]
 pub struct CreateTaskInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The title.
     pub title: String,
+    /// The participating organisation that will do the task (global id).
     pub assignee_organisation_id: ID,
+    /// When the task is due.
     pub due_date: Option<Date>,
 }
 
+/// The input of `completeTask`.
 #[derive(InputObject)]
 pub struct CompleteTaskInput {
+    /// The task (global id).
     pub task_id: ID,
 }
 
+/// The input of `postUpdate`.
 #[derive(InputObject)]
 pub struct PostUpdateInput {
+    /// The project (global id).
     pub project_id: ID,
+    /// The text.
     pub body: String,
     /// 0–100.
     pub percent_complete: i32,
@@ -172,7 +206,7 @@ impl WorkMutation {
     async fn add_project_participant(
         &self,
         ctx: &Context<'_>,
-        input: AddParticipantInput,
+        #[graphql(desc = "The input of the mutation.")] input: AddParticipantInput,
     ) -> ApiResult<AddProjectParticipantPayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
@@ -189,7 +223,7 @@ impl WorkMutation {
     async fn create_project_task(
         &self,
         ctx: &Context<'_>,
-        input: CreateTaskInput,
+        #[graphql(desc = "The input of the mutation.")] input: CreateTaskInput,
     ) -> ApiResult<CreateProjectTaskPayload> {
         let task: ApiResult<ProjectTask> = async {
             let p = ctx.principal()?;
@@ -213,7 +247,7 @@ impl WorkMutation {
     async fn complete_project_task(
         &self,
         ctx: &Context<'_>,
-        input: CompleteTaskInput,
+        #[graphql(desc = "The input of the mutation.")] input: CompleteTaskInput,
     ) -> ApiResult<CompleteProjectTaskPayload> {
         let task: ApiResult<ProjectTask> = async {
             let p = ctx.principal()?;
@@ -228,7 +262,7 @@ impl WorkMutation {
     async fn post_project_update(
         &self,
         ctx: &Context<'_>,
-        input: PostUpdateInput,
+        #[graphql(desc = "The input of the mutation.")] input: PostUpdateInput,
     ) -> ApiResult<PostProjectUpdatePayload> {
         let update: ApiResult<ProjectUpdate> = async {
             let p = ctx.principal()?;

@@ -156,6 +156,7 @@ pub async fn transition(
 pub struct ProjectList {
     pub community_id: Option<i32>,
     pub statuses: Option<Vec<ProjectStatus>>,
+    /// The category.
     pub category: Option<ProjectCategory>,
     pub participating_organisation_id: Option<i32>,
     pub title_contains: Option<String>,
@@ -212,13 +213,19 @@ pub(crate) async fn org_serves<C: ConnectionTrait>(conn: &C, p: &Principal, comm
 
 /// The fields a proposer fills in (and may edit until deliberation starts).
 pub struct ProjectFields {
+    /// The title.
     pub title: String,
+    /// The description.
     pub description: String,
+    /// The category.
     pub category: ProjectCategory,
     pub budget_fen: i64,
+    /// When the work is planned to start.
     pub planned_start: Option<NaiveDate>,
+    /// When the work is planned to end.
     pub planned_end: Option<NaiveDate>,
     pub building_id: Option<i32>,
+    /// Where in the community, in words.
     pub location_text: Option<String>,
 }
 

@@ -1,0 +1,57 @@
+//! Every type, field, argument, input field and enum value of the schema
+//! carries a description; this module's test counts those that do not.
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Names of schema elements without a description, by introspection.
+    async fn undescribed() -> Vec<String> {
+        let schema = crate::graphql::builder().finish();
+        let r = schema
+            .execute(
+                "{ __schema { types { name kind description
+                    fields { name description args { name description } }
+                    inputFields { name description }
+                    enumValues { name description } } } }",
+            )
+            .await;
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let v = r.data.into_json().unwrap_or_default();
+        let blank = |d: &Value| d.as_str().is_none_or(|s| s.trim().is_empty());
+        let mut out = Vec::new();
+        for t in v["__schema"]["types"].as_array().into_iter().flatten() {
+            let name = t["name"].as_str().unwrap_or_default();
+            if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+                continue;
+            }
+            if blank(&t["description"]) {
+                out.push(name.to_owned());
+            }
+            for f in t["fields"].as_array().into_iter().flatten() {
+                if blank(&f["description"]) {
+                    out.push(format!("{name}.{}", f["name"].as_str().unwrap_or_default()));
+                }
+                for a in f["args"].as_array().into_iter().flatten() {
+                    if blank(&a["description"]) {
+                        out.push(format!("{name}.{}({})", f["name"].as_str().unwrap_or_default(), a["name"]));
+                    }
+                }
+            }
+            for key in ["inputFields", "enumValues"] {
+                for f in t[key].as_array().into_iter().flatten() {
+                    if blank(&f["description"]) {
+                        out.push(format!("{name}.{}", f["name"].as_str().unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn every_schema_element_is_described() {
+        let missing = undescribed().await;
+        assert!(missing.is_empty(), "{} without a description:\n{}", missing.len(), missing.join("\n"));
+    }
+}
