@@ -9,7 +9,7 @@ use crate::directory::policy::DirectoryPermission;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
 use crate::graphql::context::ContextExt;
-use crate::graphql::guards::Allowed;
+use crate::graphql::guards::{Allowed, Authenticated};
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
@@ -220,7 +220,7 @@ impl DirectoryQuery {
     }
 
     /// Buildings, optionally of one community.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(guard = "Authenticated", complexity = "page_cost(first, last) * child_complexity")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,

@@ -12,6 +12,7 @@ use async_graphql::{Context, ID, Object};
 
 use crate::domains::{Node, fetch_nodes};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 
 /// An object with a global id.
@@ -60,6 +61,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetch an object by global id; NOT_FOUND when it does not exist or the
     /// viewer may not see it.
+    #[graphql(guard = "Authenticated")]
     async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Node> {
         let mut found = fetch_many(ctx, std::slice::from_ref(&id)).await?;
         found.pop().flatten().ok_or_else(|| ApiError::not_found("node"))
@@ -67,7 +69,7 @@ impl NodeQuery {
 
     /// Fetch up to 100 objects by global id, in order; `null` for each one
     /// that does not exist or is not visible.
-    #[graphql(complexity = "ids.len() * child_complexity")]
+    #[graphql(guard = "Authenticated", complexity = "ids.len() * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

@@ -7,6 +7,7 @@ use entity::{account, project, project_comment};
 use crate::accounts::graphql::Account;
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::node::NodeType;
@@ -136,6 +137,7 @@ pub struct CommentsMutation;
 #[Object]
 impl CommentsMutation {
     /// Anyone who can read the project comments on it.
+    #[graphql(guard = "Authenticated")]
     async fn add_comment(
         &self,
         ctx: &Context<'_>,
@@ -150,6 +152,7 @@ impl CommentsMutation {
     }
 
     /// The author edits their comment.
+    #[graphql(guard = "Authenticated")]
     async fn edit_comment(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +168,7 @@ impl CommentsMutation {
     }
 
     /// The committee removes a comment, with a recorded reason.
+    #[graphql(guard = "Authenticated")]
     async fn remove_comment(
         &self,
         ctx: &Context<'_>,

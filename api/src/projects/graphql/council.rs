@@ -7,6 +7,7 @@ use entity::{council_agenda_item, council_meeting, project, region};
 use crate::directory::graphql::Region;
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
@@ -106,6 +107,7 @@ pub struct CouncilMutation;
 #[Object]
 impl CouncilMutation {
     /// The committee schedules a council meeting with an agenda.
+    #[graphql(guard = "Authenticated")]
     async fn schedule_council_meeting(
         &self,
         ctx: &Context<'_>,
@@ -131,6 +133,7 @@ impl CouncilMutation {
     }
 
     /// The committee records attendance and minutes of a meeting.
+    #[graphql(guard = "Authenticated")]
     async fn record_council_meeting(
         &self,
         ctx: &Context<'_>,

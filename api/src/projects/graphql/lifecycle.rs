@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use crate::directory::graphql::{Building, Region};
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::projects::policy::ProjectAction;
 use crate::projects::{service, voting};
@@ -167,6 +168,7 @@ pub struct LifecycleMutation;
 impl LifecycleMutation {
     /// Residents, building heads and the committee of the community, and
     /// organisations serving it, create a draft.
+    #[graphql(guard = "Authenticated")]
     async fn create_project(
         &self,
         ctx: &Context<'_>,
@@ -184,6 +186,7 @@ impl LifecycleMutation {
 
     /// The proposer edits the project until deliberation starts (DRAFT or
     /// PROPOSED). All editable fields are replaced.
+    #[graphql(guard = "Authenticated")]
     async fn edit_project(
         &self,
         ctx: &Context<'_>,
@@ -199,6 +202,7 @@ impl LifecycleMutation {
     }
 
     /// The proposer submits a draft (DRAFT → PROPOSED).
+    #[graphql(guard = "Authenticated")]
     async fn submit_project(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +213,7 @@ impl LifecycleMutation {
     }
 
     /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
+    #[graphql(guard = "Authenticated")]
     async fn start_deliberation(
         &self,
         ctx: &Context<'_>,
@@ -220,6 +225,7 @@ impl LifecycleMutation {
     }
 
     /// The office approves after a passed vote (VOTING → APPROVED).
+    #[graphql(guard = "Authenticated")]
     async fn approve_project(
         &self,
         ctx: &Context<'_>,
@@ -234,6 +240,7 @@ impl LifecycleMutation {
     }
 
     /// The office rejects after the vote (VOTING → REJECTED).
+    #[graphql(guard = "Authenticated")]
     async fn reject_project(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +255,7 @@ impl LifecycleMutation {
     }
 
     /// The office (any open state) or the proposer (draft or proposed) cancels.
+    #[graphql(guard = "Authenticated")]
     async fn cancel_project(
         &self,
         ctx: &Context<'_>,
@@ -258,6 +266,7 @@ impl LifecycleMutation {
     }
 
     /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
+    #[graphql(guard = "Authenticated")]
     async fn start_project(
         &self,
         ctx: &Context<'_>,
@@ -268,6 +277,7 @@ impl LifecycleMutation {
     }
 
     /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
+    #[graphql(guard = "Authenticated")]
     async fn complete_project(
         &self,
         ctx: &Context<'_>,
@@ -278,6 +288,7 @@ impl LifecycleMutation {
     }
 
     /// The committee closes evaluation (COMPLETED → EVALUATED).
+    #[graphql(guard = "Authenticated")]
     async fn close_evaluation(
         &self,
         ctx: &Context<'_>,

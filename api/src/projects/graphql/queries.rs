@@ -129,6 +129,7 @@ impl ProjectsSubscription {
     /// Live events of one project: transitions, updates, comments, tasks,
     /// participants, evaluations, and tally changes (where tallies are
     /// live). Authorised like reading the project; NOT_FOUND otherwise.
+    #[graphql(guard = "Authenticated")]
     async fn project_events(
         &self,
         ctx: &Context<'_>,

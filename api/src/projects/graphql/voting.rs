@@ -7,6 +7,7 @@ use entity::{evaluation, project};
 use crate::directory::graphql::Region;
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::projects::voting;
@@ -137,6 +138,7 @@ pub struct VotingMutation;
 #[Object]
 impl VotingMutation {
     /// The committee opens voting (DELIBERATING → VOTING).
+    #[graphql(guard = "Authenticated")]
     async fn open_voting(
         &self,
         ctx: &Context<'_>,
@@ -151,6 +153,7 @@ impl VotingMutation {
     }
 
     /// The committee closes voting: the tally is frozen and the outcome set.
+    #[graphql(guard = "Authenticated")]
     async fn close_voting(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +168,7 @@ impl VotingMutation {
     }
 
     /// Cast or change the viewer's ballot (residents of the community).
+    #[graphql(guard = "Authenticated")]
     async fn cast_vote(
         &self,
         ctx: &Context<'_>,
@@ -180,6 +184,7 @@ impl VotingMutation {
 
     /// A resident rates a completed project (one per resident, editable
     /// until evaluation closes).
+    #[graphql(guard = "Authenticated")]
     async fn evaluate_project(
         &self,
         ctx: &Context<'_>,
@@ -195,6 +200,7 @@ impl VotingMutation {
     }
 
     /// The committee (or a platform admin) sets quorum, threshold and live tallies.
+    #[graphql(guard = "Authenticated")]
     async fn update_community_settings(
         &self,
         ctx: &Context<'_>,

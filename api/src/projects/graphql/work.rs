@@ -7,6 +7,7 @@ use entity::{organisation, project, project_participant, project_task, project_u
 use crate::directory::graphql::Organisation;
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::node::NodeType;
@@ -203,6 +204,7 @@ pub struct WorkMutation;
 #[Object]
 impl WorkMutation {
     /// The office adds a participating organisation.
+    #[graphql(guard = "Authenticated")]
     async fn add_project_participant(
         &self,
         ctx: &Context<'_>,
@@ -220,6 +222,7 @@ impl WorkMutation {
     }
 
     /// The lead organisation or the office adds a task for a participant.
+    #[graphql(guard = "Authenticated")]
     async fn create_project_task(
         &self,
         ctx: &Context<'_>,
@@ -244,6 +247,7 @@ impl WorkMutation {
     }
 
     /// The assignee (or the lead) completes a task.
+    #[graphql(guard = "Authenticated")]
     async fn complete_project_task(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +263,7 @@ impl WorkMutation {
     }
 
     /// An implementing (or lead) organisation posts progress.
+    #[graphql(guard = "Authenticated")]
     async fn post_project_update(
         &self,
         ctx: &Context<'_>,
