@@ -77,6 +77,27 @@ pub(crate) fn event(proj: &project::Model, kind: ProjectEventKind) -> Event {
     Event::new::<Project>(proj.id, Some(proj.community_id), kind, json!({ "status": proj.status }))
 }
 
+/// Apply `changes` only if the project is still in `status`: of two racing
+/// writes that read the same state, one fails with CONFLICT instead of both
+/// succeeding.
+async fn update_if_unchanged(
+    txn: &DatabaseTransaction,
+    id: i32,
+    status: ProjectStatus,
+    changes: project::ActiveModel,
+) -> ApiResult<()> {
+    let res = project::Entity::update_many()
+        .set(changes)
+        .filter(project::Column::Id.eq(id))
+        .filter(project::Column::Status.eq(status))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
+    }
+    Ok(())
+}
+
 /// Move a project from one of `from` to `to`, recording who, when and why.
 /// The update is conditional on the state read, so two racing transitions
 /// cannot both succeed.
@@ -91,15 +112,7 @@ pub(crate) async fn record_transition(
     let now = Utc::now();
     changes.status = Set(to);
     changes.updated_at = Set(now);
-    let res = project::Entity::update_many()
-        .set(changes)
-        .filter(project::Column::Id.eq(proj.id))
-        .filter(project::Column::Status.eq(proj.status))
-        .exec(txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
-    }
+    update_if_unchanged(txn, proj.id, proj.status, changes).await?;
     project_transition::ActiveModel {
         id: NotSet,
         project_id: Set(proj.id),
@@ -342,15 +355,7 @@ pub async fn edit(app: &AppState, p: &Principal, project_id: i32, fields: Projec
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    let res = project::Entity::update_many()
-        .set(changes)
-        .filter(project::Column::Id.eq(proj.id))
-        .filter(project::Column::Status.eq(proj.status))
-        .exec(txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
-    }
+    update_if_unchanged(txn, proj.id, proj.status, changes).await?;
     let updated = visible(txn, p, proj.id).await?;
     uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
         .await?
