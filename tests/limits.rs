@@ -96,7 +96,35 @@ async fn batches_are_capped(app: TestApp) {
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 }
 
+/// GraphQL over HTTP details: `operationName` on GET, a GET without a
+/// query, `Allow` on 405, `WWW-Authenticate` on 401.
+async fn http_transport_details(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let url = format!("{}/graphql", app.base);
+    let doc = "query A { __typename } query B { me { role } }";
+    let resp =
+        app.client.get(&url).bearer_auth(&token).query(&[("query", doc), ("operationName", "B")]).send().await.unwrap();
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(r["data"]["me"]["role"], "RESIDENT", "the named operation ran: {r}");
+
+    let resp = app.client.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(resp.status(), 400, "a GET without a query");
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+
+    let q = "mutation { logout(input: {refreshToken: \"x\"}) { loggedOut } }";
+    let resp = app.client.get(&url).query(&[("query", q)]).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "POST");
+
+    let resp =
+        app.client.post(&url).bearer_auth("forged").json(&json!({ "query": "{ me { role } }" })).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(resp.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+}
+
 both!(
+    http_transport_details,
     too_deep_query_is_refused,
     too_complex_query_is_refused,
     page_size_over_100_is_refused,

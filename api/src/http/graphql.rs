@@ -212,6 +212,18 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
             return request_error(StatusCode::BAD_REQUEST, &err);
         }
     };
+    // GraphQL over HTTP names the parameter `operationName`; the library
+    // reads `operation_name` only.
+    let params = axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(&parts.uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    if let Some(name) = params.get("operationName").filter(|n| !n.is_empty()) {
+        gql = gql.operation_name(name.clone());
+    }
+    if gql.query.trim().is_empty() {
+        let err = ApiError::bad_input("query", "a GET request needs a `query` parameter");
+        return request_error(StatusCode::BAD_REQUEST, &err);
+    }
     if let Err(e) = screen_all(&state, [&mut gql]) {
         return request_error(StatusCode::BAD_REQUEST, &e);
     }
@@ -227,7 +239,9 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         });
         if is_mutation {
             let err = ApiError::bad_input("query", "mutations must be sent with POST");
-            return request_error(StatusCode::METHOD_NOT_ALLOWED, &err);
+            let mut resp = request_error(StatusCode::METHOD_NOT_ALLOWED, &err);
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return resp;
         }
     }
     let resp = state.schema.execute(prepare(&state, gql, &principal, addr)).await;

@@ -52,6 +52,13 @@ pub(crate) fn request_error(status: StatusCode, err: &ApiError) -> Response {
     if let Some(secs) = err.retry_after_secs() {
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
     }
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6750: tell the client which scheme to use and why it failed.
+        resp.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer realm=\"gongzhi\", error=\"invalid_token\""),
+        );
+    }
     resp
 }
 
