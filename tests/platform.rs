@@ -244,8 +244,13 @@ async fn production_turns_introspection_and_graphiql_off() {
     })
     .await;
     let token = app.token("demo-resident").await;
-    let r = app.gql(Some(&token), "{ __schema { queryType { name } } }", json!({})).await;
-    assert!(r["data"]["__schema"].is_null(), "{r}");
+    // Refused with an error, not answered `__schema: null`.
+    let (status, r) = app.post_json(Some(&token), &json!({ "query": "{ __schema { queryType { name } } }" })).await;
+    assert_eq!((status, code(&r)), (400, "BAD_USER_INPUT"), "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("introspection is disabled"), "{r}");
+    // `__typename` is not introspection of the schema and still works.
+    let r = app.gql(Some(&token), "{ __typename }", json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
     assert_eq!(app.client.get(format!("{}/", app.base)).send().await.unwrap().status(), 404);
     // No field suggestions either.
     let r = app.gql(Some(&token), "{ mee { role } }", json!({})).await;

@@ -29,7 +29,8 @@ pub struct Limits {
     pub max_tokens: usize,
     /// Maximum aliased fields after fragment expansion.
     pub max_aliases: usize,
-    /// Maximum `__schema` / `__type` fields after fragment expansion.
+    /// Maximum `__schema` / `__type` fields after fragment expansion; 0
+    /// when introspection is off (refused with an error, not answered null).
     pub max_introspection: usize,
     /// Maximum fields after fragment expansion.
     pub max_fields: usize,
@@ -192,6 +193,9 @@ impl<'a> Walk<'a> {
                     let name = f.name.node.as_str();
                     if name == "__schema" || name == "__type" {
                         self.counts.introspection += 1;
+                        if self.limits.max_introspection == 0 {
+                            return Err(refuse("introspection is disabled on this server"));
+                        }
                         if self.counts.introspection > self.limits.max_introspection {
                             return Err(refuse(format!(
                                 "at most {} introspection fields (__schema, __type) per request",

@@ -83,7 +83,7 @@ pub fn limits(config: &crate::Config) -> Limits {
         max_nesting: config.max_nesting,
         max_tokens: config.max_tokens,
         max_aliases: config.max_aliases,
-        max_introspection: config.max_introspection,
+        max_introspection: if config.introspection_enabled() { config.max_introspection } else { 0 },
         max_fields: config.max_fields,
     }
 }
