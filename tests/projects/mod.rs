@@ -101,7 +101,8 @@ pub(crate) async fn vote(app: &TestApp, token: &str, id: &Value, choice: &str) -
 }
 
 pub(crate) async fn read(app: &TestApp, token: &str, id: &Value) -> Value {
-    let q = format!("query($id: ID!) {{ node(id: $id) {{ ... on Project {{ {PROJECT} }} }} }}");
+    // The typed lookup (NOT_FOUND when invisible), aliased as before.
+    let q = format!("query($id: ID!) {{ node: project(id: $id) {{ {PROJECT} }} }}");
     app.gql(Some(token), &q, json!({ "id": id })).await
 }
 

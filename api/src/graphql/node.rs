@@ -59,12 +59,13 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Fetch an object by global id; NOT_FOUND when it does not exist or the
-    /// viewer may not see it.
+    /// Fetch an object by global id; `null` when it does not exist or the
+    /// viewer may not see it (as Relay expects). Typed lookups such as
+    /// `project(id:)` answer NOT_FOUND instead.
     #[graphql(guard = "Authenticated")]
-    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Node> {
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Option<Node>> {
         let mut found = fetch_many(ctx, std::slice::from_ref(&id)).await?;
-        found.pop().flatten().ok_or_else(|| ApiError::not_found("node"))
+        Ok(found.pop().flatten())
     }
 
     /// Fetch up to 100 objects by global id, in order; `null` for each one

@@ -94,6 +94,17 @@ impl ProjectsQuery {
         .await
     }
 
+    /// One project by id, for a detail screen; NOT_FOUND when it does not
+    /// exist or the viewer may not read it.
+    #[graphql(guard = "Authenticated")]
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project (global id).")] id: ID,
+    ) -> ApiResult<Project> {
+        super::types::project_by_id(ctx, pid(&id)?).await
+    }
+
     /// Deliberation rules of a community.
     #[graphql(guard = "Authenticated")]
     async fn community_settings(
