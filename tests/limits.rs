@@ -123,6 +123,34 @@ async fn http_transport_details(app: TestApp) {
     assert!(resp.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
 }
 
+/// CORS: a configured origin gets the preflight answer; others get none.
+async fn cors_only_for_configured_origins(engine: crate::common::Engine) {
+    let app = TestApp::spawn_with(engine, |c| c.cors_origins = vec!["https://console.example.org".into()]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let ok = preflight("https://console.example.org").await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://console.example.org");
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+mod cors {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::cors_only_for_configured_origins(crate::common::Engine::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::cors_only_for_configured_origins(crate::common::Engine::Postgres).await;
+    }
+}
+
 both!(
     http_transport_details,
     too_deep_query_is_refused,

@@ -128,6 +128,12 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// Browser origins allowed to call the API cross-origin (CORS), comma
+    /// separated, e.g. `https://console.example.org`. None by default: apps
+    /// and servers do not need CORS; only browser consoles on other origins do.
+    #[arg(long, env = "GONGZHI_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// How long a request waits for a database connection before answering
     /// UNAVAILABLE (seconds).
     #[arg(long, env = "GONGZHI_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]

@@ -88,6 +88,19 @@ pub fn limits(config: &crate::Config) -> Limits {
     }
 }
 
+/// CORS for the configured origins only (none by default: every
+/// cross-origin browser request is then refused by the browser).
+fn cors_layer(config: &crate::Config) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method, header};
+    let origins: Vec<HeaderValue> =
+        config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(Duration::from_secs(3600))
+}
+
 /// The router of one server process.
 pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
     let config = app.config.clone();
@@ -117,8 +130,10 @@ pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
             l.retain_recent();
         }
     });
+    let cors = cors_layer(&config);
     Ok(router
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(cors)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
