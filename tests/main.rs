@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod directory;
+mod funds;
 mod hostile;
 mod limits;
 mod people;

@@ -10,10 +10,11 @@ use crate::audit::graphql::AuditEntry;
 use crate::auth::Principal;
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
+use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{NodeQuery, NodeType};
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
-use crate::{accounts, audit, auth, directory, projects};
+use crate::{accounts, audit, auth, directory, funds, projects};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -24,6 +25,7 @@ pub struct Query(
     accounts::graphql::AccountsQuery,
     audit::graphql::AuditQuery,
     projects::graphql::ProjectsQuery,
+    funds::graphql::FundsQuery,
 );
 
 /// The mutation root: one entry per domain.
@@ -33,6 +35,7 @@ pub struct Mutation(
     directory::graphql::DirectoryMutation,
     accounts::graphql::AccountsMutation,
     projects::graphql::ProjectsMutation,
+    funds::graphql::FundsMutation,
 );
 
 /// The subscription root: one entry per domain with live events.
@@ -44,6 +47,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     directory::register_loaders(l);
     accounts::register_loaders(l);
     projects::register_loaders(l);
+    funds::register_loaders(l);
 }
 
 /// Conditions each domain adds to the audit feed's visibility: entries about
@@ -60,6 +64,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(directory::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(accounts::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(projects::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(funds::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -102,6 +107,10 @@ node_types!(
     ProjectUpdate,
     ProjectComment,
     CouncilMeeting,
+    Fund,
+    FundAllocation,
+    FundExpenditure,
+    BudgetRound,
 );
 
 #[cfg(test)]
@@ -150,6 +159,21 @@ mod tests {
                 "council.create_meeting",
                 "council.record_meeting",
                 "community.update_settings",
+                "fund.create",
+                "fund.freeze",
+                "fund.unfreeze",
+                "fund.close",
+                "allocation.make",
+                "allocation.change",
+                "allocation.withdraw",
+                "expenditure.record",
+                "expenditure.approve",
+                "expenditure.reject",
+                "budget_round.open",
+                "budget_round.add_project",
+                "budget_round.start_voting",
+                "budget_round.close",
+                "budget_round.cancel",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -159,6 +183,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 12);
+        assert_eq!(super::NODE_TYPES.len(), 16);
     }
 }

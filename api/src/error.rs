@@ -34,6 +34,14 @@ pub enum ApiError {
         message: String,
     },
     Conflict(String),
+    /// CONFLICT because a balance is too small: `balance` names which one
+    /// (`FUND`, `ALLOCATION`, `ROUND`), `remaining` is what is left of it,
+    /// in fen. Both go to `extensions` so a client can show them.
+    Insufficient {
+        message: String,
+        balance: &'static str,
+        remaining: i64,
+    },
     /// Too many requests; the second field is the seconds to wait.
     RateLimited(String, u64),
     /// A dependency (the database) is unreachable; the request may be retried.
@@ -85,6 +93,7 @@ impl ApiError {
     pub fn public_message(&self) -> String {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m, _) => m.clone(),
+            Self::Insufficient { message, .. } => message.clone(),
             Self::Unavailable(_) => "service temporarily unavailable; retry later".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput { message, .. } => message.clone(),
@@ -98,7 +107,7 @@ impl ApiError {
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::NotFound(_) => code::NOT_FOUND,
             Self::BadInput { .. } => code::BAD_USER_INPUT,
-            Self::Conflict(_) => code::CONFLICT,
+            Self::Conflict(_) | Self::Insufficient { .. } => code::CONFLICT,
             Self::RateLimited(..) => code::RATE_LIMITED,
             Self::Unavailable(_) => code::UNAVAILABLE,
             Self::Internal(_) => code::INTERNAL,
@@ -220,6 +229,11 @@ impl ErrorExtensions for ApiError {
             ext.set("code", self.code());
             if let Self::BadInput { field: Some(field), .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let Self::Insufficient { balance, remaining, .. } = self {
+                ext.set("balance", *balance);
+                // Money goes out as a decimal string, as the Money scalar does.
+                ext.set("remaining", remaining.to_string());
             }
             if let Some(secs) = self.retry_after_secs() {
                 ext.set("retryAfterSeconds", secs);

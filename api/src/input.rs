@@ -98,6 +98,8 @@ text_types! {
     Reason = 500;
     /// Minutes of a council meeting.
     Minutes = 20_000;
+    /// An external reference (a receipt or invoice number).
+    Reference = 100;
 }
 
 #[cfg(test)]

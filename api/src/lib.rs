@@ -10,6 +10,7 @@ pub mod directory;
 pub mod domains;
 pub mod error;
 pub mod events;
+pub mod funds;
 pub mod gate;
 pub mod graphql;
 pub mod http;

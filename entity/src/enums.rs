@@ -155,6 +155,85 @@ pub enum TaskStatus {
     Done,
 }
 
+/// State of a fund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FundStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "FROZEN")]
+    Frozen,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// State of an expenditure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExpenditureStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// Who was paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayeeType {
+    #[sea_orm(string_value = "PERSON")]
+    Person,
+    #[sea_orm(string_value = "ORGANISATION")]
+    Organisation,
+    #[sea_orm(string_value = "BUSINESS")]
+    Business,
+    #[sea_orm(string_value = "GOVERNMENT")]
+    Government,
+}
+
+/// What a ledger entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LedgerKind {
+    #[sea_orm(string_value = "ALLOCATION_MADE")]
+    AllocationMade,
+    #[sea_orm(string_value = "ALLOCATION_CHANGED")]
+    AllocationChanged,
+    #[sea_orm(string_value = "ALLOCATION_WITHDRAWN")]
+    AllocationWithdrawn,
+    #[sea_orm(string_value = "EXPENDITURE_RECORDED")]
+    ExpenditureRecorded,
+    #[sea_orm(string_value = "EXPENDITURE_APPROVED")]
+    ExpenditureApproved,
+    #[sea_orm(string_value = "EXPENDITURE_REJECTED")]
+    ExpenditureRejected,
+    #[sea_orm(string_value = "ROUND_RESERVED")]
+    RoundReserved,
+    #[sea_orm(string_value = "ROUND_RELEASED")]
+    RoundReleased,
+}
+
+/// State of a participatory budget round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RoundStatus {
+    #[sea_orm(string_value = "PREPARING")]
+    Preparing,
+    #[sea_orm(string_value = "VOTING")]
+    Voting,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +257,10 @@ mod tests {
         same::<VoteChoice>();
         same::<VoteOutcome>();
         same::<TaskStatus>();
+        same::<FundStatus>();
+        same::<ExpenditureStatus>();
+        same::<PayeeType>();
+        same::<LedgerKind>();
+        same::<RoundStatus>();
     }
 }

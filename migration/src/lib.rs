@@ -7,6 +7,7 @@ mod m20261126_000001_core;
 mod m20261126_000002_projects;
 mod m20261126_000003_audit_append_only;
 mod m20261126_000004_vote_live_tally;
+mod m20261126_000005_funds;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_projects::Migration),
             Box::new(m20261126_000003_audit_append_only::Migration),
             Box::new(m20261126_000004_vote_live_tally::Migration),
+            Box::new(m20261126_000005_funds::Migration),
         ]
     }
 }

@@ -11,9 +11,10 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data, Request};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder,
-    Value,
+    Select, Value,
 };
 
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::ContextExt;
 
@@ -100,18 +101,60 @@ where
     type Error = ApiError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, ApiError> {
-        let mut q = E::find().filter(self.col.is_in(keys.iter().copied()));
-        for pk in E::PrimaryKey::iter() {
-            q = q.order_by_asc(pk.into_column());
+        grouped(&self.db, E::find(), self.col, keys).await
+    }
+}
+
+/// Rows of `q` whose `col` is among `keys`, grouped by it, in primary-key order.
+async fn grouped<E>(
+    db: &DatabaseConnection,
+    q: Select<E>,
+    col: E::Column,
+    keys: &[i32],
+) -> Result<HashMap<i32, Vec<E::Model>>, ApiError>
+where
+    E: EntityTrait,
+{
+    let mut q = q.filter(col.is_in(keys.iter().copied()));
+    for pk in E::PrimaryKey::iter() {
+        q = q.order_by_asc(pk.into_column());
+    }
+    let rows = q.all(db).await?;
+    let mut out: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    for m in rows {
+        if let Some(k) = int_of(m.get(col)) {
+            out.entry(k).or_default().push(m);
         }
-        let rows = q.all(&self.db).await?;
-        let mut out: HashMap<i32, Vec<E::Model>> = HashMap::new();
-        for m in rows {
-            if let Some(k) = int_of(m.get(self.col)) {
-                out.entry(k).or_default().push(m);
-            }
+    }
+    Ok(out)
+}
+
+/// Like [`ByColumn`], but only the rows the request's principal may see:
+/// `base` is the domain's `visible_*(principal)` query. For relations whose
+/// rows are not all visible to everyone who sees the parent (a project's
+/// allocations, say). Without a principal it loads nothing.
+pub struct Visible<E: EntityTrait, Tag = Main> {
+    db: DatabaseConnection,
+    base: Option<Select<E>>,
+    col: E::Column,
+    _tag: PhantomData<fn() -> Tag>,
+}
+
+impl<E, Tag> Loader<i32> for Visible<E, Tag>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+    Tag: 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, ApiError> {
+        match &self.base {
+            Some(base) => grouped(&self.db, base.clone(), self.col, keys).await,
+            None => Ok(HashMap::new()),
         }
-        Ok(out)
     }
 }
 
@@ -121,6 +164,8 @@ pub struct Loaders<'a> {
     pub db: DatabaseConnection,
     /// The viewer's account, for loaders of the viewer's own rows.
     pub viewer: Option<i32>,
+    /// The request's principal, for loaders of visible rows ([`Visible`]).
+    pub principal: Option<Principal>,
     window: Duration,
 }
 
@@ -155,23 +200,38 @@ impl Loaders<'_> {
         let l = ByColumn::<E, Tag>::new(self.db.clone(), col);
         self.add(l);
     }
+
+    /// Rows of `E` visible to the principal (`visible`, the domain's
+    /// visible-rows query), grouped by `col`.
+    pub fn visible_by_column<E, Tag>(&mut self, col: E::Column, visible: fn(&Principal) -> Select<E>)
+    where
+        E: EntityTrait,
+        E::Model: Clone + Send + Sync,
+        E::Column: Send + Sync,
+        Tag: 'static,
+    {
+        let base = self.principal.as_ref().map(visible);
+        let l = Visible::<E, Tag> { db: self.db.clone(), base, col, _tag: PhantomData };
+        self.add(l);
+    }
 }
 
 /// Attach a fresh set of loaders to one request.
 pub fn add_data_loaders(
     mut req: Request,
     db: &DatabaseConnection,
-    account_id: Option<i32>,
+    principal: Option<&Principal>,
     window: Duration,
 ) -> Request {
-    insert_data_loaders(&mut req.data, db, account_id, window);
+    insert_data_loaders(&mut req.data, db, principal, window);
     req
 }
 
 /// Register every domain's loaders in `data` (per request, or per WebSocket
 /// connection). `window` is how long a loader waits for more keys (see
 /// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
-pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, account_id: Option<i32>, window: Duration) {
-    let mut loaders = Loaders { data, db: db.clone(), viewer: account_id, window };
+pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, principal: Option<&Principal>, window: Duration) {
+    let viewer = principal.and_then(Principal::account_id);
+    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), window };
     crate::domains::register_loaders(&mut loaders);
 }

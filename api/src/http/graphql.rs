@@ -105,10 +105,9 @@ fn prepare(
     principal: &RequestPrincipal,
     addr: ClientAddr,
 ) -> async_graphql::Request {
-    let account = principal.0.as_ref().and_then(|p| p.account_id());
     let window = std::time::Duration::from_micros(state.app.config.loader_window_us);
     let req = req.data(principal.clone()).data(addr);
-    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, account, window)
+    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window)
 }
 
 /// Screen every request of a batch; credential-checking fields are counted

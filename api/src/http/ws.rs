@@ -141,8 +141,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         data.insert(RequestPrincipal(principal.clone()));
         data.insert(addr);
         let window = Duration::from_micros(app.config.loader_window_us);
-        let account = principal.as_ref().and_then(|p| p.account_id());
-        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, account, window);
+        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), window);
         Ok(data)
     };
     let executor = Gated { schema: state.schema.clone(), limits: state.limits };

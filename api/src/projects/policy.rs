@@ -111,7 +111,7 @@ pub fn may_manage_community(p: &Principal, community_id: i32) -> ApiResult<()> {
 }
 
 /// Projects the principal's organisation takes part in.
-fn participating(organisation_id: i32) -> SelectStatement {
+pub fn participating(organisation_id: i32) -> SelectStatement {
     Query::select()
         .column(project_participant::Column::ProjectId)
         .from(project_participant::Entity)

@@ -384,6 +384,11 @@ impl Project {
     async fn viewer_evaluation(&self, ctx: &Context<'_>) -> ApiResult<Option<Evaluation>> {
         Ok(ctx.loader::<ViewerEvaluationLoader>()?.load_one(self.0.id).await?.map(Evaluation))
     }
+    /// The project's money (the funds domain): allocations, expenditures and
+    /// totals, as far as the viewer may see them.
+    async fn funding(&self, ctx: &Context<'_>) -> ApiResult<crate::funds::graphql::ProjectFunding> {
+        crate::funds::graphql::ProjectFunding::of(ctx, self.0.id).await
+    }
 }
 
 /// One step of a project's lifecycle.

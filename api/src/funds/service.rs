@@ -1,0 +1,453 @@
+//! Fund, allocation and expenditure writes and list queries. Every write:
+//! one transaction, the row loaded through its `visible_*` query (NOT_FOUND
+//! otherwise), a policy check, a state check, money moved only through
+//! [`ledger::apply`], one audit row, commit.
+
+use chrono::{NaiveDate, Utc};
+use entity::enums::{ExpenditureStatus, FundStatus, LedgerKind, PayeeType, ProjectStatus, Role, RoundStatus};
+use entity::{budget_round, fund, fund_allocation, fund_expenditure, project, project_participant, region};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, Select, Set, TryInsertResult,
+};
+use serde_json::json;
+
+use super::graphql::{Fund, FundAllocation, FundExpenditure};
+use super::ledger::{self, Change};
+use super::lifecycle::{self, Action};
+use super::{Verbs, policy};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{Body, Name, PersonName, Reason, Reference};
+use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
+
+/// Fiscal years a fund may be created for.
+pub const FISCAL_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A fund the principal may see, else NOT_FOUND.
+pub async fn visible_fund<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> ApiResult<fund::Model> {
+    policy::visible_funds(p).filter(fund::Column::Id.eq(id)).one(conn).await?.ok_or_else(|| ApiError::not_found("Fund"))
+}
+
+/// The fund of a row the principal can see (the row's visibility grants
+/// reading its fund's identity for the policy check; nothing is shown).
+async fn fund_of<C: ConnectionTrait>(conn: &C, id: i32) -> ApiResult<fund::Model> {
+    fund::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| ApiError::not_found("Fund"))
+}
+
+async fn region_path<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> ApiResult<region::Model> {
+    region::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| ApiError::bad_input(field, "no such region"))
+}
+
+/// Filters of the `funds` list.
+#[derive(Default)]
+pub struct FundList {
+    pub region_id: Option<i32>,
+    pub fiscal_year: Option<i32>,
+    pub statuses: Option<Vec<FundStatus>>,
+}
+
+/// The funds list: the visible funds, filtered in SQL.
+pub fn list(p: &Principal, f: FundList) -> Select<fund::Entity> {
+    let mut q = policy::visible_funds(p);
+    if let Some(r) = f.region_id {
+        q = q.filter(fund::Column::RegionId.eq(r));
+    }
+    if let Some(y) = f.fiscal_year {
+        q = q.filter(fund::Column::FiscalYear.eq(y));
+    }
+    if let Some(st) = f.statuses {
+        q = q.filter(fund::Column::Status.is_in(st));
+    }
+    q
+}
+
+/// What an office fills in to create a fund.
+pub struct NewFund {
+    pub region_id: i32,
+    pub fiscal_year: i32,
+    pub name: String,
+    pub purpose: String,
+    pub total_fen: i64,
+}
+
+pub async fn create_fund(app: &AppState, p: &Principal, input: NewFund) -> ApiResult<fund::Model> {
+    let name = Name::parse("name", &input.name)?.into_inner();
+    let purpose = Body::parse("purpose", &input.purpose)?.into_inner();
+    let total = ledger::amount("total", input.total_fen)?;
+    if !FISCAL_YEARS.contains(&input.fiscal_year) {
+        return Err(ApiError::bad_input("fiscalYear", "must be between 2000 and 2100"));
+    }
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let region = region_path(txn, input.region_id, "regionId").await?;
+    policy::may_create_fund(p, &region.path)?;
+    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden("no organisation"))?;
+    let now = Utc::now();
+    let f = fund::ActiveModel {
+        id: NotSet,
+        organisation_id: Set(organisation_id),
+        region_id: Set(region.id),
+        fiscal_year: Set(input.fiscal_year),
+        name: Set(name),
+        purpose: Set(purpose),
+        total_fen: Set(total),
+        status: Set(FundStatus::Open),
+        allocated_fen: Set(0),
+        reserved_fen: Set(0),
+        pending_fen: Set(0),
+        spent_fen: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    uow.commit(Audit::of::<Fund>(Verbs::FundCreate, f.id).details(json!({ "totalFen": total.to_string() }))).await?;
+    Ok(f)
+}
+
+/// Freeze, unfreeze or close a fund (the table in [`lifecycle::FUND`]).
+pub async fn move_fund(
+    app: &AppState,
+    p: &Principal,
+    fund_id: i32,
+    action: Action,
+    reason: Option<String>,
+) -> ApiResult<fund::Model> {
+    let reason = Reason::parse_opt("reason", reason.as_deref())?.map(Reason::into_inner);
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let f = visible_fund(txn, p, fund_id).await?;
+    policy::may_manage(p, &f)?;
+    let step = lifecycle::check_fund(action, f.status)?;
+    let to = step.to.ok_or_else(|| ApiError::internal("fund move without a target state"))?;
+    if action == Action::CloseFund {
+        let open_rounds = budget_round::Entity::find()
+            .filter(budget_round::Column::FundId.eq(f.id))
+            .filter(budget_round::Column::Status.is_in([RoundStatus::Preparing, RoundStatus::Voting]))
+            .count(txn)
+            .await?;
+        if f.pending_fen > 0 || open_rounds > 0 {
+            return Err(ApiError::conflict(
+                "the fund has pending expenditures or open budget rounds; decide or cancel them first",
+            ));
+        }
+    }
+    let mut q = fund::Entity::update_many()
+        .set(fund::ActiveModel { status: Set(to), updated_at: Set(Utc::now()), ..Default::default() })
+        .filter(fund::Column::Id.eq(f.id))
+        .filter(fund::Column::Status.eq(f.status));
+    if action == Action::CloseFund {
+        // Re-checked in the statement: nothing became pending meanwhile.
+        q = q.filter(fund::Column::PendingFen.eq(0));
+    }
+    let res = q.exec(txn).await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict("the fund changed meanwhile; reload and retry"));
+    }
+    let after = fund_of(txn, f.id).await?;
+    uow.commit(Audit::of::<Fund>(step.verb, f.id).details(json!({
+        "from": lifecycle::name(f.status), "to": lifecycle::name(to), "reason": reason,
+    })))
+    .await?;
+    Ok(after)
+}
+
+/// A project the principal may see, with its community's path.
+async fn project_in_view(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    project_id: i32,
+) -> ApiResult<(project::Model, region::Model)> {
+    let proj = crate::projects::policy::visible_projects(p)
+        .filter(project::Column::Id.eq(project_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    let community = region_path(txn, proj.community_id, "projectId").await?;
+    Ok((proj, community))
+}
+
+/// The allocation of `fund` to `project`, created (empty) if there is none.
+/// Concurrent creators both end up with the one row: the insert does
+/// nothing on conflict and the row is read back.
+pub(crate) async fn allocation_row(
+    txn: &DatabaseTransaction,
+    fund_id: i32,
+    proj: &project::Model,
+    round_id: Option<i32>,
+) -> ApiResult<(fund_allocation::Model, bool)> {
+    let now = Utc::now();
+    let row = fund_allocation::ActiveModel {
+        id: NotSet,
+        fund_id: Set(fund_id),
+        project_id: Set(proj.id),
+        community_id: Set(proj.community_id),
+        amount_fen: Set(0),
+        pending_fen: Set(0),
+        spent_fen: Set(0),
+        round_id: Set(round_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let created = fund_allocation::Entity::insert(row)
+        .on_conflict_do_nothing_on([fund_allocation::Column::FundId, fund_allocation::Column::ProjectId])
+        .exec(txn)
+        .await?;
+    let created = matches!(created, TryInsertResult::Inserted(_));
+    let a = fund_allocation::Entity::find()
+        .filter(fund_allocation::Column::FundId.eq(fund_id))
+        .filter(fund_allocation::Column::ProjectId.eq(proj.id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("allocation row missing after insert"))?;
+    Ok((a, created))
+}
+
+/// The office allocates `amount` of an OPEN fund to an APPROVED or
+/// IN_PROGRESS project in the fund's region (adding to the project's
+/// allocation from this fund if it has one).
+pub async fn allocate(
+    app: &AppState,
+    p: &Principal,
+    fund_id: i32,
+    project_id: i32,
+    amount: i64,
+) -> ApiResult<fund_allocation::Model> {
+    let amount = ledger::amount("amount", amount)?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let f = visible_fund(txn, p, fund_id).await?;
+    policy::may_manage(p, &f)?;
+    let (proj, community) = project_in_view(txn, p, project_id).await?;
+    let fund_region = region_path(txn, f.region_id, "fundId").await?;
+    if !community.path.starts_with(&fund_region.path) {
+        return Err(ApiError::bad_input("projectId", "the project is outside the fund's region"));
+    }
+    if !matches!(proj.status, ProjectStatus::Approved | ProjectStatus::InProgress) {
+        return Err(ApiError::bad_input(
+            "projectId",
+            format!(
+                "only APPROVED or IN_PROGRESS projects receive allocations; this one is {}",
+                lifecycle::name(proj.status)
+            ),
+        ));
+    }
+    let (a, created) = allocation_row(txn, f.id, &proj, None).await?;
+    let kind = if created { LedgerKind::AllocationMade } else { LedgerKind::AllocationChanged };
+    let (_, a) = ledger::apply(txn, p, Change { allocated: amount, ..Change::new(kind, f.id, amount).on(&a) }).await?;
+    let a = a.ok_or_else(|| ApiError::internal("allocation missing"))?;
+    uow.commit(
+        Audit::of::<FundAllocation>(Verbs::AllocationMake, a.id)
+            .community(a.community_id)
+            .details(json!({ "amountFen": amount.to_string(), "fundId": f.id, "projectId": proj.id })),
+    )
+    .await?;
+    Ok(a)
+}
+
+/// An allocation the principal may see, with its fund.
+async fn visible_allocation(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    id: i32,
+) -> ApiResult<(fund_allocation::Model, fund::Model)> {
+    let a = policy::visible_allocations(p)
+        .filter(fund_allocation::Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("FundAllocation"))?;
+    let f = fund_of(txn, a.fund_id).await?;
+    Ok((a, f))
+}
+
+/// The office sets an allocation to `amount` (not below what is pending or
+/// spent against it), or withdraws it down to that (`amount: None`).
+pub async fn change_allocation(
+    app: &AppState,
+    p: &Principal,
+    allocation_id: i32,
+    amount: Option<i64>,
+) -> ApiResult<fund_allocation::Model> {
+    let amount = amount.map(|a| ledger::amount("amount", a)).transpose()?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (a, f) = visible_allocation(txn, p, allocation_id).await?;
+    policy::may_manage(p, &f)?;
+    let (delta, kind, verb) = match amount {
+        Some(new) => (new - a.amount_fen, LedgerKind::AllocationChanged, Verbs::AllocationChange),
+        None => {
+            (a.pending_fen + a.spent_fen - a.amount_fen, LedgerKind::AllocationWithdrawn, Verbs::AllocationWithdraw)
+        }
+    };
+    if delta == 0 {
+        return Err(ApiError::bad_input("amount", "the allocation already has this amount"));
+    }
+    let change = Change { allocated: delta, ..Change::new(kind, f.id, delta.abs()).on(&a) };
+    let (_, after) = ledger::apply(txn, p, change).await?;
+    let after = after.ok_or_else(|| ApiError::internal("allocation missing"))?;
+    uow.commit(
+        Audit::of::<FundAllocation>(verb, a.id)
+            .community(a.community_id)
+            .details(json!({ "fromFen": a.amount_fen.to_string(), "toFen": after.amount_fen.to_string() })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// What an implementer fills in to record an expenditure.
+pub struct NewExpenditure {
+    pub allocation_id: i32,
+    pub amount_fen: i64,
+    pub spent_on: NaiveDate,
+    pub payee_name: String,
+    pub payee_type: PayeeType,
+    pub description: String,
+    pub receipt_ref: Option<String>,
+}
+
+/// The roles of the principal's organisation in a project.
+async fn my_participation(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    project_id: i32,
+) -> ApiResult<Vec<entity::enums::ParticipationRole>> {
+    let Some(o) =
+        p.scope.organisation_id.filter(|_| matches!(p.role, Role::SocialOrganization | Role::PropertyCompany))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(project_participant::Entity::find()
+        .filter(project_participant::Column::ProjectId.eq(project_id))
+        .filter(project_participant::Column::OrganisationId.eq(o))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|pp| pp.role)
+        .collect())
+}
+
+/// The project's lead or an implementer records an expenditure (PENDING)
+/// against an allocation of an OPEN fund, within what is left of it.
+pub async fn record_expenditure(
+    app: &AppState,
+    p: &Principal,
+    input: NewExpenditure,
+) -> ApiResult<fund_expenditure::Model> {
+    let amount = ledger::amount("amount", input.amount_fen)?;
+    let payee_name = PersonName::parse("payeeName", &input.payee_name)?.into_inner();
+    let description = Body::parse("description", &input.description)?.into_inner();
+    let receipt_ref = Reference::parse_opt("receiptRef", input.receipt_ref.as_deref())?.map(Reference::into_inner);
+    // A day of slack for clients in time zones ahead of UTC.
+    if input.spent_on > Utc::now().date_naive() + chrono::Days::new(1) {
+        return Err(ApiError::bad_input("spentOn", "must not be in the future"));
+    }
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let (a, f) = visible_allocation(txn, p, input.allocation_id).await?;
+    policy::may_spend(p, &my_participation(txn, p, a.project_id).await?)?;
+    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden("no organisation"))?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    let x = fund_expenditure::ActiveModel {
+        id: NotSet,
+        allocation_id: Set(a.id),
+        fund_id: Set(f.id),
+        project_id: Set(a.project_id),
+        community_id: Set(a.community_id),
+        amount_fen: Set(amount),
+        spent_on: Set(input.spent_on),
+        payee_name: Set(payee_name),
+        payee_type: Set(input.payee_type),
+        description: Set(description),
+        receipt_ref: Set(receipt_ref),
+        status: Set(ExpenditureStatus::Pending),
+        decision_reason: Set(None),
+        recorded_by_account_id: Set(account_id),
+        recorded_by_organisation_id: Set(organisation_id),
+        decided_by_account_id: Set(None),
+        decided_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    let change = Change {
+        expenditure_id: Some(x.id),
+        pending: amount,
+        ..Change::new(LedgerKind::ExpenditureRecorded, f.id, amount).on(&a)
+    };
+    ledger::apply(txn, p, change).await?;
+    uow.commit(
+        Audit::of::<FundExpenditure>(Verbs::ExpenditureRecord, x.id)
+            .community(x.community_id)
+            .details(json!({ "amountFen": amount.to_string(), "allocationId": a.id })),
+    )
+    .await?;
+    Ok(x)
+}
+
+/// The owning office approves (the amount counts as spent) or rejects (with
+/// a reason; the amount is freed) a PENDING expenditure.
+pub async fn decide_expenditure(
+    app: &AppState,
+    p: &Principal,
+    id: i32,
+    action: Action,
+    reason: Option<String>,
+) -> ApiResult<fund_expenditure::Model> {
+    let reason = Reason::parse_opt("reason", reason.as_deref())?.map(Reason::into_inner);
+    if action == Action::Reject && reason.is_none() {
+        return Err(ApiError::bad_input("reason", "a rejection needs a reason"));
+    }
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let x = policy::visible_expenditures(p)
+        .filter(fund_expenditure::Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("FundExpenditure"))?;
+    let f = fund_of(txn, x.fund_id).await?;
+    policy::may_decide(p, &f, &x)?;
+    let step = lifecycle::check_expenditure(action, x.status)?;
+    let to = step.to.ok_or_else(|| ApiError::internal("expenditure move without a target state"))?;
+    let res = fund_expenditure::Entity::update_many()
+        .set(fund_expenditure::ActiveModel {
+            status: Set(to),
+            decision_reason: Set(reason),
+            decided_by_account_id: Set(p.account_id()),
+            decided_at: Set(Some(Utc::now())),
+            ..Default::default()
+        })
+        .filter(fund_expenditure::Column::Id.eq(x.id))
+        .filter(fund_expenditure::Column::Status.eq(ExpenditureStatus::Pending))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict("the expenditure was decided meanwhile; reload"));
+    }
+    let a = fund_allocation::Entity::find_by_id(x.allocation_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("FundAllocation"))?;
+    let base = Change {
+        expenditure_id: Some(x.id),
+        pending: -x.amount_fen,
+        ..Change::new(step_kind(action), f.id, x.amount_fen).on(&a)
+    };
+    let change = match action {
+        Action::Approve => Change { spent: x.amount_fen, ..base },
+        // Rejecting frees money; allowed on a frozen fund too.
+        _ => Change { needs_open: false, ..base },
+    };
+    ledger::apply(txn, p, change).await?;
+    let after = fund_expenditure::Entity::find_by_id(x.id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("FundExpenditure"))?;
+    uow.commit(Audit::of::<FundExpenditure>(step.verb, x.id).community(x.community_id)).await?;
+    Ok(after)
+}
+
+fn step_kind(action: Action) -> LedgerKind {
+    if action == Action::Approve { LedgerKind::ExpenditureApproved } else { LedgerKind::ExpenditureRejected }
+}
