@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::common::TestApp;
 use crate::projects::{Actors, create_draft, organisation_id, step_ok, vote};
 
+mod cost;
 mod ledger;
 mod race;
 mod rounds;
