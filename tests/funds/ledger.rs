@@ -155,6 +155,13 @@ async fn office_allocates_implementer_spends_office_approves(app: TestApp) {
         .await;
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 
+    // The ledger is append-only in the database itself.
+    use sea_orm::ConnectionTrait;
+    for sql in ["UPDATE fund_ledger SET amount_fen = 0", "DELETE FROM fund_ledger"] {
+        assert!(app.db.write.execute_unprepared(sql).await.is_err(), "{sql} must be refused");
+    }
+    assert_ledger_agrees(&app).await;
+
     // Residents see the fund (public money) but not its ledger.
     let r = app
         .gql(
