@@ -144,10 +144,12 @@ impl TestApp {
         config.anon_rate_per_sec = 10_000;
         config.anon_burst = 10_000;
         config.login_max_failures_per_address = 10_000;
+        // Files the server keeps (photos) go to the test's own directory.
+        let dir = tempfile::tempdir().expect("tempdir");
+        config.data_dir = dir.path().to_owned();
         let (dir, pg_name) = match engine {
             Engine::Sqlite => {
                 let template = sqlite_template().await;
-                let dir = tempfile::tempdir().expect("tempdir");
                 std::fs::copy(&template, dir.path().join("test.db")).expect("copy the template");
                 config.database_url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
                 (Some(dir), None)
@@ -168,7 +170,7 @@ impl TestApp {
                 }
                 let _ = admin.close().await;
                 config.database_url = format!("{}/{name}", pg_admin_url());
-                (None, Some(name))
+                (Some(dir), Some(name))
             }
         };
         tweak(&mut config);

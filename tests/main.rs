@@ -13,4 +13,5 @@ mod limits;
 mod people;
 mod platform;
 mod projects;
+mod reports;
 mod spec;

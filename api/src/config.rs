@@ -156,6 +156,25 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest photo accepted in an upload (bytes). A multipart request may
+    /// carry up to 12 of them on top of `max_body_bytes`.
+    #[arg(long, env = "GONGZHI_MAX_PHOTO_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub max_photo_bytes: usize,
+
+    /// Directory of uploaded photos (default `<data dir>/photos`).
+    #[arg(long, env = "GONGZHI_PHOTO_DIR")]
+    pub photo_dir: Option<std::path::PathBuf>,
+
+    /// How long a reporter may confirm or reopen a resolved report before it
+    /// closes by itself (hours).
+    #[arg(long, env = "GONGZHI_REPORT_CONFIRM_HOURS", default_value_t = 168)]
+    pub report_confirm_hours: u64,
+
+    /// How often the report sweep runs: escalating overdue reports, closing
+    /// unconfirmed resolved ones (milliseconds).
+    #[arg(long, env = "GONGZHI_REPORT_SWEEP_MS", default_value_t = 60_000)]
+    pub report_sweep_ms: u64,
+
     /// Serve GraphiQL at `/` (default: on outside production).
     #[arg(long, env = "GONGZHI_GRAPHIQL")]
     pub graphiql: Option<bool>,
@@ -225,6 +244,11 @@ impl Config {
         tracing::info!(path = %path.display(), "generated a JWT secret for this installation");
         self.jwt_secret = Some(secret);
         Ok(())
+    }
+
+    /// Where photos are stored.
+    pub fn photo_dir(&self) -> std::path::PathBuf {
+        self.photo_dir.clone().unwrap_or_else(|| self.data_dir.join("photos"))
     }
 
     pub fn graphiql_enabled(&self) -> bool {

@@ -14,7 +14,8 @@ use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{NodeQuery, NodeType};
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
-use crate::{accounts, audit, auth, directory, funds, projects};
+use crate::reports::graphql::Report;
+use crate::{accounts, audit, auth, directory, funds, projects, reports};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -26,6 +27,7 @@ pub struct Query(
     audit::graphql::AuditQuery,
     projects::graphql::ProjectsQuery,
     funds::graphql::FundsQuery,
+    reports::graphql::ReportsQuery,
 );
 
 /// The mutation root: one entry per domain.
@@ -36,11 +38,12 @@ pub struct Mutation(
     accounts::graphql::AccountsMutation,
     projects::graphql::ProjectsMutation,
     funds::graphql::FundsMutation,
+    reports::graphql::ReportsMutation,
 );
 
 /// The subscription root: one entry per domain with live events.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(projects::graphql::ProjectsSubscription);
+pub struct Subscription(projects::graphql::ProjectsSubscription, reports::graphql::ReportsSubscription);
 
 /// Every domain's DataLoaders, per request.
 pub fn register_loaders(l: &mut Loaders<'_>) {
@@ -48,6 +51,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     accounts::register_loaders(l);
     projects::register_loaders(l);
     funds::register_loaders(l);
+    reports::register_loaders(l);
 }
 
 /// Conditions each domain adds to the audit feed's visibility: entries about
@@ -65,7 +69,21 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(accounts::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(projects::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(funds::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(reports::Verbs::ALL.iter().map(|v| v.wire()));
     all
+}
+
+/// Every domain's own HTTP routes (beside `/graphql`).
+pub fn routes() -> axum::Router<crate::http::HttpState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/photos/{id}", get(reports::photos::full))
+        .route("/photos/{id}/thumbnail", get(reports::photos::thumbnail))
+}
+
+/// Every domain's background jobs, started with the server.
+pub fn spawn_jobs(app: &crate::state::AppState) {
+    reports::jobs::spawn(app);
 }
 
 macro_rules! node_types {
@@ -111,6 +129,7 @@ node_types!(
     FundAllocation,
     FundExpenditure,
     BudgetRound,
+    Report,
 );
 
 #[cfg(test)]
@@ -174,6 +193,21 @@ mod tests {
                 "budget_round.start_voting",
                 "budget_round.close",
                 "budget_round.cancel",
+                "report.submit",
+                "report.accept",
+                "report.reject",
+                "report.assign",
+                "report.start",
+                "report.resolve",
+                "report.confirm",
+                "report.reopen",
+                "report.mediate",
+                "report.note",
+                "report.escalate",
+                "report.rate",
+                "report.auto_escalate",
+                "report.auto_close",
+                "report_category.set",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -183,6 +217,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 16);
+        assert_eq!(super::NODE_TYPES.len(), 17);
     }
 }

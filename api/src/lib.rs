@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod policy;
 pub mod projects;
+pub mod reports;
 pub mod seed;
 pub mod state;
 pub mod telemetry;

@@ -234,6 +234,75 @@ pub enum RoundStatus {
     Cancelled,
 }
 
+/// State of a resident report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportStatus {
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+    #[sea_orm(string_value = "MEDIATED")]
+    Mediated,
+}
+
+/// What a report timeline step records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportEventKind {
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "REASSIGNED")]
+    Reassigned,
+    #[sea_orm(string_value = "STARTED")]
+    Started,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+    #[sea_orm(string_value = "MEDIATED")]
+    Mediated,
+    #[sea_orm(string_value = "NOTE")]
+    Note,
+    #[sea_orm(string_value = "ESCALATED")]
+    Escalated,
+    #[sea_orm(string_value = "RATED")]
+    Rated,
+}
+
+/// What a report photo shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PhotoKind {
+    #[sea_orm(string_value = "REPORT")]
+    Report,
+    #[sea_orm(string_value = "RESOLUTION")]
+    Resolution,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +331,8 @@ mod tests {
         same::<PayeeType>();
         same::<LedgerKind>();
         same::<RoundStatus>();
+        same::<ReportStatus>();
+        same::<ReportEventKind>();
+        same::<PhotoKind>();
     }
 }

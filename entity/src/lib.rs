@@ -31,4 +31,8 @@ pub mod project_transition;
 pub mod project_update;
 pub mod refresh_token;
 pub mod region;
+pub mod report;
+pub mod report_category;
+pub mod report_event;
+pub mod report_photo;
 pub mod vote;

@@ -8,6 +8,7 @@ mod m20261126_000002_projects;
 mod m20261126_000003_audit_append_only;
 mod m20261126_000004_vote_live_tally;
 mod m20261126_000005_funds;
+mod m20261126_000006_reports;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_audit_append_only::Migration),
             Box::new(m20261126_000004_vote_live_tally::Migration),
             Box::new(m20261126_000005_funds::Migration),
+            Box::new(m20261126_000006_reports::Migration),
         ]
     }
 }

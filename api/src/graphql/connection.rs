@@ -213,6 +213,54 @@ where
     Ok(Conn(conn))
 }
 
+/// Page a filtered `select` forward by a time column, then id (`ORDER BY
+/// time, id`): for orders other than by id ("due soonest"). The cursor
+/// carries both keys. Backward paging (`last`, `before`) is refused.
+pub async fn paginate_by_time<E, T, F>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    time_col: E::Column,
+    id_col: E::Column,
+    args: PageArgs,
+    key: impl Fn(&E::Model) -> (chrono::DateTime<chrono::Utc>, i32),
+    map: F,
+) -> ApiResult<Conn<T>>
+where
+    E: EntityTrait,
+    T: OutputType,
+    F: Fn(E::Model) -> T,
+{
+    if args.last.is_some() || args.before.is_some() {
+        return Err(ApiError::bad_input("last", "this order pages forward only (first, after)"));
+    }
+    let limit = check_size(args.first, "first")?.unwrap_or(DEFAULT_PAGE as u64);
+    let count = TotalCount::Query(Box::new(select.clone().into_query()));
+    let mut q = select;
+    if let Some(cursor) = &args.after {
+        let (at, id) = cursor
+            .split_once('.')
+            .and_then(|(t, i)| {
+                let at = chrono::DateTime::from_timestamp_micros(t.parse().ok()?)?;
+                Some((at, decode_cursor(i, "after").ok()?))
+            })
+            .ok_or_else(|| ApiError::bad_input("after", "invalid cursor"))?;
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(time_col.gt(at))
+                .add(sea_orm::Condition::all().add(time_col.eq(at)).add(id_col.gt(id))),
+        );
+    }
+    let mut rows = q.order_by_asc(time_col).order_by_asc(id_col).limit(limit + 1).all(&ctx.db().read).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let mut conn = Connection::with_additional_fields(args.after.is_some(), more, count);
+    conn.edges.extend(rows.into_iter().map(|m| {
+        let (at, id) = key(&m);
+        Edge::new(format!("{}.{}", at.timestamp_micros(), encode_cursor(id)), map(m))
+    }));
+    Ok(Conn(conn))
+}
+
 /// Page an already loaded list (ordered by id) in memory.
 pub fn paginate_loaded<M, T, F>(items: Vec<M>, id: impl Fn(&M) -> i32, args: PageArgs, map: F) -> ApiResult<Conn<T>>
 where

@@ -19,7 +19,7 @@ use crate::metrics::Metrics;
 
 /// Reads the bearer token, if any. A token that is present but invalid is
 /// an error: silently treating it as anonymous would hide expiry from clients.
-fn principal_from_headers(state: &HttpState, headers: &HeaderMap) -> Result<RequestPrincipal, ApiError> {
+pub(super) fn principal_from_headers(state: &HttpState, headers: &HeaderMap) -> Result<RequestPrincipal, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(RequestPrincipal(None));
     };
@@ -133,13 +133,21 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         Err((status, e)) => return request_error(status, &e),
     };
     let headers = &parts.headers;
-    let max = state.app.config.max_body_bytes;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A multipart request (file uploads) may carry up to MAX_FILES files of
+    // twice the photo limit each on top of the usual body: a file a little
+    // over the limit reaches the resolver, which refuses it with a clear
+    // field error; one far over it is refused here.
+    const MAX_FILES: usize = 12;
+    let config = &state.app.config;
+    let multipart = content_type.as_deref().is_some_and(|c| c.starts_with("multipart/form-data"));
+    let max =
+        if multipart { config.max_body_bytes + MAX_FILES * 2 * config.max_photo_bytes } else { config.max_body_bytes };
     let Ok(bytes) = to_bytes(Body::new(body), max).await else {
         let e = ApiError::bad_input("body", format!("request body larger than {max} bytes"));
         return request_error(StatusCode::PAYLOAD_TOO_LARGE, &e);
     };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let opts = MultipartOptions::default().max_file_size(max).max_num_files(8);
+    let opts = MultipartOptions::default().max_file_size(2 * config.max_photo_bytes).max_num_files(MAX_FILES);
     let batch =
         match async_graphql::http::receive_batch_body(content_type, futures_util::io::Cursor::new(bytes), opts).await {
             Ok(b) => b,

@@ -101,6 +101,15 @@ fn cors_layer(config: &crate::Config) -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// The caller of a plain HTTP endpoint (not `/graphql`) by bearer token:
+/// `None` without an `Authorization` header, an error for a bad token.
+pub fn bearer_principal(
+    state: &HttpState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<crate::auth::Principal>, crate::error::ApiError> {
+    graphql::principal_from_headers(state, headers).map(|p| p.0)
+}
+
 /// The router of one server process.
 pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
     let config = app.config.clone();
@@ -113,7 +122,8 @@ pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
         .route("/oauth/token", post(oauth::token))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .merge(crate::domains::routes());
     if config.graphiql_enabled() {
         router = router.route("/", get(ops::graphiql));
     }
@@ -150,6 +160,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
     app.events.spawn_listener(&app.db);
+    crate::domains::spawn_jobs(&app);
     let router = router(app).map_err(std::io::Error::other)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();

@@ -1,0 +1,186 @@
+//! Who may do what to reports, which reports each principal may see, and
+//! who may see the reporter.
+//!
+//! Reading: the reporter (and a building head who filed for them) their
+//! reports; residents of the community the public ones, without the
+//! reporter's identity; the assigned organisation the reports assigned to
+//! it, with the reporter's contact unless the report is anonymous;
+//! building heads their building's; the committee its community's; the
+//! office its region's; platform admins all; machine clients none.
+//! DISPUTE reports are never public.
+
+use entity::enums::{ReportStatus, Role};
+use entity::report;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::{
+    communities_filter, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over, require,
+};
+
+/// The category code of neighbour disputes: always private, mediated by the committee.
+pub const DISPUTE: &str = "DISPUTE";
+
+/// What may be done to a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportAction {
+    Accept,
+    Reject,
+    Assign,
+    Start,
+    Resolve,
+    Confirm,
+    Reopen,
+    Mediate,
+    Note,
+    Escalate,
+    Rate,
+}
+
+/// What the policy needs to know about a report.
+pub struct ReportFacts<'a> {
+    pub report: &'a report::Model,
+    /// Materialised path of the report's community.
+    pub community_path: String,
+}
+
+fn is_head_of(p: &Principal, r: &report::Model) -> bool {
+    p.role == Role::BuildingHead
+        && is_resident_of(p, r.community_id)
+        && r.building_id.is_some()
+        && p.scope.building_id == r.building_id
+}
+
+fn is_assignee(p: &Principal, r: &report::Model) -> bool {
+    is_org_staff(p) && r.assigned_organisation_id.is_some() && p.scope.organisation_id == r.assigned_organisation_id
+}
+
+/// May the principal file a report in this community (for themselves)?
+pub fn may_report(p: &Principal, community_id: i32) -> ApiResult<()> {
+    require(is_resident_of(p, community_id), "only residents of the community file reports in it")
+}
+
+/// May the principal manage this community's report categories?
+pub fn may_manage_categories(p: &Principal, community_id: i32) -> ApiResult<()> {
+    require(is_committee_of(p, community_id), "only the community committee manages its report categories")
+}
+
+/// May the principal do `action` to the report? The state is the
+/// transition table's business.
+pub fn authorize(p: &Principal, action: ReportAction, f: &ReportFacts<'_>) -> ApiResult<()> {
+    use ReportAction::*;
+    let r = f.report;
+    let committee = is_committee_of(p, r.community_id);
+    let office = office_over(p, &f.community_path);
+    let head = is_head_of(p, r);
+    let assignee = is_assignee(p, r);
+    let reporter = p.account_id() == Some(r.reporter_account_id);
+    let allowed = match action {
+        Accept => committee || office || head,
+        Reject | Assign => committee || office,
+        Start | Resolve => assignee,
+        Confirm | Reopen | Rate => reporter,
+        Mediate => committee && r.category_code == DISPUTE,
+        Note => committee || office || head || assignee,
+        Escalate => committee || head,
+    };
+    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?} this report", p.role, action))) }
+}
+
+/// The condition of [`visible_reports`].
+pub fn reports_condition(p: &Principal) -> Condition {
+    use report::Column as R;
+    if !is_person(p) {
+        return Condition::all().add(never());
+    }
+    let mine = |me: i32| Condition::any().add(R::ReporterAccountId.eq(me)).add(R::FiledByAccountId.eq(me));
+    match (p.role, p.account_id()) {
+        (Role::PlatformAdmin, _) => Condition::all(),
+        (Role::CommunityCommittee | Role::GovernmentOffice, _) => communities_filter(p, R::CommunityId),
+        (Role::Resident | Role::BuildingHead, Some(me)) => {
+            let public = Condition::all()
+                .add(communities_filter(p, R::CommunityId))
+                .add(R::IsPublic.eq(true))
+                .add(R::CategoryCode.ne(DISPUTE));
+            let mut c = Condition::any().add(mine(me)).add(public);
+            if let (Role::BuildingHead, Some(b)) = (p.role, p.scope.building_id) {
+                c = c.add(Condition::all().add(communities_filter(p, R::CommunityId)).add(R::BuildingId.eq(b)));
+            }
+            c
+        }
+        (Role::SocialOrganization | Role::PropertyCompany, _) => match p.scope.organisation_id {
+            Some(o) => Condition::all().add(R::AssignedOrganisationId.eq(o)),
+            None => Condition::all().add(never()),
+        },
+        _ => Condition::all().add(never()),
+    }
+}
+
+/// Reports the principal may read (see the module docs).
+pub fn visible_reports(p: &Principal) -> Select<report::Entity> {
+    report::Entity::find().filter(reports_condition(p))
+}
+
+/// May the principal see who reported (a report it can see)? The reporter
+/// and filer, the committee, the office, platform admins, the building head
+/// of the report's building, and the assigned organisation unless the
+/// report is anonymous. Not other residents.
+pub fn may_see_reporter(p: &Principal, r: &report::Model) -> bool {
+    let me = p.account_id();
+    if me == Some(r.reporter_account_id) || me == Some(r.filed_by_account_id) {
+        return true;
+    }
+    match p.role {
+        Role::PlatformAdmin | Role::CommunityCommittee | Role::GovernmentOffice => is_person(p),
+        Role::BuildingHead => is_head_of(p, r),
+        Role::SocialOrganization | Role::PropertyCompany => is_assignee(p, r) && !r.is_anonymous,
+        Role::Resident | Role::DistrictSystem => false,
+    }
+}
+
+/// May the principal see the reporter's contact (real name, phone)? Only
+/// where the role needs it: the reporter, the committee, the assigned
+/// organisation (unless anonymous), platform admins.
+pub fn may_see_contact(p: &Principal, r: &report::Model) -> bool {
+    if p.account_id() == Some(r.reporter_account_id) {
+        return true;
+    }
+    match p.role {
+        Role::PlatformAdmin | Role::CommunityCommittee => is_person(p),
+        Role::SocialOrganization | Role::PropertyCompany => is_assignee(p, r) && !r.is_anonymous,
+        _ => false,
+    }
+}
+
+/// Is the report still being worked on (it can be overdue)?
+pub fn is_open(status: ReportStatus) -> bool {
+    super::lifecycle::OPEN_STATES.contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::*;
+
+    #[test]
+    fn report_visibility_renders_per_role() {
+        for role in ALL_ROLES {
+            let w = sql(visible_reports(&principal(role)));
+            match role {
+                Role::PlatformAdmin => assert!(unrestricted(&w)),
+                Role::CommunityCommittee => assert_eq!(w, r#""reports"."community_id" = 4"#),
+                Role::GovernmentOffice => assert!(w.contains("LIKE '/1/2/%'"), "{w}"),
+                Role::Resident => {
+                    assert!(w.contains(r#""reporter_account_id" = 7"#) && w.contains(r#""is_public" = TRUE"#), "{w}");
+                    assert!(w.contains(r#""category_code" <> 'DISPUTE'"#) && !w.contains("building_id"), "{w}");
+                }
+                Role::BuildingHead => assert!(w.contains(r#""building_id" = 1"#), "{w}"),
+                Role::SocialOrganization | Role::PropertyCompany => {
+                    assert_eq!(w, r#""reports"."assigned_organisation_id" = 2"#)
+                }
+                Role::DistrictSystem => assert!(w.contains("1 = 0"), "{w}"),
+            }
+        }
+    }
+}
