@@ -10,6 +10,7 @@ mod directory;
 mod funds;
 mod hostile;
 mod limits;
+mod notices;
 mod people;
 mod platform;
 mod projects;

@@ -175,6 +175,16 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_REPORT_SWEEP_MS", default_value_t = 60_000)]
     pub report_sweep_ms: u64,
 
+    /// Time after an emergency alert is published without an answer from a
+    /// household before it is flagged to its building head (seconds; an
+    /// alert may set its own).
+    #[arg(long, env = "GONGZHI_ALERT_FOLLOW_UP_SECS", default_value_t = 1800)]
+    pub alert_follow_up_secs: u64,
+
+    /// How often each server looks for households to flag (milliseconds).
+    #[arg(long, env = "GONGZHI_ALERT_SWEEP_MS", default_value_t = 10_000)]
+    pub alert_sweep_ms: u64,
+
     /// Serve GraphiQL at `/` (default: on outside production).
     #[arg(long, env = "GONGZHI_GRAPHIQL")]
     pub graphiql: Option<bool>,

@@ -13,9 +13,10 @@ use crate::error::ApiResult;
 use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{NodeQuery, NodeType};
+use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
-use crate::{accounts, audit, auth, directory, funds, projects, reports};
+use crate::{accounts, audit, auth, directory, funds, notices, projects, reports};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -28,6 +29,7 @@ pub struct Query(
     projects::graphql::ProjectsQuery,
     funds::graphql::FundsQuery,
     reports::graphql::ReportsQuery,
+    notices::graphql::NoticesQuery,
 );
 
 /// The mutation root: one entry per domain.
@@ -39,11 +41,16 @@ pub struct Mutation(
     projects::graphql::ProjectsMutation,
     funds::graphql::FundsMutation,
     reports::graphql::ReportsMutation,
+    notices::graphql::NoticesMutation,
 );
 
 /// The subscription root: one entry per domain with live events.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(projects::graphql::ProjectsSubscription, reports::graphql::ReportsSubscription);
+pub struct Subscription(
+    projects::graphql::ProjectsSubscription,
+    reports::graphql::ReportsSubscription,
+    notices::graphql::NoticesSubscription,
+);
 
 /// Every domain's DataLoaders, per request.
 pub fn register_loaders(l: &mut Loaders<'_>) {
@@ -52,6 +59,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     projects::register_loaders(l);
     funds::register_loaders(l);
     reports::register_loaders(l);
+    notices::register_loaders(l);
 }
 
 /// Conditions each domain adds to the audit feed's visibility: entries about
@@ -70,6 +78,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(projects::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(funds::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(reports::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(notices::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -84,6 +93,7 @@ pub fn routes() -> axum::Router<crate::http::HttpState> {
 /// Every domain's background jobs, started with the server.
 pub fn spawn_jobs(app: &crate::state::AppState) {
     reports::jobs::spawn(app);
+    notices::jobs::spawn(app);
 }
 
 macro_rules! node_types {
@@ -130,6 +140,7 @@ node_types!(
     FundExpenditure,
     BudgetRound,
     Report,
+    Notice,
 );
 
 #[cfg(test)]
@@ -208,6 +219,14 @@ mod tests {
                 "report.auto_escalate",
                 "report.auto_close",
                 "report_category.set",
+                "notice.publish",
+                "notice.edit",
+                "notice.withdraw",
+                "alert.respond",
+                "alert.close",
+                "alert.visit",
+                "alert.to_report",
+                "alert.flag",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -217,6 +236,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 17);
+        assert_eq!(super::NODE_TYPES.len(), 18);
     }
 }

@@ -17,6 +17,7 @@ pub mod http;
 pub mod input;
 pub mod lifecycle;
 pub mod metrics;
+pub mod notices;
 pub mod policy;
 pub mod projects;
 pub mod reports;

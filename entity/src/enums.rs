@@ -303,6 +303,60 @@ pub enum PhotoKind {
     Resolution,
 }
 
+/// What a notice is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeCategory {
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+    #[sea_orm(string_value = "EVENT")]
+    Event,
+    #[sea_orm(string_value = "SERVICE")]
+    Service,
+    #[sea_orm(string_value = "EMERGENCY")]
+    Emergency,
+}
+
+/// State of a notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeStatus {
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// Warning level of an emergency alert (China's four public warning levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlertLevel {
+    #[sea_orm(string_value = "BLUE")]
+    Blue,
+    #[sea_orm(string_value = "YELLOW")]
+    Yellow,
+    #[sea_orm(string_value = "ORANGE")]
+    Orange,
+    #[sea_orm(string_value = "RED")]
+    Red,
+}
+
+/// A resident's answer to an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlertResponseState {
+    #[sea_orm(string_value = "SAFE")]
+    Safe,
+    #[sea_orm(string_value = "NEED_HELP")]
+    NeedHelp,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +388,9 @@ mod tests {
         same::<ReportStatus>();
         same::<ReportEventKind>();
         same::<PhotoKind>();
+        same::<NoticeCategory>();
+        same::<NoticeStatus>();
+        same::<AlertLevel>();
+        same::<AlertResponseState>();
     }
 }

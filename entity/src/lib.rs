@@ -3,6 +3,9 @@
 //! are never exposed directly as GraphQL types.
 
 pub mod account;
+pub mod alert_flag;
+pub mod alert_response;
+pub mod alert_visit;
 pub mod api_client;
 pub mod audit_log;
 pub mod budget_ballot;
@@ -21,6 +24,9 @@ pub mod fund_expenditure;
 pub mod fund_ledger;
 pub mod login_throttle;
 pub mod membership;
+pub mod notice;
+pub mod notice_read;
+pub mod notice_target;
 pub mod organisation;
 pub mod organisation_community;
 pub mod project;

@@ -9,6 +9,7 @@ mod m20261126_000003_audit_append_only;
 mod m20261126_000004_vote_live_tally;
 mod m20261126_000005_funds;
 mod m20261126_000006_reports;
+mod m20261126_000007_notices;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_vote_live_tally::Migration),
             Box::new(m20261126_000005_funds::Migration),
             Box::new(m20261126_000006_reports::Migration),
+            Box::new(m20261126_000007_notices::Migration),
         ]
     }
 }

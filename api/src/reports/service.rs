@@ -571,3 +571,54 @@ pub async fn counts<C: ConnectionTrait>(
     }
     Ok(q.into_model::<StatusCount>().all(conn).await?)
 }
+
+/// File a private report for a resident inside another domain's write (the
+/// committee turning an alert's NEED_HELP answer into a report): category
+/// OTHER of the community, SUBMITTED, the step recorded as the caller's.
+/// The caller's unit of work writes the audit row and commits.
+pub async fn file_for_resident(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    community_id: i32,
+    building_id: Option<i32>,
+    reporter_account_id: i32,
+    description: &str,
+) -> ApiResult<report::Model> {
+    let description = Body::parse("description", description)?.into_inner();
+    let cat = category(txn, community_id, "OTHER").await?;
+    let now = Utc::now();
+    let r = report::ActiveModel {
+        id: NotSet,
+        community_id: Set(community_id),
+        building_id: Set(building_id),
+        category_id: Set(cat.id),
+        category_code: Set(cat.code.clone()),
+        reporter_account_id: Set(reporter_account_id),
+        filed_by_account_id: Set(p.account_id().unwrap_or(reporter_account_id)),
+        description: Set(description),
+        location_text: Set(None),
+        latitude: Set(None),
+        longitude: Set(None),
+        is_public: Set(false),
+        is_anonymous: Set(false),
+        status: Set(ReportStatus::Submitted),
+        assigned_organisation_id: Set(None),
+        due_at: Set(now + Duration::seconds(cat.target_secs)),
+        first_response_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        escalated_at: Set(None),
+        resolution_note: Set(None),
+        mediation_outcome: Set(None),
+        rating: Set(None),
+        rating_comment: Set(None),
+        rated_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let filed = Step { kind: ReportEventKind::Submitted, from: None, to: Some(ReportStatus::Submitted), note: None };
+    insert_event(txn, Some(p), r.id, filed, now).await?;
+    Ok(r)
+}

@@ -1,0 +1,160 @@
+//! Who may publish, read and follow notices and alerts.
+//!
+//! - Publishing: the committee to its community or some of its buildings;
+//!   the office to its region or communities under it; a building head to
+//!   their building.
+//! - Reading: residents (and building heads) the valid, not withdrawn
+//!   notices targeting their community (or a region above it) or their
+//!   building; pinned alerts while open. The committee those of its
+//!   community and its buildings; the office those of its region; the
+//!   publisher their own; platform admins all. Organisations and machine
+//!   clients none (district systems read aggregates: `alertStats`).
+//! - Rosters (names, phones) only to the building head of that building and
+//!   the committee of that community; the office sees counts and the
+//!   NEED_HELP list without phone numbers unless it published the alert.
+
+use chrono::Utc;
+use entity::enums::{NoticeCategory, NoticeStatus, Role};
+use entity::{building, notice, notice_target, region};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+use crate::auth::Principal;
+use crate::policy::{is_person, never};
+
+/// Region ids on a materialised path (`/1/2/4/` → 1, 2, 4).
+pub fn path_ids(path: &str) -> Vec<i32> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
+}
+
+fn targets_where(c: Condition) -> sea_orm::sea_query::SelectStatement {
+    Query::select().column(notice_target::Column::NoticeId).from(notice_target::Entity).cond_where(c).to_owned()
+}
+
+fn regions_under(path: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(region::Column::Id)
+        .from(region::Entity)
+        .and_where(region::Column::Path.like(format!("{path}%")))
+        .to_owned()
+}
+
+fn buildings_in(communities: sea_orm::sea_query::SelectStatement) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(building::Column::Id)
+        .from(building::Entity)
+        .and_where(building::Column::CommunityId.in_subquery(communities))
+        .to_owned()
+}
+
+/// Notices targeting the principal's scope (see the module docs), any status.
+fn in_scope(p: &Principal) -> Condition {
+    use notice_target::Column as T;
+    let path = p.scope.region_path.clone().unwrap_or_default();
+    let cond = match p.role {
+        Role::Resident | Role::BuildingHead => {
+            let mut c = Condition::any().add(T::RegionId.is_in(path_ids(&path)));
+            if let Some(b) = p.scope.building_id {
+                c = c.add(T::BuildingId.eq(b));
+            }
+            c
+        }
+        Role::CommunityCommittee => match p.scope.community_id {
+            Some(community) => Condition::any().add(T::RegionId.is_in(path_ids(&path))).add(
+                T::BuildingId.in_subquery(
+                    Query::select()
+                        .column(building::Column::Id)
+                        .from(building::Entity)
+                        .and_where(building::Column::CommunityId.eq(community))
+                        .to_owned(),
+                ),
+            ),
+            None => Condition::all().add(never()),
+        },
+        Role::GovernmentOffice if !path.is_empty() => Condition::any()
+            .add(T::RegionId.is_in(path_ids(&path)))
+            .add(T::RegionId.in_subquery(regions_under(&path)))
+            .add(T::BuildingId.in_subquery(buildings_in(regions_under(&path)))),
+        _ => Condition::all().add(never()),
+    };
+    Condition::all().add(notice::Column::Id.in_subquery(targets_where(cond)))
+}
+
+/// The condition of [`visible_notices`]; `with_withdrawn` keeps withdrawn
+/// ones (to tell a subscriber that one went away).
+pub fn notices_condition(p: &Principal, with_withdrawn: bool) -> Condition {
+    use notice::Column as N;
+    if !is_person(p) {
+        return Condition::all().add(never());
+    }
+    if p.role == Role::PlatformAdmin {
+        return Condition::all();
+    }
+    let mut scoped = Condition::all().add(in_scope(p));
+    if !with_withdrawn {
+        scoped = scoped.add(N::Status.ne(NoticeStatus::Withdrawn));
+    }
+    if matches!(p.role, Role::Resident | Role::BuildingHead) {
+        let now = Utc::now();
+        let valid = Condition::all()
+            .add(N::ValidFrom.lte(now))
+            .add(Condition::any().add(N::ValidUntil.is_null()).add(N::ValidUntil.gt(now)));
+        let open_alert =
+            Condition::all().add(N::Category.eq(NoticeCategory::Emergency)).add(N::Status.eq(NoticeStatus::Published));
+        scoped = scoped.add(Condition::any().add(valid).add(open_alert));
+    }
+    let mut c = Condition::any().add(scoped);
+    if let Some(me) = p.account_id() {
+        c = c.add(N::PublisherAccountId.eq(me));
+    }
+    c
+}
+
+/// Notices the principal may read.
+pub fn visible_notices(p: &Principal) -> Select<notice::Entity> {
+    notice::Entity::find().filter(notices_condition(p, false))
+}
+
+/// May the principal see an alert's counts? The committee, the office,
+/// building heads (their building's), the publisher, platform admins.
+pub fn may_see_counts(p: &Principal, n: &notice::Model) -> bool {
+    p.account_id() == Some(n.publisher_account_id)
+        || matches!(
+            p.role,
+            Role::CommunityCommittee | Role::GovernmentOffice | Role::BuildingHead | Role::PlatformAdmin
+        )
+}
+
+/// May the principal see phone numbers in the NEED_HELP list? The committee
+/// and the publisher (and platform admins).
+pub fn may_see_phones(p: &Principal, n: &notice::Model) -> bool {
+    matches!(p.role, Role::CommunityCommittee | Role::PlatformAdmin) || p.account_id() == Some(n.publisher_account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::*;
+
+    #[test]
+    fn notice_visibility_renders_per_role() {
+        for role in ALL_ROLES {
+            let w = sql(visible_notices(&principal(role)));
+            match role {
+                Role::PlatformAdmin => assert!(unrestricted(&w)),
+                Role::Resident | Role::BuildingHead => {
+                    assert!(w.contains(r#""region_id" IN (1, 2, 4)"#) && w.contains(r#""building_id" = 1"#), "{w}");
+                    assert!(w.contains(r#""status" <> 'WITHDRAWN'"#) && w.contains("valid_from"), "{w}");
+                }
+                Role::CommunityCommittee => {
+                    assert!(w.contains(r#""community_id" = 4"#) && !w.contains("valid_from"), "{w}")
+                }
+                Role::GovernmentOffice => assert!(w.contains("LIKE '/1/2/%'"), "{w}"),
+                Role::SocialOrganization | Role::PropertyCompany => {
+                    assert!(w.contains("1 = 0") && w.contains(r#""publisher_account_id" = 7"#), "{w}")
+                }
+                Role::DistrictSystem => assert!(w.contains("1 = 0"), "{w}"),
+            }
+        }
+    }
+}
