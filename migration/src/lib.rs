@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261126_000001_core;
 mod m20261126_000002_projects;
 mod m20261126_000003_audit_append_only;

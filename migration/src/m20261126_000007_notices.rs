@@ -6,6 +6,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -98,19 +100,6 @@ enum AlertFlags {
     AccountId,
     BuildingId,
     FlaggedAt,
-}
-
-fn fk(
-    from_table: impl IntoIden,
-    from_col: impl IntoIden,
-    to_table: impl IntoIden,
-    to_col: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, to_col)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
 }
 
 fn unique(name: &str, table: impl IntoIden, a: impl IntoIden, b: impl IntoIden) -> IndexCreateStatement {

@@ -108,6 +108,15 @@ async fn red_alert_reaches_two_buildings_and_only_them(app: TestApp) {
         [("1号楼".into(), [3, 1, 1, 0, 1, 1]), ("2号楼".into(), [2, 1, 0, 1, 0, 1])]
     );
 
+    let r = app
+        .gql(Some(committee), "query($n: ID!) { notice(id: $n) { communityCounts { community { name } building { name } targeted notReached } } }", json!({ "n": alert }))
+        .await;
+    assert_eq!(
+        r["data"]["notice"]["communityCounts"],
+        json!([{ "community": { "name": "桃园社区" }, "building": null, "targeted": 5, "notReached": 2 }]),
+        "{r}"
+    );
+
     // NEED_HELP: the committee (publisher) with phones, the office without.
     let need = "query($n: ID!) { notice(id: $n) { needHelp { displayName phone note } } }";
     let r = app.gql(Some(committee), need, json!({ "n": alert })).await;

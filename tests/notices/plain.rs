@@ -53,6 +53,29 @@ async fn read_counts_edit_and_withdraw(app: TestApp) {
     let r = app.gql(Some(a.t("demo-resident")), "{ unread: notices(filter: {unread: true}) { totalCount } read: notices(filter: {unread: false}) { totalCount } }", json!({})).await;
     assert_eq!(r["data"], json!({ "unread": { "totalCount": 0 }, "read": { "totalCount": 1 } }), "{r}");
 
+    // Unread first: a second notice, unread, comes before the read one.
+    let r = publish(&app, a.t("demo-committee"), general("垃圾分类宣传周")).await;
+    let second = r["data"]["publishNotice"]["notice"]["id"].clone();
+    let page = "query($after: String) { notices(orderBy: UNREAD_FIRST, first: 1, after: $after) { totalCount
+        pageInfo { hasNextPage endCursor } edges { node { id viewerHasRead } } } }";
+    let r = app.gql(Some(a.t("demo-resident")), page, json!({ "after": null })).await;
+    assert_eq!(r["data"]["notices"]["edges"][0]["node"], json!({ "id": second, "viewerHasRead": false }), "{r}");
+    assert_eq!(r["data"]["notices"]["pageInfo"]["hasNextPage"], true, "{r}");
+    let r = app
+        .gql(Some(a.t("demo-resident")), page, json!({ "after": r["data"]["notices"]["pageInfo"]["endCursor"] }))
+        .await;
+    assert_eq!(r["data"]["notices"]["edges"][0]["node"], json!({ "id": n, "viewerHasRead": true }), "{r}");
+    assert_eq!(
+        (&r["data"]["notices"]["totalCount"], &r["data"]["notices"]["pageInfo"]["hasNextPage"]),
+        (&json!(2), &json!(false))
+    );
+    app.gql(
+        Some(a.t("demo-committee")),
+        "mutation($n: ID!) { withdrawNotice(input: {noticeId: $n}) { notice { id } } }",
+        json!({ "n": second }),
+    )
+    .await;
+
     // Edits: the publisher, within 10 minutes.
     let edit = "mutation($n: ID!, $t: String!) { editNotice(input: {noticeId: $n, title: $t, body: \"改为周日\"}) { notice { title editedAt } } }";
     let r = app.gql(Some(a.t("demo-office")), edit, json!({ "n": n, "t": "x" })).await;

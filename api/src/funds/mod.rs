@@ -49,7 +49,6 @@ crate::verbs! {
 pub struct ByProject;
 
 pub fn register_loaders(l: &mut Loaders<'_>) {
-    l.by_id::<fund::Entity>();
     l.visible_by_column::<fund::Entity, Main>(fund::Column::Id, policy::visible_funds);
     l.visible_by_column::<fund_allocation::Entity, Main>(fund_allocation::Column::FundId, policy::visible_allocations);
     l.visible_by_column::<fund_allocation::Entity, ByProject>(

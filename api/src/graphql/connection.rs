@@ -50,7 +50,7 @@ struct Page {
     backwards: bool,
 }
 
-fn check_size(n: Option<i32>, field: &str) -> ApiResult<Option<u64>> {
+pub(crate) fn check_size(n: Option<i32>, field: &str) -> ApiResult<Option<u64>> {
     match n {
         None => Ok(None),
         Some(n) if (0..=MAX_PAGE).contains(&n) => Ok(u64::try_from(n).ok()),
@@ -62,7 +62,7 @@ pub fn encode_cursor(id: i32) -> String {
     URL_SAFE_NO_PAD.encode(format!("c{id}"))
 }
 
-fn decode_cursor(cursor: &str, field: &str) -> ApiResult<i32> {
+pub(crate) fn decode_cursor(cursor: &str, field: &str) -> ApiResult<i32> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

@@ -323,6 +323,25 @@ impl Notice {
         let rows = service::counts(&ctx.db().read, ctx.principal()?, &self.0).await?;
         Ok(rows.into_iter().map(AlertCount).collect())
     }
+    /// Counts per community: the sums of `counts` over its buildings.
+    async fn community_counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AlertCount>> {
+        let rows = service::counts(&ctx.db().read, ctx.principal()?, &self.0).await?;
+        let mut out: Vec<CountRow> = Vec::new();
+        for r in rows {
+            match out.iter_mut().find(|c| c.community_id == r.community_id) {
+                Some(c) => {
+                    c.targeted += r.targeted;
+                    c.responded += r.responded;
+                    c.safe += r.safe;
+                    c.need_help += r.need_help;
+                    c.reached_in_person += r.reached_in_person;
+                    c.not_reached += r.not_reached;
+                }
+                None => out.push(CountRow { building_id: None, ..r }),
+            }
+        }
+        Ok(out.into_iter().map(AlertCount).collect())
+    }
     /// The households of the viewer's building (building head) or community
     /// (committee), each with its state and contact. FORBIDDEN for others.
     async fn roster(&self, ctx: &Context<'_>) -> ApiResult<Vec<Household>> {
@@ -411,6 +430,17 @@ pub struct AlertStat {
     pub reached_within_hour_share: Option<f64>,
 }
 
+/// The order of the `notices` list.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum NoticeOrder {
+    /// Newest first.
+    #[default]
+    NewestFirst,
+    /// The viewer's unread notices (newest first), then the read ones
+    /// (newest first). Pages forward only (`first`, `after`).
+    UnreadFirst,
+}
+
 /// Filters of the `notices` list.
 #[derive(InputObject, Default)]
 pub struct NoticeFilter {
@@ -425,22 +455,29 @@ pub struct NoticesQuery;
 
 #[Object]
 impl NoticesQuery {
-    /// Notices the viewer may read, newest first. Apps show unread ones
-    /// first by asking `unread: true`, then `unread: false`.
+    /// Notices the viewer may read, newest first or unread first.
     #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[allow(clippy::too_many_arguments)]
     async fn notices(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which notices.")] filter: Option<NoticeFilter>,
+        #[graphql(default, desc = "The order (newest first by default).")] order_by: NoticeOrder,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Notice>> {
         let f = filter.unwrap_or_default();
-        let list =
-            NoticeList { categories: f.category.map(|c| c.into_iter().map(Into::into).collect()), unread: f.unread };
-        let q = service::list(ctx.principal()?, list);
+        let categories: Option<Vec<DbCategory>> = f.category.map(|c| c.into_iter().map(Into::into).collect());
+        let p = ctx.principal()?;
+        if order_by == NoticeOrder::UnreadFirst && f.unread.is_none() {
+            if last.is_some() || before.is_some() {
+                return Err(ApiError::bad_input("last", "UNREAD_FIRST pages forward only (first, after)"));
+            }
+            return unread_first(ctx, p, categories, first, after).await;
+        }
+        let q = service::list(p, NoticeList { categories, unread: f.unread });
         paginate_ordered(ctx, q, notice::Column::Id, PageArgs::new(after, before, first, last), true, Notice).await
     }
 
@@ -502,6 +539,57 @@ impl NoticesQuery {
             })
             .collect())
     }
+}
+
+/// Unread notices newest first, then read ones newest first: two keyset
+/// queries at most per page; the cursor says which part it points into.
+async fn unread_first(
+    ctx: &Context<'_>,
+    p: &crate::auth::Principal,
+    categories: Option<Vec<DbCategory>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Conn<Notice>> {
+    use crate::graphql::connection::{TotalCount, check_size, decode_cursor, encode_cursor};
+    use async_graphql::connection::{Connection, Edge};
+    use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
+    let limit = check_size(first, "first")?.unwrap_or(20);
+    let (phase_read, after_id) = match after.as_deref() {
+        None => (false, None),
+        Some(c) => {
+            let (tag, id) = c.split_once('.').ok_or_else(|| ApiError::bad_input("after", "invalid cursor"))?;
+            (tag == "r", Some(decode_cursor(id, "after")?))
+        }
+    };
+    let part = |unread: bool| service::list(p, NoticeList { categories: categories.clone(), unread: Some(unread) });
+    let all = service::list(p, NoticeList { categories: categories.clone(), unread: None });
+    let mut rows: Vec<(bool, notice::Model)> = Vec::new();
+    if !phase_read {
+        let mut q = part(true);
+        if let Some(a) = after_id {
+            q = q.filter(notice::Column::Id.lt(a));
+        }
+        let found = q.order_by_desc(notice::Column::Id).limit(limit + 1).all(&ctx.db().read).await?;
+        rows.extend(found.into_iter().map(|n| (false, n)));
+    }
+    let room = (limit + 1).saturating_sub(rows.len() as u64);
+    if room > 0 {
+        let mut q = part(false);
+        if let (true, Some(a)) = (phase_read, after_id) {
+            q = q.filter(notice::Column::Id.lt(a));
+        }
+        let found = q.order_by_desc(notice::Column::Id).limit(room).all(&ctx.db().read).await?;
+        rows.extend(found.into_iter().map(|n| (true, n)));
+    }
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let mut conn =
+        Connection::with_additional_fields(after.is_some(), more, TotalCount::Query(Box::new(all.into_query())));
+    conn.edges.extend(rows.into_iter().map(|(read, n)| {
+        let cursor = format!("{}.{}", if read { "r" } else { "u" }, encode_cursor(n.id));
+        Edge::new(cursor, Notice(n))
+    }));
+    Ok(Conn(conn))
 }
 
 /// The input of `publishNotice`.
