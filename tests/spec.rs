@@ -62,3 +62,103 @@ async fn errors_propagate_to_the_nearest_nullable_parent(app: TestApp) {
 }
 
 both!(sibling_keys_keep_selection_order, errors_propagate_to_the_nearest_nullable_parent);
+
+/// graphql-js's `getIntrospectionQuery` with every option (descriptions,
+/// `specifiedByURL`, directive repeatability, deprecated input values):
+/// 14 levels deep through `TypeRef`.
+const GRAPHQL_JS_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) {
+    name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue isDeprecated deprecationReason }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}"#;
+
+/// Apollo's (`apollo-client` / Rover) introspection query, without descriptions.
+const APOLLO_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name
+  fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name } } } } } } }
+}"#;
+
+/// Stock introspection passes at the default depth limit (12), measured
+/// apart from data; a deep data query is still refused.
+async fn stock_introspection_passes_deep_data_does_not(app: TestApp) {
+    for q in [GRAPHQL_JS_INTROSPECTION, APOLLO_INTROSPECTION] {
+        let r = app.gql(None, q, json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+        let types = r["data"]["__schema"]["types"].as_array().unwrap();
+        assert!(types.iter().any(|t| t["name"] == "Report") && types.len() > 100, "{}", types.len());
+    }
+    // Twenty levels of real fields: a region's parent's parent's ...
+    let q = format!("{}id{}", "parent { ".repeat(18), " }".repeat(18));
+    let token = app.token("demo-resident").await;
+    let r = app.gql(Some(&token), &format!("{{ me {{ region {{ {q} }} }} }}"), json!({})).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("deeper than 12 levels"), "{r}");
+}
+
+both!(stock_introspection_passes_deep_data_does_not);
+
+/// GraphQL over HTTP: `application/graphql-response+json` when the client
+/// accepts it, with 400 for a request that could not be executed; legacy
+/// `application/json` with 200 otherwise.
+async fn graphql_response_media_type(app: TestApp) {
+    let send = |accept: &'static str, query: &'static str| {
+        let (client, url) = (app.client.clone(), format!("{}/graphql", app.base));
+        async move {
+            let resp = client.post(url).header("Accept", accept).json(&json!({ "query": query })).send().await.unwrap();
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            (resp.status().as_u16(), ct, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let modern = "application/graphql-response+json, application/json;q=0.9";
+    let (status, ct, body) = send(modern, "{ __typename }").await;
+    assert_eq!((status, ct.as_str()), (200, "application/graphql-response+json"), "{body}");
+    let (status, ct, body) = send(modern, "{ noSuchField }").await;
+    assert_eq!((status, ct.as_str()), (400, "application/graphql-response+json"), "{body}");
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+    let (status, ct, _) = send("application/json", "{ noSuchField }").await;
+    assert_eq!((status, ct.as_str()), (200, "application/json"));
+    // A field error (here: `me` without a token) is not a request error:
+    // the operation ran, so 200, with the error's path.
+    let (status, _, body) = send(modern, "{ me { role } }").await;
+    assert_eq!((status, &body["errors"][0]["path"]), (200, &json!(["me"])), "{body}");
+}
+
+both!(graphql_response_media_type);

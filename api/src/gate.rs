@@ -34,7 +34,16 @@ pub struct Limits {
     pub max_introspection: usize,
     /// Maximum fields after fragment expansion.
     pub max_fields: usize,
+    /// Maximum depth of data fields (levels). Fields under `__schema` and
+    /// `__type` count against [`INTROSPECTION_DEPTH`] instead, so that the
+    /// stock introspection queries of graphql-js, Apollo and gql (13 to 15
+    /// levels) pass while deep data queries are refused.
+    pub max_depth: usize,
 }
+
+/// Depth allowed inside `__schema` / `__type` (levels from the root).
+/// graphql-js's `getIntrospectionQuery` with every option reaches 15.
+pub const INTROSPECTION_DEPTH: usize = 24;
 
 /// Fields that check a credential (argon2, seconds of CPU per hundred) and
 /// so may appear at most once per HTTP request, batches included.
@@ -172,11 +181,23 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn selection_set(&mut self, set: &'a SelectionSet, root_mutation: bool) -> Result<(), ApiError> {
+    fn selection_set(
+        &mut self,
+        set: &'a SelectionSet,
+        root_mutation: bool,
+        depth: usize,
+        introspection: bool,
+    ) -> Result<(), ApiError> {
         for sel in &set.items {
             match &sel.node {
                 Selection::Field(f) => {
                     let f = &f.node;
+                    let name = f.name.node.as_str();
+                    let introspection = introspection || name == "__schema" || name == "__type";
+                    let limit = if introspection { INTROSPECTION_DEPTH } else { self.limits.max_depth };
+                    if depth + 1 > limit {
+                        return Err(refuse(format!("query deeper than {limit} levels")));
+                    }
                     self.counts.fields += 1;
                     if self.counts.fields > self.limits.max_fields {
                         return Err(refuse(format!(
@@ -190,7 +211,6 @@ impl<'a> Walk<'a> {
                             return Err(refuse(format!("at most {} aliases per request", self.limits.max_aliases)));
                         }
                     }
-                    let name = f.name.node.as_str();
                     if name == "__schema" || name == "__type" {
                         self.counts.introspection += 1;
                         if self.limits.max_introspection == 0 {
@@ -209,7 +229,7 @@ impl<'a> Walk<'a> {
                     for (arg, value) in &f.arguments {
                         check_value(&arg.node, &value.node)?;
                     }
-                    self.selection_set(&f.selection_set.node, false)?;
+                    self.selection_set(&f.selection_set.node, false, depth + 1, introspection)?;
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
@@ -220,12 +240,12 @@ impl<'a> Walk<'a> {
                     }
                     if let Some(frag) = self.fragments.get(name) {
                         self.stack.push(name);
-                        self.selection_set(&frag.node.selection_set.node, root_mutation)?;
+                        self.selection_set(&frag.node.selection_set.node, root_mutation, depth, introspection)?;
                         self.stack.pop();
                     }
                 }
                 Selection::InlineFragment(inline) => {
-                    self.selection_set(&inline.node.selection_set.node, root_mutation)?;
+                    self.selection_set(&inline.node.selection_set.node, root_mutation, depth, introspection)?;
                 }
             }
         }
@@ -244,7 +264,7 @@ pub fn walk_document(doc: &ExecutableDocument, limits: &Limits) -> Result<Counts
                 check_const(var.node.name.node.as_str(), &default.node)?;
             }
         }
-        walk.selection_set(&op.selection_set.node, op.ty == OperationType::Mutation)?;
+        walk.selection_set(&op.selection_set.node, op.ty == OperationType::Mutation, 0, false)?;
     }
     Ok(walk.counts)
 }
@@ -268,7 +288,14 @@ mod tests {
     use super::*;
 
     fn limits() -> Limits {
-        Limits { max_nesting: 64, max_tokens: 10_000, max_aliases: 50, max_introspection: 2, max_fields: 5_000 }
+        Limits {
+            max_nesting: 64,
+            max_tokens: 10_000,
+            max_aliases: 50,
+            max_introspection: 2,
+            max_fields: 5_000,
+            max_depth: 12,
+        }
     }
 
     fn nested(depth: usize) -> String {

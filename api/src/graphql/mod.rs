@@ -34,7 +34,10 @@ pub fn sdl() -> String {
 pub fn build(state: AppState, config: &Config) -> AppSchema {
     let mut b = builder()
         .data(state)
-        .limit_depth(config.max_depth)
+        // The data depth limit is the gate's (`GONGZHI_MAX_DEPTH`, which
+        // measures introspection apart); the schema's own limit only has to
+        // let the introspection budget through.
+        .limit_depth(config.max_depth.max(crate::gate::INTROSPECTION_DEPTH))
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(16)

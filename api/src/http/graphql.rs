@@ -64,7 +64,28 @@ fn error_code(err: &ServerError) -> String {
 /// last line of defence: the request limits should make it unreachable).
 /// An UNAVAILABLE error makes the whole response 503 with `Retry-After`, so
 /// load balancers and clients back off instead of hammering.
-fn gql_response(state: &HttpState, mut resp: BatchResponse) -> Response {
+/// The media type of the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Does the client accept `application/graphql-response+json`? Then it gets
+/// that media type and its status codes; otherwise `application/json` with
+/// 200 for every executed request, as legacy clients expect.
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE)))
+}
+
+/// A request error in the specification's sense: nothing was executed
+/// (no data, and errors without a path: parse, validation, variables).
+fn is_request_error(r: &GqlResponse) -> bool {
+    r.data == async_graphql::Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn gql_response(state: &HttpState, mut resp: BatchResponse, graphql_response: bool) -> Response {
     let responses: Vec<&mut GqlResponse> = match &mut resp {
         BatchResponse::Single(r) => vec![r],
         BatchResponse::Batch(rs) => rs.iter_mut().collect(),
@@ -85,8 +106,16 @@ fn gql_response(state: &HttpState, mut resp: BatchResponse) -> Response {
         );
         return request_error(StatusCode::BAD_REQUEST, &err);
     }
-    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
-    let mut out = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if graphql_response && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let media = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    let mut out = (status, [(header::CONTENT_TYPE, media)], body).into_response();
     if unavailable {
         out.headers_mut().insert(header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.into());
     }
@@ -180,8 +209,9 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
             BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr)).collect())
         }
     };
+    let graphql_response = wants_graphql_response(headers);
     let resp = state.schema.execute_batch(batch).await;
-    gql_response(&state, resp)
+    gql_response(&state, resp, graphql_response)
 }
 
 /// GET `/graphql`: a query in the query string, or a WebSocket upgrade for
@@ -251,6 +281,7 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
             return resp;
         }
     }
+    let graphql_response = wants_graphql_response(&parts.headers);
     let resp = state.schema.execute(prepare(&state, gql, &principal, addr)).await;
-    gql_response(&state, BatchResponse::Single(resp))
+    gql_response(&state, BatchResponse::Single(resp), graphql_response)
 }

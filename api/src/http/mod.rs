@@ -85,6 +85,7 @@ pub fn limits(config: &crate::Config) -> Limits {
         max_aliases: config.max_aliases,
         max_introspection: if config.introspection_enabled() { config.max_introspection } else { 0 },
         max_fields: config.max_fields,
+        max_depth: config.max_depth,
     }
 }
 
