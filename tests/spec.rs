@@ -162,3 +162,63 @@ async fn graphql_response_media_type(app: TestApp) {
 }
 
 both!(graphql_response_media_type);
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Apollo's automatic persisted queries: not found → sent with its text →
+/// found by hash, over POST and GET.
+async fn automatic_persisted_queries(app: TestApp) {
+    let q = "query Regions { regions(first: 2) { totalCount } }";
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(q) } });
+    let token = app.token("demo-resident").await;
+    let t = Some(token.as_str());
+    let (status, r) = app.post_json(t, &json!({ "extensions": ext })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["errors"][0]["message"], "PersistedQueryNotFound", "{r}");
+    assert_eq!(code(&r), "PERSISTED_QUERY_NOT_FOUND");
+    let (status, r) = app.post_json(t, &json!({ "query": q, "extensions": ext })).await;
+    assert_eq!(status, 200, "{r}");
+    let total = r["data"]["regions"]["totalCount"].clone();
+    assert!(total.as_i64().is_some_and(|n| n > 0), "{r}");
+    let (_, r) = app.post_json(t, &json!({ "extensions": ext })).await;
+    assert_eq!(r["data"]["regions"]["totalCount"], total, "found by hash: {r}");
+    let url = format!("{}/graphql?extensions={}", app.base, urlencode(&ext.to_string()));
+    let r: Value = app.client.get(url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["data"]["regions"]["totalCount"], total, "GET by hash: {r}");
+    // A hash that does not match its text is refused.
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256("{ __typename }") } });
+    let (status, r) = app.post_json(t, &json!({ "query": q, "extensions": wrong })).await;
+    assert_eq!((status, code(&r)), (400, "BAD_USER_INPUT"), "{r}");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// Trusted documents: only the manifest's operations run, by hash or text.
+async fn trusted_documents_only(app: TestApp) {
+    let q = "query Me { me { role } }";
+    let manifest = json!({ "format": "apollo-persisted-query-manifest", "version": 1,
+        "operations": [{ "id": sha256(q), "body": q, "name": "Me", "type": "query" }] });
+    let path = app.config.data_dir.join("trusted.json");
+    std::fs::write(&path, manifest.to_string()).unwrap();
+    let mut config = app.config.clone();
+    config.trusted_documents = Some(path);
+    let trusted = app.spawn_peer_with(config).await;
+    let token = app.token("demo-resident").await;
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(q) } });
+    let (status, r) = trusted.post_json(Some(&token), &json!({ "extensions": ext })).await;
+    assert_eq!((status, &r["data"]["me"]["role"]), (200, &json!("RESIDENT")), "by hash: {r}");
+    let (_, r) = trusted.post_json(Some(&token), &json!({ "query": q })).await;
+    assert_eq!(r["data"]["me"]["role"], "RESIDENT", "by text: {r}");
+    let (status, r) = trusted.post_json(Some(&token), &json!({ "query": "{ me { role } }" })).await;
+    assert_eq!((status, code(&r)), (403, "FORBIDDEN"), "another text: {r}");
+    let other = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256("{ __typename }") } });
+    let (status, r) = trusted.post_json(Some(&token), &json!({ "extensions": other })).await;
+    assert_eq!((status, code(&r)), (403, "FORBIDDEN"), "an unknown hash: {r}");
+}
+
+both!(automatic_persisted_queries, trusted_documents_only);

@@ -156,6 +156,17 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Automatic persisted queries (Apollo's protocol): how many query texts
+    /// the server remembers by hash (entries; 0 turns them off).
+    #[arg(long, env = "GONGZHI_APQ_CACHE_ENTRIES", default_value_t = 1000)]
+    pub apq_cache_entries: usize,
+
+    /// Trusted documents: a JSON manifest of the only operations this server
+    /// runs (Apollo's persisted query manifest, or an object of sha256 hash
+    /// → query text). Unset: any query runs.
+    #[arg(long, env = "GONGZHI_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<std::path::PathBuf>,
+
     /// Largest photo accepted in an upload (bytes). A multipart request may
     /// carry up to 12 of them on top of `max_body_bytes`.
     #[arg(long, env = "GONGZHI_MAX_PHOTO_BYTES", default_value_t = 5 * 1024 * 1024)]

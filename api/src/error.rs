@@ -14,6 +14,9 @@ pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// An automatic persisted query the server does not know (yet): send
+    /// the query text with its hash (Apollo's protocol).
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// The database (or another dependency) is unreachable; retry later.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
@@ -42,6 +45,9 @@ pub enum ApiError {
         balance: &'static str,
         remaining: i64,
     },
+    /// An automatic persisted query not in the cache (Apollo's protocol:
+    /// the message is exactly `PersistedQueryNotFound`).
+    PersistedQueryNotFound,
     /// Too many requests; the second field is the seconds to wait.
     RateLimited(String, u64),
     /// A dependency (the database) is unreachable; the request may be retried.
@@ -94,6 +100,7 @@ impl ApiError {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m, _) => m.clone(),
             Self::Insufficient { message, .. } => message.clone(),
+            Self::PersistedQueryNotFound => "PersistedQueryNotFound".into(),
             Self::Unavailable(_) => "service temporarily unavailable; retry later".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput { message, .. } => message.clone(),
@@ -109,6 +116,7 @@ impl ApiError {
             Self::BadInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) | Self::Insufficient { .. } => code::CONFLICT,
             Self::RateLimited(..) => code::RATE_LIMITED,
+            Self::PersistedQueryNotFound => code::PERSISTED_QUERY_NOT_FOUND,
             Self::Unavailable(_) => code::UNAVAILABLE,
             Self::Internal(_) => code::INTERNAL,
         }
@@ -198,6 +206,7 @@ mod tests {
             ApiError::not_found("x").code(),
             ApiError::bad_input("f", "x").code(),
             ApiError::conflict("x").code(),
+            ApiError::PersistedQueryNotFound.code(),
             ApiError::RateLimited("x".into(), 1).code(),
             ApiError::Unavailable("x".into()).code(),
             ApiError::internal("secret detail").code(),
@@ -210,6 +219,7 @@ mod tests {
                 "NOT_FOUND",
                 "BAD_USER_INPUT",
                 "CONFLICT",
+                "PERSISTED_QUERY_NOT_FOUND",
                 "RATE_LIMITED",
                 "UNAVAILABLE",
                 "INTERNAL"

@@ -196,12 +196,26 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         }
         b => b,
     };
+    let mut remember = Vec::new();
+    for r in match &mut batch {
+        BatchRequest::Single(r) => std::slice::from_mut(r),
+        BatchRequest::Batch(rs) => rs.as_mut_slice(),
+    } {
+        match state.persisted.resolve(r) {
+            Ok(Some(hash)) => remember.push((hash, r.query.clone())),
+            Ok(None) => {}
+            Err(e) => return request_error(super::persisted::Persisted::status(&e), &e),
+        }
+    }
     let screened = match &mut batch {
         BatchRequest::Single(r) => screen_all(&state, [r]),
         BatchRequest::Batch(rs) => screen_all(&state, rs.iter_mut()),
     };
     if let Err(e) = screened {
         return request_error(StatusCode::BAD_REQUEST, &e);
+    }
+    for (hash, text) in remember {
+        state.persisted.remember(hash, &text);
     }
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr)),
@@ -257,12 +271,19 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     if let Some(name) = params.get("operationName").filter(|n| !n.is_empty()) {
         gql = gql.operation_name(name.clone());
     }
+    let remember = match state.persisted.resolve(&mut gql) {
+        Ok(hash) => hash,
+        Err(e) => return request_error(super::persisted::Persisted::status(&e), &e),
+    };
     if gql.query.trim().is_empty() {
         let err = ApiError::bad_input("query", "a GET request needs a `query` parameter");
         return request_error(StatusCode::BAD_REQUEST, &err);
     }
     if let Err(e) = screen_all(&state, [&mut gql]) {
         return request_error(StatusCode::BAD_REQUEST, &e);
+    }
+    if let Some(hash) = remember {
+        state.persisted.remember(hash, &gql.query);
     }
     let operation_name = gql.operation_name.clone();
     if let Ok(doc) = gql.parsed_query() {

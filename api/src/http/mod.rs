@@ -9,6 +9,7 @@ pub mod client;
 pub mod graphql;
 pub mod oauth;
 pub mod ops;
+pub mod persisted;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<client::AnonLimiter>,
     pub limits: Limits,
+    /// Automatic persisted queries and trusted documents.
+    pub persisted: Arc<persisted::Persisted>,
 }
 
 /// A GraphQL-shaped error response for problems found before execution.
@@ -112,12 +115,13 @@ pub fn bearer_principal(
 }
 
 /// The router of one server process.
-pub fn router(app: AppState) -> Result<Router, prometheus::Error> {
+pub fn router(app: AppState) -> std::io::Result<Router> {
     let config = app.config.clone();
     let schema = crate::graphql::build(app.clone(), &config);
-    let metrics = Arc::new(Metrics::new(app.counters.clone())?);
+    let metrics = Arc::new(Metrics::new(app.counters.clone()).map_err(std::io::Error::other)?);
     let limiter = Arc::new(client::anon_limiter(&config));
-    let state = HttpState { app, schema, metrics, limiter, limits: limits(&config) };
+    let persisted = Arc::new(persisted::Persisted::from_config(&config).map_err(std::io::Error::other)?);
+    let state = HttpState { app, schema, metrics, limiter, limits: limits(&config), persisted };
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/oauth/token", post(oauth::token))
@@ -162,7 +166,7 @@ pub async fn serve(
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
     app.events.spawn_listener(&app.db);
     crate::domains::spawn_jobs(&app);
-    let router = router(app).map_err(std::io::Error::other)?;
+    let router = router(app)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
