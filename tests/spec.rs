@@ -222,3 +222,31 @@ async fn trusted_documents_only(app: TestApp) {
 }
 
 both!(automatic_persisted_queries, trusted_documents_only);
+
+/// GraphiQL is served entirely by the binary: the page references no
+/// external URL, and every asset it references loads.
+async fn graphiql_works_offline(app: TestApp) {
+    let page = app.client.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let refs: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/graphiql/") || s.starts_with("http://") || s.starts_with("https://"))
+        .collect();
+    assert!(refs.iter().all(|r| r.starts_with("/graphiql/")), "external references: {refs:?}");
+    assert_eq!(refs.len(), 4, "{refs:?}");
+    for r in refs.iter().chain(["/graphiql/LICENSE-graphiql", "/graphiql/LICENSE-react"].iter()) {
+        let resp = app.client.get(format!("{}{r}", app.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{r}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = resp.bytes().await.unwrap();
+        assert!(!body.is_empty(), "{r}");
+        if r.ends_with(".js") {
+            assert!(ct.starts_with("text/javascript"), "{r}: {ct}");
+        }
+    }
+    let missing = app.client.get(format!("{}/graphiql/nothing.js", app.base)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+both!(graphiql_works_offline);

@@ -130,7 +130,7 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
         .route("/metrics", get(ops::metrics))
         .merge(crate::domains::routes());
     if config.graphiql_enabled() {
-        router = router.route("/", get(ops::graphiql));
+        router = router.route("/", get(ops::graphiql)).route("/graphiql/{name}", get(ops::graphiql_asset));
     }
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

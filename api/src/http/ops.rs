@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,8 +12,81 @@ use super::HttpState;
 /// commonly time out after 5 s; answering within 2 s keeps them decisive.
 const READY_TIMEOUT: Duration = Duration::from_millis(1500);
 
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+/// GraphiQL's page. Its assets are served by this binary (see
+/// [`graphiql_asset`]): no external URL, so it works without internet.
+pub async fn graphiql() -> Html<&'static str> {
+    Html(GRAPHIQL_PAGE)
+}
+
+const GRAPHIQL_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gongzhi GraphiQL</title>
+<link rel="stylesheet" href="/graphiql/graphiql.min.css">
+</head>
+<body style="margin: 0">
+<div id="graphiql" style="height: 100vh">Loading GraphiQL...</div>
+<script src="/graphiql/react.production.min.js"></script>
+<script src="/graphiql/react-dom.production.min.js"></script>
+<script src="/graphiql/graphiql.min.js"></script>
+<script>
+const ws = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql";
+const fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: ws });
+const query = `# Welcome to Gongzhi. Log in with a demo account (password demo-password):
+# demo-resident, demo-building-head, demo-committee, demo-office, demo-ngo,
+# demo-property, demo-admin, demo-resident-river. Then put the accessToken in
+# the Headers tab as {"Authorization": "Bearer <accessToken>"}.
+mutation Login {
+  login(input: { username: "demo-resident", password: "demo-password" }) {
+    accessToken
+  }
+}
+
+query Me {
+  me { role account { displayName } region { name } }
+}
+`;
+ReactDOM.createRoot(document.getElementById("graphiql")).render(
+  React.createElement(GraphiQL, {
+    fetcher,
+    defaultQuery: query,
+    defaultHeaders: '{\n  "Authorization": "Bearer <accessToken from the login mutation>"\n}',
+    defaultEditorToolsVisibility: true,
+  }),
+);
+</script>
+</body>
+</html>
+"#;
+
+/// The embedded GraphiQL assets: name, media type, bytes.
+const GRAPHIQL_ASSETS: [(&str, &str, &[u8]); 6] = [
+    ("graphiql.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/graphiql/graphiql.min.js")),
+    ("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("../../assets/graphiql/graphiql.min.css")),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
+    ),
+    ("LICENSE-graphiql", "text/plain; charset=utf-8", include_bytes!("../../assets/graphiql/LICENSE-graphiql")),
+    ("LICENSE-react", "text/plain; charset=utf-8", include_bytes!("../../assets/graphiql/LICENSE-react")),
+];
+
+/// `GET /graphiql/{name}`: one embedded asset (they change only with the binary).
+pub async fn graphiql_asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match GRAPHIQL_ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, media, bytes)) => {
+            ([(header::CONTENT_TYPE, *media), (header::CACHE_CONTROL, "public, max-age=86400")], *bytes).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 pub async fn healthz() -> &'static str {
