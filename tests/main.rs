@@ -14,5 +14,6 @@ mod notices;
 mod people;
 mod platform;
 mod projects;
+mod relay;
 mod reports;
 mod spec;

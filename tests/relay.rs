@@ -1,0 +1,140 @@
+//! Relay completeness: every type implementing `Node` resolves through
+//! `node(id:)` (one object of each, made through the API).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::common::TestApp;
+use crate::funds::{ALLOCATE, NGO, RECORD, add_participant, approved_project, create_fund};
+use crate::projects::{Actors, create_draft, organisation_id, step_ok};
+
+fn first_id(r: &Value, list: &str) -> Value {
+    r["data"][list]["edges"][0]["node"]["id"].clone()
+}
+
+async fn every_node_type_resolves_through_node(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let admin = a.t("demo-admin");
+    let mut ids: BTreeMap<&str, Value> = BTreeMap::new();
+
+    let r = app
+        .gql(
+            Some(admin),
+            "{ regions(first: 1) { edges { node { id } } } buildings(first: 1) { edges { node { id } } }
+               organisations(first: 1) { edges { node { id } } } apiClients(first: 1) { edges { node { id } } }
+               accounts(first: 1) { edges { node { id memberships(first: 1) { edges { node { id } } } } } } }",
+            json!({}),
+        )
+        .await;
+    for (ty, list) in [
+        ("Region", "regions"),
+        ("Building", "buildings"),
+        ("Organisation", "organisations"),
+        ("ApiClient", "apiClients"),
+        ("Account", "accounts"),
+    ] {
+        ids.insert(ty, first_id(&r, list));
+    }
+    ids.insert(
+        "Membership",
+        r["data"]["accounts"]["edges"][0]["node"]["memberships"]["edges"][0]["node"]["id"].clone(),
+    );
+
+    // Projects and their parts.
+    let project = approved_project(&app, &a, "路灯改造").await;
+    add_participant(&app, &a, &project, NGO, "LEAD").await;
+    ids.insert("Project", project.clone());
+    let ngo = organisation_id(&app, admin, NGO).await;
+    let r = app
+        .gql(
+            Some(a.t("demo-office")),
+            "mutation($p: ID!, $o: ID!) { createProjectTask(input: {projectId: $p, title: \"采购\", assigneeOrganisationId: $o}) { task { id } } }",
+            json!({ "p": project, "o": ngo }),
+        )
+        .await;
+    ids.insert("ProjectTask", r["data"]["createProjectTask"]["task"]["id"].clone());
+    step_ok(&app, a.t("demo-office"), "startProject", &project, "IN_PROGRESS").await;
+    let r = app
+        .gql(
+            Some(a.t("demo-ngo")),
+            "mutation($p: ID!) { postProjectUpdate(input: {projectId: $p, body: \"已开工\", percentComplete: 10}) { update { id } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    ids.insert("ProjectUpdate", r["data"]["postProjectUpdate"]["update"]["id"].clone());
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($p: ID!) { addComment(input: {projectId: $p, body: \"好\"}) { comment { id } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    ids.insert("ProjectComment", r["data"]["addComment"]["comment"]["id"].clone());
+    let proposal = create_draft(&app, a.t("demo-resident"), "议题").await;
+    step_ok(&app, a.t("demo-resident"), "submitProject", &proposal, "PROPOSED").await;
+    let r = app
+        .gql(
+            Some(a.t("demo-committee")),
+            "mutation($c: ID!, $p: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
+                scheduledAt: \"2030-01-01T10:00:00Z\", place: \"活动室\", projectIds: [$p]}) { meeting { id } } }",
+            json!({ "c": app.peach_garden().await, "p": proposal }),
+        )
+        .await;
+    ids.insert("CouncilMeeting", r["data"]["scheduleCouncilMeeting"]["meeting"]["id"].clone());
+
+    // Money.
+    let fund = create_fund(&app, &a, "100000").await;
+    ids.insert("Fund", fund.clone());
+    let r = app.gql(Some(a.t("demo-office")), ALLOCATE, json!({ "f": fund, "p": project, "a": "1000" })).await;
+    let alloc = r["data"]["allocateFunds"]["allocation"]["id"].clone();
+    ids.insert("FundAllocation", alloc.clone());
+    let r =
+        app.gql(Some(a.t("demo-ngo")), RECORD, json!({ "a": alloc, "m": "10", "n": "王师傅", "t": "PERSON" })).await;
+    ids.insert("FundExpenditure", r["data"]["recordExpenditure"]["expenditure"]["id"].clone());
+    let r = app
+        .gql(
+            Some(a.t("demo-office")),
+            "mutation($f: ID!, $c: ID!) { openBudgetRound(input: {fundId: $f, communityId: $c, title: \"微预算\", amount: \"100\"}) { round { id } } }",
+            json!({ "f": fund, "c": app.peach_garden().await }),
+        )
+        .await;
+    ids.insert("BudgetRound", r["data"]["openBudgetRound"]["round"]["id"].clone());
+
+    // Reports and notices.
+    let r = crate::reports::submit(
+        &app,
+        a.t("demo-resident"),
+        json!({ "categoryCode": "OTHER", "description": "路灯不亮" }),
+    )
+    .await;
+    ids.insert("Report", r["data"]["submitReport"]["report"]["id"].clone());
+    let r = crate::notices::publish(
+        &app,
+        a.t("demo-committee"),
+        json!({ "category": "GENERAL", "title": "通知", "body": "内容" }),
+    )
+    .await;
+    ids.insert("Notice", r["data"]["publishNotice"]["notice"]["id"].clone());
+    let r = app.gql(Some(admin), "{ auditLog(first: 1) { edges { node { id } } } }", json!({})).await;
+    ids.insert("AuditEntry", first_id(&r, "auditLog"));
+
+    // Every type implementing Node is covered, and each resolves to itself.
+    let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;
+    let mut types: Vec<String> = r["data"]["__type"]["possibleTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(types, ids.keys().map(|k| (*k).to_owned()).collect::<Vec<_>>());
+    for (ty, id) in &ids {
+        assert!(id.is_string(), "no {ty} was made");
+        let r = app.gql(Some(admin), "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;
+        assert_eq!(r["data"]["node"], json!({ "__typename": ty, "id": id }), "{ty}: {r}");
+    }
+}
+
+both!(every_node_type_resolves_through_node);
