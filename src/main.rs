@@ -199,7 +199,12 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let graphiql = config.graphiql_enabled();
-    print_banner(&addr.to_string(), graphiql, seeded || demo_present(&db).await);
+    if config.production {
+        // In production stdout carries JSON log lines only.
+        tracing::info!(address = %addr, graphiql, "listening");
+    } else {
+        print_banner(&addr.to_string(), graphiql, seeded || demo_present(&db).await);
+    }
     api::http::serve(listener, AppState::new(db, config), api::http::shutdown_signal()).await?;
     Ok(())
 }

@@ -256,3 +256,108 @@ async fn production_turns_introspection_and_graphiql_off() {
     let r = app.gql(Some(&token), "{ mee { role } }", json!({})).await;
     assert!(!r["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{r}");
 }
+
+/// One access line per request with its request id, operation and
+/// principal, and a warning for a forged token; never a token in the logs.
+async fn access_lines_and_security_warnings(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let rid = format!("test-{}", uuid::Uuid::new_v4());
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&token)
+        .header("x-request-id", &rid)
+        .json(&json!({ "query": "query Me { me { role } }", "operationName": "Me" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let last = if token.ends_with('A') { "B" } else { "A" };
+    let forged = format!("{}{last}", &token[..token.len() - 1]);
+    let bad_rid = format!("test-{}", uuid::Uuid::new_v4());
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&forged)
+        .header("x-request-id", &bad_rid)
+        .json(&json!({ "query": "{ me { role } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let logs = crate::common::logs();
+    let lines: Vec<Value> =
+        logs.lines().filter(|l| l.contains(&rid)).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "one access line: {lines:?}");
+    let f = &lines[0]["fields"];
+    assert_eq!(
+        (&f["method"], &f["path"], &f["status"], &f["operation"], &f["operation_type"], &f["principal"]),
+        (&json!("POST"), &json!("/graphql"), &json!(200), &json!("Me"), &json!("query"), &json!("account")),
+        "{f}"
+    );
+    assert!(f["principal_id"].as_i64().is_some() && f["duration_ms"].as_f64().is_some(), "{f}");
+    assert!(
+        logs.lines().any(|l| l.contains(&bad_rid) && l.contains("\"status\":401")),
+        "the refused request is logged"
+    );
+    assert!(logs.lines().any(|l| l.contains("invalid bearer token") && l.contains("WARN")), "a security warning");
+    assert!(!logs.contains(&token) && !logs.contains(&forged), "no token in the logs");
+}
+
+both!(access_lines_and_security_warnings);
+
+/// `/metrics` behind a token, with process, pool, WebSocket, per-operation
+/// and rejection figures, as Prometheus text.
+async fn metrics_families_behind_a_token(app: TestApp) {
+    let get = |auth: Option<&'static str>| {
+        let (client, url) = (app.client.clone(), format!("{}/metrics", app.base));
+        async move {
+            let mut req = client.get(url);
+            if let Some(a) = auth {
+                req = req.bearer_auth(a);
+            }
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    assert_eq!(get(None).await.0, 401);
+    assert_eq!(get(Some("wrong")).await.0, 401);
+    let token = app.token("demo-resident").await;
+    app.gql(Some(&token), "query Me { me { role } }", json!({})).await;
+    let (status, _) = app.post_json(None, &json!({ "query": "{ me" })).await;
+    assert_eq!(status, 400);
+    let (status, text) = get(Some("metrics-secret")).await;
+    assert_eq!(status, 200);
+    for family in [
+        "gongzhi_process{figure=\"resident_memory_bytes\"}",
+        "gongzhi_process{figure=\"open_fds\"}",
+        "gongzhi_db_pool_connections{pool=\"read\",state=\"idle\"}",
+        "gongzhi_websocket_connections",
+        "gongzhi_graphql_operations_total{operation=\"Me\",type=\"query\"} 1",
+        "gongzhi_graphql_operation_duration_seconds_count{operation=\"Me\"} 1",
+        "gongzhi_http_rejected_total{code=\"BAD_USER_INPUT\"}",
+    ] {
+        assert!(text.contains(family), "{family} missing in\n{text}");
+    }
+    // Prometheus text: every sample line is a name (with labels) and a number.
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let value = line.rsplit_once(' ').map(|(_, v)| v).unwrap_or_default();
+        assert!(value.parse::<f64>().is_ok() || value == "+Inf", "{line}");
+    }
+}
+
+mod metrics_families_behind_a_token {
+    fn with_token(c: &mut api::Config) {
+        c.metrics_token = Some("metrics-secret".into());
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = crate::common::TestApp::spawn_with(crate::common::Engine::Sqlite, with_token).await;
+        super::metrics_families_behind_a_token(app).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let app = crate::common::TestApp::spawn_with(crate::common::Engine::Postgres, with_token).await;
+        super::metrics_families_behind_a_token(app).await;
+    }
+}

@@ -156,6 +156,11 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// A bearer token `/metrics` requires. In production `/metrics` is served
+    /// only when this is set.
+    #[arg(long, env = "GONGZHI_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Automatic persisted queries (Apollo's protocol): how many query texts
     /// the server remembers by hash (entries; 0 turns them off).
     #[arg(long, env = "GONGZHI_APQ_CACHE_ENTRIES", default_value_t = 1000)]

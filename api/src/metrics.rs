@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::state::Counters;
 
@@ -19,7 +21,25 @@ pub struct Metrics {
     /// the process counters at render time.
     password_verifications: IntGauge,
     counters: Arc<Counters>,
+    /// Requests refused before execution, by error code.
+    pub rejected: IntCounterVec,
+    /// GraphQL operations by name and type (names beyond
+    /// [`MAX_OPERATION_NAMES`] distinct ones are counted as `other`).
+    pub operations: IntCounterVec,
+    /// GraphQL operation latency by name (seconds).
+    pub operation_latency: HistogramVec,
+    /// Open WebSocket connections.
+    pub websockets: IntGauge,
+    /// Database pool connections by pool (`read`, `write`) and state (`idle`, `in_use`).
+    db_pool: IntGaugeVec,
+    /// Process figures read from `/proc/self` at render time (Linux).
+    process: IntGaugeVec,
+    operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
 }
+
+/// Distinct operation names tracked before the rest are counted as `other`
+/// (names come from clients: the bound keeps the label set finite).
+pub const MAX_OPERATION_NAMES: usize = 500;
 
 impl Metrics {
     pub fn new(counters: Arc<Counters>) -> Result<Self, prometheus::Error> {
@@ -42,7 +62,101 @@ impl Metrics {
             "Password and client-secret verifications (argon2) run by this process",
         )?;
         registry.register(Box::new(password_verifications.clone()))?;
-        Ok(Self { registry, requests, latency, graphql_errors, password_verifications, counters })
+        let rejected = IntCounterVec::new(
+            Opts::new("http_rejected_total", "Requests refused before execution, by error code"),
+            &["code"],
+        )?;
+        let operations = IntCounterVec::new(
+            Opts::new("graphql_operations_total", "GraphQL operations by name and type"),
+            &["operation", "type"],
+        )?;
+        let operation_latency = HistogramVec::new(
+            HistogramOpts::new("graphql_operation_duration_seconds", "GraphQL operation latency in seconds"),
+            &["operation"],
+        )?;
+        let websockets = IntGauge::new("websocket_connections", "Open WebSocket connections")?;
+        let db_pool = IntGaugeVec::new(
+            Opts::new("db_pool_connections", "Database pool connections by pool and state"),
+            &["pool", "state"],
+        )?;
+        let process = IntGaugeVec::new(
+            Opts::new("process", "Process figures: resident_memory_bytes, open_fds, cpu_ticks (1/100 s)"),
+            &["figure"],
+        )?;
+        for c in [&rejected, &operations] {
+            registry.register(Box::new(c.clone()))?;
+        }
+        registry.register(Box::new(operation_latency.clone()))?;
+        registry.register(Box::new(websockets.clone()))?;
+        registry.register(Box::new(db_pool.clone()))?;
+        registry.register(Box::new(process.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            graphql_errors,
+            password_verifications,
+            counters,
+            rejected,
+            operations,
+            operation_latency,
+            websockets,
+            db_pool,
+            process,
+            operation_names: std::sync::Mutex::new(std::collections::HashSet::new()),
+        })
+    }
+
+    /// Count one GraphQL operation (see [`MAX_OPERATION_NAMES`]).
+    pub fn operation(&self, name: Option<&str>, ty: &str, seconds: f64) {
+        let name = name.unwrap_or("(anonymous)");
+        let label = match self.operation_names.lock() {
+            Ok(mut seen) if seen.contains(name) || seen.len() < MAX_OPERATION_NAMES => {
+                seen.insert(name.to_owned());
+                name
+            }
+            _ => "other",
+        };
+        self.operations.with_label_values(&[label, ty]).inc();
+        self.operation_latency.with_label_values(&[label]).observe(seconds);
+    }
+
+    /// Read the pools' and the process's figures now.
+    pub fn sample(&self, db: &crate::db::Db) {
+        let pools = [("read", &db.read), ("write", &db.write)];
+        for (name, conn) in pools {
+            let (size, idle) = match conn.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    let p = conn.get_postgres_connection_pool();
+                    (p.size(), p.num_idle())
+                }
+                _ => {
+                    let p = conn.get_sqlite_connection_pool();
+                    (p.size(), p.num_idle())
+                }
+            };
+            let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+            self.db_pool.with_label_values(&[name, "idle"]).set(idle);
+            self.db_pool.with_label_values(&[name, "in_use"]).set(i64::from(size) - idle);
+        }
+        // Linux only; elsewhere the figures stay unset.
+        if let Ok(statm) = std::fs::read_to_string("/proc/self/statm")
+            && let Some(pages) = statm.split_whitespace().nth(1).and_then(|v| v.parse::<i64>().ok())
+        {
+            // 4 KiB pages (x86-64 and arm64 Linux defaults).
+            self.process.with_label_values(&["resident_memory_bytes"]).set(pages * 4096);
+        }
+        if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+            self.process.with_label_values(&["open_fds"]).set(i64::try_from(fds.count()).unwrap_or(i64::MAX));
+        }
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat")
+            && let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r)
+        {
+            // Fields after the command: state is 3rd overall, utime 14th, stime 15th.
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            self.process.with_label_values(&["cpu_ticks"]).set(ticks(11) + ticks(12));
+        }
     }
 
     pub fn render(&self) -> String {

@@ -35,7 +35,12 @@ fn admit(
     state: &HttpState,
     parts: &axum::http::request::Parts,
 ) -> Result<(RequestPrincipal, ClientAddr), (StatusCode, ApiError)> {
-    let principal = principal_from_headers(state, &parts.headers).map_err(|e| (StatusCode::UNAUTHORIZED, e))?;
+    let principal = principal_from_headers(state, &parts.headers).map_err(|e| {
+        // A security event: the reason, never the token.
+        let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
+        tracing::warn!(client = ?addr, reason = %e.public_message(), "request with an invalid bearer token");
+        (StatusCode::UNAUTHORIZED, e)
+    })?;
     let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
     if principal.0.is_none() {
         client::check_anonymous(&state.limiter, addr).map_err(|e| (StatusCode::TOO_MANY_REQUESTS, e))?;
@@ -139,6 +144,25 @@ fn prepare(
     crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window)
 }
 
+/// The name (given, or the document's) and type of the operation a
+/// (screened, so parsed) request runs.
+fn operation_of(req: &mut async_graphql::Request) -> (Option<String>, &'static str) {
+    use async_graphql::parser::types::OperationType;
+    let given = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else { return (given, "") };
+    let op = match &given {
+        Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => doc.operations.iter().next(),
+    };
+    let ty = match op.as_ref().map(|(_, o)| o.node.ty) {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "",
+    };
+    (given.or_else(|| op.and_then(|(n, _)| n.map(|n| n.to_string()))), ty)
+}
+
 /// Screen every request of a batch; credential-checking fields are counted
 /// across the whole HTTP request.
 fn screen_all<'a>(
@@ -217,15 +241,22 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
     }
-    let batch = match batch {
+    let mut batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr)),
         BatchRequest::Batch(rs) => {
             BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr)).collect())
         }
     };
     let graphql_response = wants_graphql_response(headers);
+    let mut info = super::AccessInfo::of(principal.0.as_ref());
+    match &mut batch {
+        BatchRequest::Single(r) => (info.operation_name, info.operation_type) = operation_of(r),
+        BatchRequest::Batch(_) => info.operation_type = "batch",
+    }
     let resp = state.schema.execute_batch(batch).await;
-    gql_response(&state, resp, graphql_response)
+    let mut out = gql_response(&state, resp, graphql_response);
+    out.extensions_mut().insert(info);
+    out
 }
 
 /// GET `/graphql`: a query in the query string, or a WebSocket upgrade for
@@ -303,6 +334,10 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         }
     }
     let graphql_response = wants_graphql_response(&parts.headers);
+    let mut info = super::AccessInfo::of(principal.0.as_ref());
+    (info.operation_name, info.operation_type) = operation_of(&mut gql);
     let resp = state.schema.execute(prepare(&state, gql, &principal, addr)).await;
-    gql_response(&state, BatchResponse::Single(resp), graphql_response)
+    let mut out = gql_response(&state, BatchResponse::Single(resp), graphql_response);
+    out.extensions_mut().insert(info);
+    out
 }

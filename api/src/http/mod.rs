@@ -55,6 +55,7 @@ pub(crate) fn request_error(status: StatusCode, err: &ApiError) -> Response {
     if let Some(secs) = err.retry_after_secs() {
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
     }
+    resp.extensions_mut().insert(Rejected(err.code()));
     if status == StatusCode::UNAUTHORIZED {
         // RFC 6750: tell the client which scheme to use and why it failed.
         resp.headers_mut().insert(
@@ -65,14 +66,72 @@ pub(crate) fn request_error(status: StatusCode, err: &ApiError) -> Response {
     resp
 }
 
+/// A request refused before execution, with its error code (for `/metrics`).
+#[derive(Clone, Copy, Debug)]
+pub struct Rejected(pub &'static str);
+
+/// What the GraphQL transport tells the access log about a request (set
+/// as a response extension): the operation and who asked. Never a token,
+/// a password or personal data.
+#[derive(Clone, Debug, Default)]
+pub struct AccessInfo {
+    pub operation_name: Option<String>,
+    /// `query`, `mutation`, `subscription` (or `batch`).
+    pub operation_type: &'static str,
+    /// `account`, `client` or `anonymous`.
+    pub principal_kind: &'static str,
+    /// The account's or API client's id.
+    pub principal_id: Option<i32>,
+}
+
+impl AccessInfo {
+    pub fn of(principal: Option<&crate::auth::Principal>) -> Self {
+        let (principal_kind, principal_id) = match principal {
+            None => ("anonymous", None),
+            Some(p) => match (p.account_id(), p.api_client_id()) {
+                (Some(a), _) => ("account", Some(a)),
+                (None, Some(c)) => ("client", Some(c)),
+                _ => ("system", None),
+            },
+        };
+        Self { operation_name: None, operation_type: "", principal_kind, principal_id }
+    }
+}
+
+/// Metrics, and one access line per request at info (target
+/// `gongzhi::access`): request id, method, path, status, duration, and for
+/// GraphQL the operation and the principal's kind and id.
 async fn track(State(state): State<HttpState>, req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let method = req.method().clone();
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     let start = Instant::now();
     let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
-    state.metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
-    state.metrics.latency.with_label_values(&[route.as_str()]).observe(start.elapsed().as_secs_f64());
+    let status = resp.status().as_u16();
+    let elapsed = start.elapsed();
+    let status_text = status.to_string();
+    state.metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status_text.as_str()]).inc();
+    state.metrics.latency.with_label_values(&[route.as_str()]).observe(elapsed.as_secs_f64());
+    let info = resp.extensions().get::<AccessInfo>().cloned().unwrap_or_default();
+    if let Some(Rejected(code)) = resp.extensions().get::<Rejected>() {
+        state.metrics.rejected.with_label_values(&[code]).inc();
+    }
+    if !info.operation_type.is_empty() {
+        state.metrics.operation(info.operation_name.as_deref(), info.operation_type, elapsed.as_secs_f64());
+    }
+    tracing::info!(
+        target: "gongzhi::access",
+        request_id = %request_id,
+        method = %method,
+        path = %route,
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        operation = info.operation_name.as_deref().unwrap_or(""),
+        operation_type = info.operation_type,
+        principal = info.principal_kind,
+        principal_id = info.principal_id,
+        "request"
+    );
     resp
 }
 

@@ -107,6 +107,28 @@ pub async fn readyz(State(state): State<HttpState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<HttpState>) -> Response {
+/// `/metrics`: with `GONGZHI_METRICS_TOKEN` set (required in production,
+/// else it is not served there), only with `Authorization: Bearer <token>`.
+pub async fn metrics(State(state): State<HttpState>, headers: axum::http::HeaderMap) -> Response {
+    let config = &state.app.config;
+    match &config.metrics_token {
+        Some(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            let ok = given.is_some_and(|g| {
+                use sha2::Digest;
+                // Compare digests, so the comparison takes the same time whatever the input.
+                sha2::Sha256::digest(g.trim().as_bytes()) == sha2::Sha256::digest(token.as_bytes())
+            });
+            if !ok {
+                return super::request_error(StatusCode::UNAUTHORIZED, &crate::error::ApiError::unauthenticated());
+            }
+        }
+        None if config.production => return StatusCode::NOT_FOUND.into_response(),
+        None => {}
+    }
+    state.metrics.sample(&state.app.db);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }

@@ -106,7 +106,18 @@ fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
+/// Keeps the open-connections gauge right however the connection ends.
+struct Open(prometheus::IntGauge);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket, addr: ClientAddr) {
+    state.metrics.websockets.inc();
+    let _open = Open(state.metrics.websockets.clone());
     let (mut sink, source) = socket.split();
     let input = source.take_while(|m| future::ready(m.is_ok())).filter_map(|m| {
         future::ready(match m {
