@@ -326,9 +326,14 @@ async fn metrics_families_behind_a_token(app: TestApp) {
     app.gql(Some(&token), "query Me { me { role } }", json!({})).await;
     let (status, _) = app.post_json(None, &json!({ "query": "{ me" })).await;
     assert_eq!(status, 400);
+    // One live subscription over one WebSocket.
+    let _ws = crate::notices::subscribe(&app.base, &token, "subscription { noticeEvents { kind } }").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (status, text) = get(Some("metrics-secret")).await;
     assert_eq!(status, 200);
     for family in [
+        "gongzhi_websocket_connections 1",
+        "gongzhi_graphql_subscriptions 1",
         "gongzhi_process{figure=\"resident_memory_bytes\"}",
         "gongzhi_process{figure=\"open_fds\"}",
         "gongzhi_db_pool_connections{pool=\"read\",state=\"idle\"}",

@@ -130,6 +130,30 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
         .collect();
     types.sort();
     assert_eq!(types, ids.keys().map(|k| (*k).to_owned()).collect::<Vec<_>>());
+    // And every object type with an `id: ID!` implements Node.
+    let r = app
+        .gql(
+            Some(admin),
+            "{ __schema { types { name kind fields { name type { kind ofType { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let with_id: Vec<String> =
+        r["data"]["__schema"]["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] == "OBJECT" && !t["name"].as_str().unwrap().starts_with("__"))
+            .filter(|t| {
+                t["fields"].as_array().into_iter().flatten().any(|f| {
+                    f["name"] == "id" && f["type"]["kind"] == "NON_NULL" && f["type"]["ofType"]["name"] == "ID"
+                })
+            })
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect();
+    for t in &with_id {
+        assert!(types.contains(t), "{t} has an id but is not a Node");
+    }
     for (ty, id) in &ids {
         assert!(id.is_string(), "no {ty} was made");
         let r = app.gql(Some(admin), "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;

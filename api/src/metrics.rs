@@ -30,6 +30,8 @@ pub struct Metrics {
     pub operation_latency: HistogramVec,
     /// Open WebSocket connections.
     pub websockets: IntGauge,
+    /// Live GraphQL subscriptions (operations over WebSocket).
+    pub subscriptions: IntGauge,
     /// Database pool connections by pool (`read`, `write`) and state (`idle`, `in_use`).
     db_pool: IntGaugeVec,
     /// Process figures read from `/proc/self` at render time (Linux).
@@ -75,6 +77,8 @@ impl Metrics {
             &["operation"],
         )?;
         let websockets = IntGauge::new("websocket_connections", "Open WebSocket connections")?;
+        let subscriptions = IntGauge::new("graphql_subscriptions", "Live GraphQL subscriptions")?;
+        registry.register(Box::new(subscriptions.clone()))?;
         let db_pool = IntGaugeVec::new(
             Opts::new("db_pool_connections", "Database pool connections by pool and state"),
             &["pool", "state"],
@@ -101,6 +105,7 @@ impl Metrics {
             operations,
             operation_latency,
             websockets,
+            subscriptions,
             db_pool,
             process,
             operation_names: std::sync::Mutex::new(std::collections::HashSet::new()),

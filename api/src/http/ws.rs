@@ -42,6 +42,8 @@ const CLOSE_FORBIDDEN: u16 = 4403;
 struct Gated {
     schema: AppSchema,
     limits: Limits,
+    /// Live subscriptions (operations), for `/metrics`.
+    subscriptions: prometheus::IntGauge,
 }
 
 fn refused(e: &ApiError) -> GqlResponse {
@@ -73,11 +75,19 @@ impl Executor for Gated {
 
     fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
         match self.screen(&mut request) {
-            Ok(()) => self
-                .schema
-                .execute_stream_with_session_data(request, session.unwrap_or_default())
-                .map(with_codes)
-                .boxed(),
+            Ok(()) => {
+                // Counted while the stream lives: it ends with the operation
+                // (complete, error) or the connection.
+                self.subscriptions.inc();
+                let live = Open(self.subscriptions.clone());
+                self.schema
+                    .execute_stream_with_session_data(request, session.unwrap_or_default())
+                    .map(move |r| {
+                        let _ = &live;
+                        with_codes(r)
+                    })
+                    .boxed()
+            }
             Err(e) => stream::once(future::ready(refused(&e))).boxed(),
         }
     }
@@ -155,7 +165,11 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), window);
         Ok(data)
     };
-    let executor = Gated { schema: state.schema.clone(), limits: state.limits };
+    let executor = Gated {
+        schema: state.schema.clone(),
+        limits: state.limits,
+        subscriptions: state.metrics.subscriptions.clone(),
+    };
     let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures_util::pin_mut!(messages);
     let mut recheck = tokio::time::interval(Duration::from_secs(state.app.config.ws_recheck_secs.max(1)));
