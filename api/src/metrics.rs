@@ -80,7 +80,7 @@ impl Metrics {
         let subscriptions = IntGauge::new("graphql_subscriptions", "Live GraphQL subscriptions")?;
         registry.register(Box::new(subscriptions.clone()))?;
         let db_pool = IntGaugeVec::new(
-            Opts::new("db_pool_connections", "Database pool connections by pool and state"),
+            Opts::new("db_pool_connections", "Database pool connections by pool and state (idle, in_use, max)"),
             &["pool", "state"],
         )?;
         let process = IntGaugeVec::new(
@@ -130,19 +130,22 @@ impl Metrics {
     pub fn sample(&self, db: &crate::db::Db) {
         let pools = [("read", &db.read), ("write", &db.write)];
         for (name, conn) in pools {
-            let (size, idle) = match conn.get_database_backend() {
+            let (size, idle, max) = match conn.get_database_backend() {
                 sea_orm::DbBackend::Postgres => {
                     let p = conn.get_postgres_connection_pool();
-                    (p.size(), p.num_idle())
+                    (p.size(), p.num_idle(), p.options().get_max_connections())
                 }
                 _ => {
                     let p = conn.get_sqlite_connection_pool();
-                    (p.size(), p.num_idle())
+                    (p.size(), p.num_idle(), p.options().get_max_connections())
                 }
             };
             let idle = i64::try_from(idle).unwrap_or(i64::MAX);
             self.db_pool.with_label_values(&[name, "idle"]).set(idle);
             self.db_pool.with_label_values(&[name, "in_use"]).set(i64::from(size) - idle);
+            // in_use == max means requests are waiting for a connection;
+            // a wait past the acquire timeout is an UNAVAILABLE error.
+            self.db_pool.with_label_values(&[name, "max"]).set(i64::from(max));
         }
         // Linux only; elsewhere the figures stay unset.
         if let Ok(statm) = std::fs::read_to_string("/proc/self/statm")
