@@ -35,6 +35,12 @@ pub fn is_community_role(role: Role) -> bool {
     COMMUNITY_ROLES.contains(&role)
 }
 
+/// Region ids on a materialised path (`/1/2/4/` → 1, 2, 4): the region
+/// and its ancestors.
+pub fn path_ids(path: &str) -> Vec<i32> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
+}
+
 /// A condition that matches nothing (deny).
 pub fn never() -> SimpleExpr {
     Expr::cust("1 = 0")

@@ -23,7 +23,7 @@ use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::policy::{
     communities_filter, is_committee_of, is_community_role, is_org_staff, is_person, is_resident_of, never,
-    office_over, people_only, require, under_region,
+    office_over, path_ids, people_only, require, under_region,
 };
 use crate::projects::policy::participating;
 
@@ -92,12 +92,6 @@ pub fn may_vote(p: &Principal, round: &budget_round::Model) -> bool {
 /// private); everyone else who can see the expenditure may.
 pub fn may_see_payee_name(p: &Principal, x: &fund_expenditure::Model) -> bool {
     x.payee_type != entity::enums::PayeeType::Person || !is_community_role(p.role)
-}
-
-/// Region ids on a materialised path (`/1/2/4/` → 1, 2, 4): the region and
-/// its ancestors.
-fn path_ids(path: &str) -> Vec<i32> {
-    path.split('/').filter_map(|s| s.parse().ok()).collect()
 }
 
 /// The condition of [`visible_funds`].

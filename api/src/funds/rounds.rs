@@ -34,7 +34,7 @@ use serde_json::json;
 use super::graphql::BudgetRound;
 use super::ledger::{self, Change};
 use super::lifecycle::{self, Action};
-use super::service::{allocation_row, visible_fund};
+use super::service::{allocation_row, fund_of, visible_fund};
 use super::{Verbs, policy};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -115,10 +115,6 @@ async fn visible_round(
         q = q.lock_shared();
     }
     q.one(txn).await?.ok_or_else(|| ApiError::not_found("BudgetRound"))
-}
-
-async fn fund_of(txn: &DatabaseTransaction, id: i32) -> ApiResult<entity::fund::Model> {
-    entity::fund::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("Fund"))
 }
 
 /// Move a round to `to` if it is still in `from`: of two racing moves one

@@ -32,7 +32,7 @@ pub async fn visible_fund<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) 
 
 /// The fund of a row the principal can see (the row's visibility grants
 /// reading its fund's identity for the policy check; nothing is shown).
-async fn fund_of<C: ConnectionTrait>(conn: &C, id: i32) -> ApiResult<fund::Model> {
+pub(crate) async fn fund_of<C: ConnectionTrait>(conn: &C, id: i32) -> ApiResult<fund::Model> {
     fund::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| ApiError::not_found("Fund"))
 }
 

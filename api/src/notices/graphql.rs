@@ -876,7 +876,7 @@ impl NoticesSubscription {
         let db = ctx.db().read.clone();
         let rx = ctx.app().events.subscribe();
         let resident = matches!(p.role, DbRole::Resident | DbRole::BuildingHead);
-        let my_regions = policy::path_ids(p.scope.region_path.as_deref().unwrap_or_default());
+        let my_regions = crate::policy::path_ids(p.scope.region_path.as_deref().unwrap_or_default());
         Ok(futures_util::stream::unfold(rx, move |mut rx| {
             let (p, db, my_regions) = (p.clone(), db.clone(), my_regions.clone());
             async move {

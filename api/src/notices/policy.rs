@@ -20,12 +20,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::policy::{is_person, never};
-
-/// Region ids on a materialised path (`/1/2/4/` → 1, 2, 4).
-pub fn path_ids(path: &str) -> Vec<i32> {
-    path.split('/').filter_map(|s| s.parse().ok()).collect()
-}
+use crate::policy::{is_person, never, path_ids};
 
 fn targets_where(c: Condition) -> sea_orm::sea_query::SelectStatement {
     Query::select().column(notice_target::Column::NoticeId).from(notice_target::Entity).cond_where(c).to_owned()
