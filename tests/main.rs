@@ -16,4 +16,5 @@ mod platform;
 mod projects;
 mod relay;
 mod reports;
+mod services;
 mod spec;

@@ -117,6 +117,15 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     )
     .await;
     ids.insert("Notice", r["data"]["publishNotice"]["notice"]["id"].clone());
+    // Services: the seeded one, its session, a request, a delivery record.
+    let (service, session) = crate::services::demo_service(&app, a.t("demo-ngo")).await;
+    ids.insert("Service", service.clone());
+    ids.insert("ServiceSession", session);
+    let r = crate::services::request(&app, a.t("demo-resident"), &service, None).await;
+    ids.insert("ServiceRequest", r["data"]["requestService"]["request"]["id"].clone());
+    let rec = crate::services::record("relay-1", &service, &app.peach_garden().await, 1);
+    let r = app.gql(Some(a.t("demo-ngo")), crate::services::UPSERT, json!({ "r": [rec] })).await;
+    ids.insert("DeliveryRecord", r["data"]["upsertDeliveryRecords"]["results"][0]["deliveryRecordId"].clone());
     let r = app.gql(Some(admin), "{ auditLog(first: 1) { edges { node { id } } } }", json!({})).await;
     ids.insert("AuditEntry", first_id(&r, "auditLog"));
 

@@ -172,6 +172,12 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<std::path::PathBuf>,
 
+    /// Most delivery records in one `upsertDeliveryRecords` call (records).
+    /// A bigger batch is refused as a whole; the request body limit
+    /// (`GONGZHI_MAX_BODY_BYTES`) must hold it too (about 300 bytes a record).
+    #[arg(long, env = "GONGZHI_MAX_DELIVERY_BATCH", default_value_t = 500)]
+    pub max_delivery_batch: usize,
+
     /// Largest photo accepted in an upload (bytes). A multipart request may
     /// carry up to 12 of them on top of `max_body_bytes`.
     #[arg(long, env = "GONGZHI_MAX_PHOTO_BYTES", default_value_t = 5 * 1024 * 1024)]

@@ -16,7 +16,8 @@ use crate::graphql::node::{NodeQuery, NodeType};
 use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
-use crate::{accounts, audit, auth, directory, funds, notices, projects, reports};
+use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
+use crate::{accounts, audit, auth, changes, directory, funds, notices, projects, reports, services};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -30,6 +31,8 @@ pub struct Query(
     funds::graphql::FundsQuery,
     reports::graphql::ReportsQuery,
     notices::graphql::NoticesQuery,
+    services::graphql::ServicesQuery,
+    changes::graphql::ChangesQuery,
 );
 
 /// The mutation root: one entry per domain.
@@ -42,6 +45,7 @@ pub struct Mutation(
     funds::graphql::FundsMutation,
     reports::graphql::ReportsMutation,
     notices::graphql::NoticesMutation,
+    services::graphql::ServicesMutation,
 );
 
 /// The subscription root: one entry per domain with live events.
@@ -60,6 +64,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     funds::register_loaders(l);
     reports::register_loaders(l);
     notices::register_loaders(l);
+    services::register_loaders(l);
 }
 
 /// Conditions each domain adds to the audit feed's visibility: entries about
@@ -79,6 +84,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(funds::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(reports::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(notices::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(services::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -141,6 +147,10 @@ node_types!(
     BudgetRound,
     Report,
     Notice,
+    Service,
+    ServiceSession,
+    ServiceRequest,
+    DeliveryRecord,
 );
 
 #[cfg(test)]
@@ -227,6 +237,18 @@ mod tests {
                 "alert.visit",
                 "alert.to_report",
                 "alert.flag",
+                "service.publish",
+                "service.update",
+                "service_session.add",
+                "service_request.create",
+                "service_request.accept",
+                "service_request.schedule",
+                "service_request.decline",
+                "service_request.complete",
+                "service_request.cancel",
+                "service_request.rate",
+                "delivery_record.upsert",
+                "delivery_record.delete",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -236,6 +258,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 18);
+        assert_eq!(super::NODE_TYPES.len(), 22);
     }
 }

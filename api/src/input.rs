@@ -98,8 +98,11 @@ text_types! {
     Reason = 500;
     /// Minutes of a council meeting.
     Minutes = 20_000;
-    /// An external reference (a receipt or invoice number).
+    /// An external reference (a receipt or invoice number, an
+    /// integration's own record id).
     Reference = 100;
+    /// How to reach someone (a phone number, an address, an e-mail).
+    Contact = 200;
 }
 
 #[cfg(test)]

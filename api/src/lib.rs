@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod directory;
@@ -22,6 +23,7 @@ pub mod policy;
 pub mod projects;
 pub mod reports;
 pub mod seed;
+pub mod services;
 pub mod state;
 pub mod telemetry;
 pub mod uow;

@@ -1,6 +1,7 @@
 //! The demo dataset: one district with two streets, three communities with
 //! buildings, one organisation of each kind, one account per role (password
-//! `demo-password`) and the `demo-district` API client. Seeded through the
+//! `demo-password`), the `demo-district` and `demo-ngo-sync` API clients
+//! and one published service with a session. Seeded through the
 //! same service functions as the API, acting as the command-line system
 //! principal, so the demo obeys every rule real data does.
 
@@ -17,6 +18,9 @@ use crate::error::ApiResult;
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEMO_CLIENT_ID: &str = "demo-district";
 pub const DEMO_CLIENT_SECRET: &str = "demo-district-secret";
+/// The machine client of the demo NGO's own system (pushes delivery records).
+pub const DEMO_NGO_CLIENT_ID: &str = "demo-ngo-sync";
+pub const DEMO_NGO_CLIENT_SECRET: &str = "demo-ngo-sync-secret";
 
 /// Demo logins: username, role, what it is.
 pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
@@ -181,5 +185,46 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
         ScopeInput { region_id: Some(district.id), ..Default::default() },
     )
     .await?;
+    accounts::insert_api_client(
+        db,
+        &sys,
+        "阳光社工服务中心 system (demo)".into(),
+        DEMO_NGO_CLIENT_ID.into(),
+        DEMO_NGO_CLIENT_SECRET,
+        Role::SocialOrganization,
+        ScopeInput { organisation_id: Some(ngo.id), ..Default::default() },
+    )
+    .await?;
+    seed_services(db, ngo.id, peach.id, willow.id).await?;
     Ok(true)
+}
+
+/// One service of the demo NGO in two communities, with a session next week.
+async fn seed_services(db: &Db, ngo: i32, peach: i32, willow: i32) -> ApiResult<()> {
+    use crate::auth::Scope;
+    use crate::services::catalogue::{self, ServiceInput};
+    let as_ngo = Principal {
+        role: Role::SocialOrganization,
+        scope: Scope { organisation_id: Some(ngo), ..Scope::default() },
+        ..Principal::system()
+    };
+    let s = catalogue::publish(
+        db,
+        &as_ngo,
+        ServiceInput {
+            name: "居家养老上门服务 (home visits for older residents)".into(),
+            description: "Social workers visit older residents at home: company, health checks, help with errands."
+                .into(),
+            category: entity::enums::ServiceCategory::ElderlyCare,
+            eligibility_description: Some("Residents aged 70 or over, or living alone".into()),
+            schedule: Some("Mon–Fri 09:00–17:00".into()),
+            fee_fen: None,
+            contact: Some("010-5555 0100".into()),
+            community_ids: vec![peach, willow],
+        },
+    )
+    .await?;
+    let start = chrono::Utc::now() + chrono::Duration::days(7);
+    catalogue::add_session(db, &as_ngo, s.id, peach, start, start + chrono::Duration::hours(2), 10).await?;
+    Ok(())
 }

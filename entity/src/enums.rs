@@ -357,6 +357,76 @@ pub enum AlertResponseState {
     NeedHelp,
 }
 
+/// What a community service is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceCategory {
+    #[sea_orm(string_value = "ELDERLY_CARE")]
+    ElderlyCare,
+    #[sea_orm(string_value = "EDUCATION")]
+    Education,
+    #[sea_orm(string_value = "CULTURE")]
+    Culture,
+    #[sea_orm(string_value = "HEALTH")]
+    Health,
+    #[sea_orm(string_value = "CHILDREN")]
+    Children,
+    #[sea_orm(string_value = "DISABILITY")]
+    Disability,
+    #[sea_orm(string_value = "EMPLOYMENT")]
+    Employment,
+    #[sea_orm(string_value = "LEGAL")]
+    Legal,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// State of a service in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceStatus {
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "PAUSED")]
+    Paused,
+    #[sea_orm(string_value = "ENDED")]
+    Ended,
+}
+
+/// State of a service request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceRequestStatus {
+    #[sea_orm(string_value = "REQUESTED")]
+    Requested,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "SCHEDULED")]
+    Scheduled,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// What happened to an object in the change feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeKind {
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    #[sea_orm(string_value = "UPDATED")]
+    Updated,
+    #[sea_orm(string_value = "DELETED")]
+    Deleted,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +462,9 @@ mod tests {
         same::<NoticeStatus>();
         same::<AlertLevel>();
         same::<AlertResponseState>();
+        same::<ServiceCategory>();
+        same::<ServiceStatus>();
+        same::<ServiceRequestStatus>();
+        same::<ChangeKind>();
     }
 }

@@ -11,6 +11,7 @@ mod m20261126_000004_vote_live_tally;
 mod m20261126_000005_funds;
 mod m20261126_000006_reports;
 mod m20261126_000007_notices;
+mod m20261126_000008_services;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_funds::Migration),
             Box::new(m20261126_000006_reports::Migration),
             Box::new(m20261126_000007_notices::Migration),
+            Box::new(m20261126_000008_services::Migration),
         ]
     }
 }

@@ -1,0 +1,65 @@
+//! Who reads which change entries. Entries carry the organisation and the
+//! community of their object, so the scope is a plain SQL condition that
+//! also covers objects deleted since.
+
+use entity::change;
+use entity::enums::Role;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+
+use crate::auth::Principal;
+use crate::policy::{Permission, communities_filter, never};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangesPermission {
+    /// Page the change feed (then filtered by [`visible_changes`]).
+    ReadChanges,
+}
+
+impl Permission for ChangesPermission {
+    fn allowed(&self, p: &Principal) -> bool {
+        matches!(
+            p.role,
+            Role::PlatformAdmin
+                | Role::GovernmentOffice
+                | Role::CommunityCommittee
+                | Role::SocialOrganization
+                | Role::PropertyCompany
+        )
+    }
+}
+
+/// The change entries the principal may read.
+pub fn visible_changes(p: &Principal) -> Select<change::Entity> {
+    let scope = match p.role {
+        Role::PlatformAdmin => Condition::all(),
+        Role::GovernmentOffice | Role::CommunityCommittee => communities_filter(p, change::Column::CommunityId),
+        Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
+            Some(o) => Condition::all().add(change::Column::OrganisationId.eq(o)),
+            None => Condition::all().add(never()),
+        },
+        _ => Condition::all().add(never()),
+    };
+    change::Entity::find().filter(scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::*;
+
+    #[test]
+    fn visible_changes_per_role() {
+        for role in ALL_ROLES {
+            let s = sql(visible_changes(&principal(role)));
+            match role {
+                Role::PlatformAdmin => assert!(unrestricted(&s), "{s}"),
+                Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
+                Role::CommunityCommittee => assert!(s.contains(r#""community_id" = 4"#), "{s}"),
+                Role::SocialOrganization | Role::PropertyCompany => {
+                    assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
+                }
+                _ => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
+            }
+        }
+    }
+}
