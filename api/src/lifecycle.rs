@@ -55,6 +55,21 @@ where
     }
 }
 
+/// A state as on the wire (`IN_PROGRESS`): its serde name.
+pub fn wire_name<S: serde::Serialize>(state: S) -> String {
+    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// For each domain's test that its README table is the code's: panics
+/// naming the first row of `table` the README lacks.
+#[cfg(test)]
+pub fn assert_in_readme<S: Copy, A, V, K>(table: &'static [Transition<S, A, V, K>], name: impl Fn(S) -> String) {
+    let readme = include_str!("../../README.md");
+    for row in markdown_rows(table, name) {
+        assert!(readme.contains(&row), "README.md lacks the lifecycle row\n{row}");
+    }
+}
+
 /// The table as Markdown rows: `| what | mutation | who | from → to |`.
 pub fn markdown_rows<S: Copy, A, V, K>(
     table: &'static [Transition<S, A, V, K>],

@@ -18,7 +18,9 @@ use chrono::{NaiveDate, Utc};
 use entity::enums::{ChangeKind, Role};
 use entity::{delivery_record, membership, service, service_area};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Select,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -176,6 +178,14 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
 
     let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // The statements below are prepared, and after five runs PostgreSQL
+        // may keep a generic plan made when the table was small: a
+        // sequential scan that tests each row against 500 ids. Measured:
+        // 0.3 s per lookup at 50,000 records, and ingest fell from 18,000
+        // to 3,400 records/s as the table grew. Custom plans use the index.
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    }
     let service_ids: HashSet<i32> = valid.iter().map(|v| v.fields.service_id).collect();
     let services: HashMap<i32, i32> = service::Entity::find()
         .filter(service::Column::Id.is_in(service_ids.iter().copied()))
