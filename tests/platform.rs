@@ -349,6 +349,19 @@ async fn metrics_families_behind_a_token(app: TestApp) {
         let value = line.rsplit_once(' ').map(|(_, v)| v).unwrap_or_default();
         assert!(value.parse::<f64>().is_ok() || value == "+Inf", "{line}");
     }
+    // At rest no request connection is in use: the LISTEN connection of
+    // live events (PostgreSQL) is outside the pool. (A background sweep may
+    // hold one for a moment, so one idle reading of ten suffices.)
+    let mut idle = false;
+    for _ in 0..10 {
+        let (_, text) = get(Some("metrics-secret")).await;
+        if text.contains("gongzhi_db_pool_connections{pool=\"read\",state=\"in_use\"} 0") {
+            idle = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(idle, "a request connection stays in use at rest");
 }
 
 mod metrics_families_behind_a_token {

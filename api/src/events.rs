@@ -91,15 +91,19 @@ impl EventBus {
 
     /// On PostgreSQL, LISTEN for events from every process and rebroadcast
     /// them here. Runs until the process ends; reconnects on failure.
-    pub fn spawn_listener(&self, db: &Db) {
+    ///
+    /// The listener has a connection of its own (`PgListener::connect`
+    /// opens a pool of one), not one of the request pool: taken from there
+    /// it held a request connection for the life of the process.
+    pub fn spawn_listener(&self, db: &Db, database_url: &str) {
         if !db.is_postgres() {
             return;
         }
-        let pool = db.read.get_postgres_connection_pool().clone();
+        let url = database_url.to_owned();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             loop {
-                match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+                match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
                     Ok(mut listener) => {
                         if let Err(e) = listener.listen(CHANNEL).await {
                             tracing::warn!(error = %e, "LISTEN failed");

@@ -223,7 +223,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
-    app.events.spawn_listener(&app.db);
+    app.events.spawn_listener(&app.db, &app.config.database_url);
     crate::domains::spawn_jobs(&app);
     let router = router(app)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
