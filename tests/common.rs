@@ -327,6 +327,26 @@ impl TestApp {
     }
 }
 
+/// Another database made from the run's migrated and seeded template,
+/// standing in for a read replica (it has the seed, and nothing written
+/// afterwards): its URL. Named like test databases, so a later run's sweep
+/// drops it.
+pub async fn pg_database_from_template() -> String {
+    let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("PostgreSQL");
+    SWEPT.get_or_init(|| sweep(&admin)).await;
+    let template = pg_template(&admin).await;
+    let name = format!("gz_test_{}_{}", std::process::id(), random_suffix());
+    {
+        let _one_at_a_time = CREATING.lock().await;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+            .await
+            .expect("create database");
+    }
+    let _ = admin.close().await;
+    format!("{}/{name}", pg_admin_url())
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Drop the per-test PostgreSQL database (FORCE ends the server's

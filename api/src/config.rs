@@ -172,6 +172,13 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<std::path::PathBuf>,
 
+    /// A PostgreSQL read replica (`postgres://...`). Queries (and
+    /// subscriptions) read it; mutations, and every read inside a mutation,
+    /// use `DATABASE_URL`. Unset: everything uses `DATABASE_URL`. Ignored
+    /// for SQLite.
+    #[arg(long, env = "DATABASE_REPLICA_URL", hide_env_values = true)]
+    pub database_replica_url: Option<String>,
+
     /// Most delivery records in one `upsertDeliveryRecords` call (records).
     /// A bigger batch is refused as a whole; the request body limit
     /// (`GONGZHI_MAX_BODY_BYTES`) must hold it too (about 300 bytes a record).

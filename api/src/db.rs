@@ -26,6 +26,8 @@ pub struct Db {
     /// SQL statements executed so far by this process (both pools). Used by
     /// tests to show that nested queries cost a bounded number of statements.
     pub statements: Arc<AtomicU64>,
+    /// `read` is a PostgreSQL read replica (`DATABASE_REPLICA_URL`).
+    pub has_replica: bool,
 }
 
 impl Db {
@@ -41,18 +43,40 @@ impl Db {
         if config.is_sqlite() {
             let read = Database::connect(sqlite_options(&config.database_url, config.db_max_connections)).await?;
             let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
-            Ok(Self { read: count(read), write: count(write), statements })
+            Ok(Self { read: count(read), write: count(write), statements, has_replica: false })
         } else {
-            let mut opts = ConnectOptions::new(config.database_url.clone());
-            opts.max_connections(config.db_max_connections)
-                // Fail fast when the database is away: a request waits at
-                // most this long for a connection, then answers UNAVAILABLE
-                // (503), instead of hanging past every client's timeout.
-                .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
-                .connect_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
-                .sqlx_logging(false);
-            let conn = count(Database::connect(opts).await?);
-            Ok(Self { read: conn.clone(), write: conn, statements })
+            let options = |url: &str| {
+                let mut opts = ConnectOptions::new(url.to_owned());
+                opts.max_connections(config.db_max_connections)
+                    // Fail fast when the database is away: a request waits at
+                    // most this long for a connection, then answers UNAVAILABLE
+                    // (503), instead of hanging past every client's timeout.
+                    .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
+                    .connect_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
+                    .sqlx_logging(false);
+                opts
+            };
+            let conn = count(Database::connect(options(&config.database_url)).await?);
+            match &config.database_replica_url {
+                // Queries read the replica; mutations (and every read inside
+                // one) use `primary()`, chosen per request by the HTTP layer.
+                Some(replica) => {
+                    let read = count(Database::connect(options(replica)).await?);
+                    Ok(Self { read, write: conn, statements, has_replica: true })
+                }
+                None => Ok(Self { read: conn.clone(), write: conn, statements, has_replica: false }),
+            }
+        }
+    }
+
+    /// The same connections with reads on the primary too: what a mutation
+    /// uses, so that it reads its own writes and never a lagging replica.
+    pub fn primary(&self) -> Self {
+        Self {
+            read: self.write.clone(),
+            write: self.write.clone(),
+            statements: self.statements.clone(),
+            has_replica: false,
         }
     }
 

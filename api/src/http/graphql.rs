@@ -140,7 +140,15 @@ fn prepare(
     addr: ClientAddr,
 ) -> async_graphql::Request {
     let window = std::time::Duration::from_micros(state.app.config.loader_window_us);
-    let req = req.data(principal.clone()).data(addr);
+    let mut req = req.data(principal.clone()).data(addr);
+    // With a read replica, a mutation runs wholly on the primary: its
+    // services, its payload's loaders and every `ctx.db()` read (request
+    // data is found before schema data). Queries stay on the replica.
+    if state.app.db.has_replica && operation_of(&mut req).1 == "mutation" {
+        let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
+        let req = req.data(primary);
+        return crate::graphql::loaders::add_data_loaders(req, &state.app.db.write, principal.0.as_ref(), window);
+    }
     crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window)
 }
 
