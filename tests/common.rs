@@ -195,21 +195,9 @@ impl TestApp {
                 (Some(dir), None)
             }
             Engine::Postgres => {
-                let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
-                    .await
-                    .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
-                SWEPT.get_or_init(|| sweep(&admin)).await;
-                let template = pg_template(&admin).await;
-                let name = format!("gz_test_{}_{}", std::process::id(), random_suffix());
-                {
-                    let _one_at_a_time = CREATING.lock().await;
-                    admin
-                        .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
-                        .await
-                        .expect("create database");
-                }
-                let _ = admin.close().await;
-                config.database_url = format!("{}/{name}", pg_admin_url());
+                let url = pg_database_from_template().await;
+                let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+                config.database_url = url;
                 (Some(dir), Some(name))
             }
         };
@@ -327,12 +315,14 @@ impl TestApp {
     }
 }
 
-/// Another database made from the run's migrated and seeded template,
-/// standing in for a read replica (it has the seed, and nothing written
-/// afterwards): its URL. Named like test databases, so a later run's sweep
-/// drops it.
+/// A fresh database made from the run's migrated and seeded template: its
+/// URL. Each test's own, and the stand-in for a read replica (the seed, and
+/// nothing written afterwards). Named `gz_test_<pid>_<random>`, so this run
+/// or a later one's sweep drops it.
 pub async fn pg_database_from_template() -> String {
-    let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("PostgreSQL");
+    let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
+        .await
+        .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
     SWEPT.get_or_init(|| sweep(&admin)).await;
     let template = pg_template(&admin).await;
     let name = format!("gz_test_{}_{}", std::process::id(), random_suffix());
