@@ -16,6 +16,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use api::auth::Principal;
@@ -26,8 +28,9 @@ use clap::Parser;
 use entity::enums::{OrganisationKind, RegionKind, Role};
 use entity::{account, membership};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::{Value, json};
+use support::Scratch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -190,21 +193,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::defaults();
-    config.jwt_secret = Some("alert-bench-secret-alert-bench-secret".into());
-    config.data_dir = dir.path().to_owned();
-    config.db_max_connections = 16;
-    config.anon_rate_per_sec = 100_000;
-    config.anon_burst = 100_000;
-    let pg_name = format!("gz_alert_bench_{}", std::process::id());
-    if args.sqlite {
-        config.database_url = format!("sqlite://{}/alert.db?mode=rwc", dir.path().display());
-    } else {
-        let admin = Database::connect(format!("{}/postgres", args.postgres)).await.unwrap();
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{pg_name}\"")).await.unwrap();
-        config.database_url = format!("{}/{pg_name}?sslmode=disable", args.postgres);
-    }
+    let scratch = Scratch::new("alert", (!args.sqlite).then_some(args.postgres.as_str())).await;
+    let config = scratch.config.clone();
     let db = Db::connect(&config).await.unwrap();
     db.migrate().await.unwrap();
     let t = Instant::now();
@@ -308,10 +298,7 @@ async fn main() {
         pct(&lat, 0.99),
         lat.last().copied().unwrap_or_default()
     );
-    if !args.sqlite {
-        drop(db);
-        let admin = Database::connect(format!("{}/postgres", args.postgres)).await.unwrap();
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{pg_name}\" WITH (FORCE)")).await;
-    }
+    drop(db);
+    scratch.drop_database().await;
     std::process::exit(0);
 }

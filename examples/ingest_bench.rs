@@ -12,13 +12,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::time::Instant;
 
-use api::{AppState, Config, Db};
+use api::{AppState, Db};
 use clap::Parser;
 use futures_util::future::join_all;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use support::Scratch;
 
 #[derive(Parser)]
 struct Args {
@@ -86,23 +88,10 @@ async fn round(
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::defaults();
-    config.jwt_secret = Some("ingest-bench-secret-ingest-bench-secret".into());
-    config.data_dir = dir.path().to_owned();
-    config.db_max_connections = 16;
-    config.anon_rate_per_sec = 100_000;
-    config.anon_burst = 100_000;
+    let scratch = Scratch::new("ingest", (!args.sqlite).then_some(args.postgres.as_str())).await;
+    let mut config = scratch.config.clone();
     config.max_delivery_batch = config.max_delivery_batch.max(args.batch_size);
     config.max_body_bytes = config.max_body_bytes.max(args.batch_size * 400);
-    let pg_name = format!("gz_ingest_bench_{}", std::process::id());
-    if args.sqlite {
-        config.database_url = format!("sqlite://{}/ingest.db?mode=rwc", dir.path().display());
-    } else {
-        let admin = Database::connect(format!("{}/postgres", args.postgres)).await.unwrap();
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{pg_name}\"")).await.unwrap();
-        config.database_url = format!("{}/{pg_name}?sslmode=disable", args.postgres);
-    }
     let db = Db::connect(&config).await.unwrap();
     db.migrate().await.unwrap();
     api::seed::seed_demo(&db).await.unwrap();
@@ -155,10 +144,7 @@ async fn main() {
     );
     let (secs, counts) = round(&http, &base, &token, &batches, args.clients).await;
     println!("{engine}: the same batches again (a retry): {:.0} records/s ({secs:.2} s) {counts}", n / secs);
-    if !args.sqlite {
-        drop(db);
-        let admin = Database::connect(format!("{}/postgres", args.postgres)).await.unwrap();
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{pg_name}\" WITH (FORCE)")).await;
-    }
+    drop(db);
+    scratch.drop_database().await;
     std::process::exit(0);
 }

@@ -1,0 +1,50 @@
+//! What the benchmark examples share: a server configuration for loopback
+//! load, and a scratch database on either engine that the run drops.
+
+use api::Config;
+use sea_orm::{ConnectionTrait, Database};
+
+/// A configuration and the database it points at: a SQLite file in a
+/// temporary directory, or a PostgreSQL database created on `postgres` (a
+/// server URL without a database) and dropped by [`Scratch::drop_database`].
+pub struct Scratch {
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    /// `name` names the SQLite file and, with the process id, the database.
+    pub async fn new(name: &str, postgres: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::defaults();
+        config.jwt_secret = Some(format!("{name}-bench-secret-{name}-bench-secret"));
+        config.data_dir = dir.path().to_owned();
+        config.db_max_connections = 16;
+        // One loopback address plays every client.
+        config.anon_rate_per_sec = 100_000;
+        config.anon_burst = 100_000;
+        let postgres = match postgres {
+            None => {
+                config.database_url = format!("sqlite://{}/{name}.db?mode=rwc", dir.path().display());
+                None
+            }
+            Some(server) => {
+                let db = format!("gz_{name}_bench_{}", std::process::id());
+                let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{db}\"")).await.unwrap();
+                config.database_url = format!("{server}/{db}?sslmode=disable");
+                Some((server.to_owned(), db))
+            }
+        };
+        Self { config, _dir: dir, postgres }
+    }
+
+    /// Drop the PostgreSQL database (FORCE ends the run's connections).
+    pub async fn drop_database(&self) {
+        if let Some((server, db)) = &self.postgres {
+            let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).await;
+        }
+    }
+}
