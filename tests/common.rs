@@ -425,3 +425,49 @@ pub fn pg_url_via(port: u16, db_name: &str) -> String {
     let host_port = pg_host_port();
     format!("{}/{db_name}", url.replace(&host_port, &format!("127.0.0.1:{port}")))
 }
+
+/// A selection of every field of `ty` reachable without arguments, `depth`
+/// levels deep, built from introspection.
+pub fn selection(types: &std::collections::HashMap<String, Value>, ty: &str, depth: usize) -> String {
+    let Some(t) = types.get(ty) else { return String::new() };
+    let mut out = Vec::new();
+    for f in t["fields"].as_array().into_iter().flatten() {
+        let required_args = f["args"].as_array().into_iter().flatten().any(|a| a["type"]["kind"] == "NON_NULL");
+        if required_args {
+            continue;
+        }
+        let mut leaf = &f["type"];
+        while leaf["ofType"].is_object() {
+            leaf = &leaf["ofType"];
+        }
+        let name = f["name"].as_str().unwrap();
+        match leaf["kind"].as_str() {
+            Some("OBJECT" | "INTERFACE") if depth > 0 => {
+                let inner = selection(types, leaf["name"].as_str().unwrap(), depth - 1);
+                if !inner.is_empty() {
+                    out.push(format!("{name} {{ {inner} }}"));
+                }
+            }
+            Some("OBJECT" | "INTERFACE") => {}
+            _ => out.push(name.to_owned()),
+        }
+    }
+    out.join(" ")
+}
+
+/// Every type of the schema by name, from introspection (as `token`).
+pub async fn schema_types(app: &TestApp, token: &str) -> std::collections::HashMap<String, Value> {
+    let r = app
+        .gql(
+            Some(token),
+            "{ __schema { types { name fields { name args { name type { kind } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    r["data"]["__schema"]["types"]
+        .as_array()
+        .expect("introspection")
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t.clone()))
+        .collect()
+}

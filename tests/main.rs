@@ -9,6 +9,7 @@ mod auth;
 mod directory;
 mod funds;
 mod hostile;
+mod indicators;
 mod limits;
 mod notices;
 mod people;

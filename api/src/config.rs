@@ -214,6 +214,30 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_ALERT_SWEEP_MS", default_value_t = 10_000)]
     pub alert_sweep_ms: u64,
 
+    /// The time zone whose calendar months the indicators count in (an IANA
+    /// name). A report filed at 23:30 UTC on 31 March belongs to April in
+    /// Asia/Shanghai. Changing it changes which month a record falls in:
+    /// months frozen before the change keep the zone they were frozen in.
+    #[arg(long, env = "GONGZHI_INDICATOR_TIME_ZONE", default_value = "Asia/Shanghai")]
+    pub indicator_time_zone: chrono_tz::Tz,
+
+    /// Smallest count an indicator shows to district systems and residents
+    /// (records): a figure resting on fewer, and a sibling that would give
+    /// it away, is suppressed.
+    #[arg(long, env = "GONGZHI_INDICATOR_K", default_value_t = 5)]
+    pub indicator_k: u32,
+
+    /// How often each server re-computes the closed months still open to
+    /// correction and records a revision where a figure changed
+    /// (milliseconds).
+    #[arg(long, env = "GONGZHI_INDICATOR_REVISE_MS", default_value_t = 3_600_000)]
+    pub indicator_revise_ms: u64,
+
+    /// How many closed months back the revision job re-computes (months).
+    /// Older months stay as frozen.
+    #[arg(long, env = "GONGZHI_INDICATOR_REVISION_MONTHS", default_value_t = 24)]
+    pub indicator_revision_months: u32,
+
     /// Serve GraphiQL at `/` (default: on outside production).
     #[arg(long, env = "GONGZHI_GRAPHIQL")]
     pub graphiql: Option<bool>,

@@ -17,7 +17,7 @@ use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
 use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
-use crate::{accounts, audit, auth, changes, directory, funds, notices, projects, reports, services};
+use crate::{accounts, audit, auth, changes, directory, funds, indicators, notices, projects, reports, services};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -33,6 +33,7 @@ pub struct Query(
     notices::graphql::NoticesQuery,
     services::graphql::ServicesQuery,
     changes::graphql::ChangesQuery,
+    indicators::graphql::IndicatorsQuery,
 );
 
 /// The mutation root: one entry per domain.
@@ -85,6 +86,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(reports::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(notices::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(services::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(indicators::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -100,6 +102,7 @@ pub fn routes() -> axum::Router<crate::http::HttpState> {
 pub fn spawn_jobs(app: &crate::state::AppState) {
     reports::jobs::spawn(app);
     notices::jobs::spawn(app);
+    indicators::jobs::spawn(app);
 }
 
 macro_rules! node_types {
@@ -249,6 +252,8 @@ mod tests {
                 "service_request.rate",
                 "delivery_record.upsert",
                 "delivery_record.delete",
+                "indicators.freeze",
+                "indicators.revise",
             ]
         );
         use crate::projects::ProjectEventKind::*;

@@ -23,6 +23,7 @@ pub mod funds;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+pub mod indicators;
 pub mod input;
 pub mod lifecycle;
 pub mod metrics;

@@ -24,6 +24,8 @@ pub mod fund;
 pub mod fund_allocation;
 pub mod fund_expenditure;
 pub mod fund_ledger;
+pub mod indicator_freeze;
+pub mod indicator_value;
 pub mod login_throttle;
 pub mod membership;
 pub mod notice;

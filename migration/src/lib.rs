@@ -12,6 +12,7 @@ mod m20261126_000005_funds;
 mod m20261126_000006_reports;
 mod m20261126_000007_notices;
 mod m20261126_000008_services;
+mod m20261126_000009_indicators;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_reports::Migration),
             Box::new(m20261126_000007_notices::Migration),
             Box::new(m20261126_000008_services::Migration),
+            Box::new(m20261126_000009_indicators::Migration),
         ]
     }
 }

@@ -1,7 +1,5 @@
 //! Who sees a report, and what of its reporter.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -11,35 +9,6 @@ use crate::projects::{Actors, organisation_id};
 
 /// Every way the demo resident could be identified.
 const IDENTITY: [&str; 4] = ["demo-resident", "小李", "李明", "13800000001"];
-
-/// A selection of every field of `ty` reachable without arguments, `depth`
-/// levels deep, built from introspection.
-fn selection(types: &HashMap<String, Value>, ty: &str, depth: usize) -> String {
-    let Some(t) = types.get(ty) else { return String::new() };
-    let mut out = Vec::new();
-    for f in t["fields"].as_array().into_iter().flatten() {
-        let required_args = f["args"].as_array().into_iter().flatten().any(|a| a["type"]["kind"] == "NON_NULL");
-        if required_args {
-            continue;
-        }
-        let mut leaf = &f["type"];
-        while leaf["ofType"].is_object() {
-            leaf = &leaf["ofType"];
-        }
-        let name = f["name"].as_str().unwrap();
-        match leaf["kind"].as_str() {
-            Some("OBJECT" | "INTERFACE") if depth > 0 => {
-                let inner = selection(types, leaf["name"].as_str().unwrap(), depth - 1);
-                if !inner.is_empty() {
-                    out.push(format!("{name} {{ {inner} }}"));
-                }
-            }
-            Some("OBJECT" | "INTERFACE") => {}
-            _ => out.push(name.to_owned()),
-        }
-    }
-    out.join(" ")
-}
 
 async fn anonymous_reports_never_show_the_reporter_to_the_organisation(app: TestApp) {
     let a = Actors::login(&app).await;
@@ -56,20 +25,8 @@ async fn anonymous_reports_never_show_the_reporter_to_the_organisation(app: Test
     step(&app, a.t("demo-property"), "startReport", &id, Some("上门查看")).await;
 
     // Walk every field reachable from the report (three levels) as the company.
-    let r = app
-        .gql(
-            Some(a.t("demo-admin")),
-            "{ __schema { types { name fields { name args { name type { kind } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let types: HashMap<String, Value> = r["data"]["__schema"]["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t["name"].as_str().unwrap().to_owned(), t.clone()))
-        .collect();
-    let q = format!("query($id: ID!) {{ report(id: $id) {{ {} }} }}", selection(&types, "Report", 3));
+    let types = crate::common::schema_types(&app, a.t("demo-admin")).await;
+    let q = format!("query($id: ID!) {{ report(id: $id) {{ {} }} }}", crate::common::selection(&types, "Report", 3));
     let seen = app.gql(Some(a.t("demo-property")), &q, json!({ "id": id })).await;
     assert!(seen["errors"].is_null(), "{seen}");
     assert_eq!(seen["data"]["report"]["status"], "IN_PROGRESS");

@@ -1,0 +1,30 @@
+//! Governance indicators (治理指标): monthly figures per community, street
+//! and district, computed by SQL aggregation over the other domains' data
+//! (reports, ratings, participation, funds, services, projects).
+//!
+//! - [`definitions`]: the indicators, their units and direction;
+//! - [`months`]: calendar months in the configured time zone, as UTC ranges;
+//! - [`compute`]: the aggregation (fixed statements, rows per community and
+//!   month), rolled up the region tree by adding counts;
+//! - [`service`]: reading (closed months frozen, the current month live),
+//!   and freezing;
+//! - [`suppress`]: small-count and complementary suppression;
+//! - [`jobs`]: freezing at month close and revising corrected months;
+//! - [`policy`]: who reads which region's indicators, and how.
+
+pub mod compute;
+pub mod definitions;
+pub mod graphql;
+pub mod jobs;
+pub mod months;
+pub mod policy;
+pub mod service;
+pub mod suppress;
+
+crate::verbs! {
+    /// What the indicator jobs write, as recorded in the audit log.
+    pub enum Verbs {
+        IndicatorsFreeze = "indicators.freeze",
+        IndicatorsRevise = "indicators.revise",
+    }
+}

@@ -1,0 +1,93 @@
+//! Who reads which indicators, and how.
+//!
+//! Indicators are aggregates: no row of any table is visible through them,
+//! so there is no `visible_*` query here. What is decided per principal is
+//! the tree of regions it may read (its jurisdiction) and whether small
+//! counts are hidden. A region outside the tree is NOT_FOUND, as an object
+//! one may not see is everywhere else.
+
+use entity::enums::Role;
+use entity::region;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::{in_community, is_person};
+
+/// How a principal sees the indicators of one region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// Path of the top of the viewer's tree: suppression runs over all of
+    /// it, whichever region a request names.
+    pub root_path: String,
+    /// Small counts hidden (district systems, residents).
+    pub suppress: bool,
+    /// Only the public indicators (residents).
+    pub public_only: bool,
+}
+
+/// The view `p` has of `target`'s indicators.
+pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
+    let own = |suppress, public_only| View { root_path: target.path.clone(), suppress, public_only };
+    match p.role {
+        Role::PlatformAdmin => Ok(own(false, false)),
+        Role::GovernmentOffice | Role::DistrictSystem => match &p.scope.region_path {
+            Some(path) if target.path.starts_with(path.as_str()) => Ok(View {
+                root_path: path.clone(),
+                suppress: p.role == Role::DistrictSystem || !is_person(p),
+                public_only: false,
+            }),
+            _ => Err(ApiError::not_found("Region")),
+        },
+        Role::CommunityCommittee if in_community(p, target.id) => Ok(own(false, false)),
+        Role::Resident | Role::BuildingHead if in_community(p, target.id) => Ok(own(true, true)),
+        Role::CommunityCommittee | Role::Resident | Role::BuildingHead => Err(ApiError::not_found("Region")),
+        Role::SocialOrganization | Role::PropertyCompany => {
+            Err(ApiError::forbidden("indicators are for residents, committees, offices and district systems"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::principal;
+
+    fn region(id: i32, path: &str) -> region::Model {
+        region::Model {
+            id,
+            parent_id: None,
+            kind: entity::enums::RegionKind::Community,
+            name: String::new(),
+            code: String::new(),
+            path: path.into(),
+            created_at: chrono::DateTime::default(),
+        }
+    }
+
+    #[test]
+    fn each_role_sees_its_own_tree_or_nothing() {
+        // The test principals: community 4 (/1/2/4/), an office of street
+        // 2 (/1/2/), a district system of district 1 (/1/).
+        let inside = region(4, "/1/2/4/");
+        let next_street = region(6, "/1/5/6/");
+        let outside = region(9, "/8/9/");
+        let d = principal(Role::DistrictSystem);
+        assert_eq!(view(&d, &inside).map(|v| (v.root_path, v.suppress)).ok(), Some(("/1/".into(), true)));
+        assert!(view(&d, &next_street).is_ok());
+        assert!(view(&d, &outside).is_err(), "another district");
+        let o = principal(Role::GovernmentOffice);
+        assert_eq!(view(&o, &inside).map(|v| (v.root_path, v.suppress)).ok(), Some(("/1/2/".into(), false)));
+        assert!(view(&o, &next_street).is_err(), "another street");
+        let c = principal(Role::CommunityCommittee);
+        assert_eq!(view(&c, &inside).map(|v| (v.root_path, v.suppress)).ok(), Some(("/1/2/4/".into(), false)));
+        assert!(view(&c, &region(5, "/1/2/5/")).is_err(), "another community");
+        for role in [Role::Resident, Role::BuildingHead] {
+            let r = principal(role);
+            assert_eq!(view(&r, &inside).map(|v| (v.suppress, v.public_only)).ok(), Some((true, true)));
+        }
+        for role in [Role::SocialOrganization, Role::PropertyCompany] {
+            assert!(view(&principal(role), &inside).is_err(), "{role:?}");
+        }
+        assert_eq!(view(&principal(Role::PlatformAdmin), &outside).map(|v| v.suppress).ok(), Some(false));
+    }
+}
