@@ -23,6 +23,8 @@ use crate::input::{MAX_YEAR, MIN_YEAR};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Month(pub YearMonth);
 
+/// A calendar month, `YYYY-MM` (`2026-03`), in the indicators' time zone
+/// (`GONGZHI_INDICATOR_TIME_ZONE`, default Asia/Shanghai).
 #[Scalar(name = "Month")]
 impl ScalarType for Month {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -102,7 +104,9 @@ pub enum IndicatorName {
 pub enum IndicatorUnit {
     /// numerator / denominator, from 0 to 1.
     Ratio,
+    /// Hours (a duration).
     Hours,
+    /// A number of records or people.
     Count,
 }
 
@@ -113,11 +117,14 @@ pub struct IndicatorSeries {
     points: Vec<Point>,
 }
 
+/// One indicator of one region, month by month.
 #[Object]
 impl IndicatorSeries {
+    /// The indicator.
     async fn name(&self) -> IndicatorName {
         self.name.into()
     }
+    /// What its value measures.
     async fn unit(&self) -> IndicatorUnit {
         self.name.unit().into()
     }
@@ -126,6 +133,7 @@ impl IndicatorSeries {
     async fn lower_is_better(&self) -> bool {
         self.name.lower_is_better()
     }
+    /// The region the figures are of.
     async fn region(&self) -> &Region {
         &self.region
     }
@@ -143,8 +151,10 @@ fn figure_fields(f: Option<Figure>) -> (Option<f64>, Option<f64>, Option<f64>, O
     f.map_or((None, None, None, None), |f| (f.value, f.numerator, f.denominator, Some(f.count)))
 }
 
+/// The figure of one month.
 #[Object]
 impl IndicatorPoint {
+    /// The month.
     async fn month(&self) -> Month {
         Month(self.0.month)
     }
@@ -211,18 +221,26 @@ impl IndicatorPoint {
 /// A superseded revision of a closed month's figure.
 #[derive(SimpleObject)]
 pub struct IndicatorRevision {
+    /// Its number (1 as frozen at month close).
     revision: i32,
+    /// The value then (null when suppressed or nothing to divide by).
     value: Option<f64>,
+    /// The numerator then.
     numerator: Option<f64>,
+    /// The denominator then.
     denominator: Option<f64>,
+    /// How many records it rested on then.
     count: Option<i64>,
+    /// Hidden from this viewer.
     suppressed: bool,
+    /// When it was recorded.
     recorded_at: DateTime,
 }
 
 /// A child region's place in a ranking.
 pub struct IndicatorRank(Ranked);
 
+/// A child region's place in a ranking.
 #[Object]
 impl IndicatorRank {
     /// 1 for the best (highest, or lowest where lower is better); equal
@@ -230,9 +248,11 @@ impl IndicatorRank {
     async fn rank(&self) -> Option<i32> {
         self.0.rank
     }
+    /// The child region.
     async fn region(&self) -> Region {
         Region(self.0.region.clone())
     }
+    /// Its figure in the month.
     async fn point(&self) -> IndicatorPoint {
         IndicatorPoint(self.0.point.clone())
     }
@@ -276,12 +296,52 @@ impl IndicatorsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A street or district (global id).")] region_id: ID,
-        month: Month,
-        name: IndicatorName,
+        #[graphql(desc = "The month compared.")] month: Month,
+        #[graphql(desc = "The indicator compared.")] name: IndicatorName,
     ) -> ApiResult<Vec<IndicatorRank>> {
         let p = ctx.principal()?;
         let region = ids::id_of::<Region>(&region_id, "regionId")?;
         let ranked = service::ranking(ctx.db(), &ctx.app().config, p, region, month.0, name.into()).await?;
         Ok(ranked.into_iter().map(IndicatorRank).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Indicator;
+
+    /// The descriptions of `IndicatorName`'s values in the schema, by value.
+    fn descriptions() -> Vec<(String, String)> {
+        let sdl = crate::graphql::sdl();
+        let body = sdl.split("enum IndicatorName {").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
+        let mut out = Vec::new();
+        let mut text = Vec::new();
+        let mut in_block = false;
+        for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if line == "\"\"\"" {
+                in_block = !in_block;
+            } else if in_block {
+                text.push(line.to_owned());
+            } else if let Some(single) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+                text.push(single.to_owned());
+            } else {
+                out.push((line.to_owned(), text.join(" ")));
+                text.clear();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_indicator_is_defined_alike_in_the_schema_and_the_readme() {
+        let readme = include_str!("../../../README.md").split_whitespace().collect::<Vec<_>>().join(" ");
+        let described = descriptions();
+        assert_eq!(described.len(), Indicator::ALL.len(), "{described:?}");
+        for (name, text) in described {
+            assert!(Indicator::from_wire(&name).is_some(), "{name}");
+            assert!(text.len() > 20, "{name} has no definition");
+            let row = format!("| `{name}` | {text} |");
+            assert!(readme.contains(&row), "README.md lacks the row of {name}: {row}");
+        }
     }
 }
