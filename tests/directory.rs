@@ -56,6 +56,33 @@ async fn cursor_pagination_walks_forward_and_back(app: TestApp) {
     assert_eq!(r["errors"][0]["extensions"]["field"], "after");
 }
 
+/// On a first page `totalCount` comes with the page's own query (`COUNT(*)
+/// OVER ()`): it costs no statement. Past a cursor it is a COUNT of its
+/// own. The least of three runs each, so a background sweep cannot add.
+async fn total_count_of_a_first_page_costs_no_statement(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let cost = |q: &'static str, vars: serde_json::Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.db.statement_count();
+                let r = app.gql(Some(token), q, vars.clone()).await;
+                assert!(r["errors"].is_null(), "{r}");
+                fewest = fewest.min(app.db.statement_count() - before);
+            }
+            fewest
+        }
+    };
+    let plain = cost("{ buildings(first: 4) { edges { node { name } } } }", json!({})).await;
+    let counted = cost("{ buildings(first: 4) { totalCount edges { node { name } } } }", json!({})).await;
+    assert_eq!(counted, plain, "totalCount on a first page");
+    let r = app.gql(Some(&token), "{ buildings(first: 4) { pageInfo { endCursor } } }", json!({})).await;
+    let after = r["data"]["buildings"]["pageInfo"]["endCursor"].clone();
+    let q = "query($a: String) { buildings(first: 4, after: $a) { totalCount edges { node { name } } } }";
+    assert_eq!(cost(q, json!({ "a": after })).await, plain + 1, "totalCount past a cursor is a COUNT");
+}
+
 async fn node_lookup_by_global_id(app: TestApp) {
     let token = app.token("demo-resident").await;
     let r = app.gql(Some(&token), "{ me { community { id } account { id } } }", json!({})).await;
@@ -95,4 +122,9 @@ async fn node_lookup_by_global_id(app: TestApp) {
     assert!(statements <= 2, "{statements} statements for 15 nodes of 2 types");
 }
 
-both!(region_tree_and_service_areas, cursor_pagination_walks_forward_and_back, node_lookup_by_global_id);
+both!(
+    region_tree_and_service_areas,
+    cursor_pagination_walks_forward_and_back,
+    total_count_of_a_first_page_costs_no_statement,
+    node_lookup_by_global_id
+);

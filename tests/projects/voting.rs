@@ -95,6 +95,31 @@ async fn fifty_concurrent_votes_count_once(app: TestApp) {
     assert_eq!(closed["tally"]["turnout"], 1, "{closed}");
 }
 
+/// A ballot costs two statements: the project with its community's path
+/// (one read, the policy's facts) and the upsert of the ballot. Counted by
+/// the server's statement counter; the least of three votes, so a
+/// background sweep running at the same moment cannot add to it.
+async fn a_vote_costs_two_statements(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "投票的代价").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    let token = a.t("demo-resident").to_owned();
+    let mut fewest = u64::MAX;
+    for choice in ["YES", "NO", "ABSTAIN"] {
+        let before = app.db.statement_count();
+        let r = app
+            .gql(
+                Some(&token),
+                "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { id } } }",
+                json!({ "id": id, "c": choice }),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        fewest = fewest.min(app.db.statement_count() - before);
+    }
+    assert_eq!(fewest, 2, "statements per castVote");
+}
+
 #[test]
 fn vote_outcome_rule() {
     use api::projects::voting::{Tally, outcome};
@@ -164,4 +189,4 @@ async fn no_schema_path_from_a_vote_to_a_person() {
     assert_eq!(shows_choice, ["Project.viewerVote"]);
 }
 
-both!(quorum_and_threshold_edges, fifty_concurrent_votes_count_once,);
+both!(quorum_and_threshold_edges, fifty_concurrent_votes_count_once, a_vote_costs_two_statements);

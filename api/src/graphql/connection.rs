@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, ModelTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -83,6 +83,18 @@ impl PageArgs {
         let backwards = last.is_some();
         let limit = last.or(first).unwrap_or(DEFAULT_PAGE as u64);
         Ok(Page { after, before, limit, backwards })
+    }
+}
+
+/// A row of a page with the count of the whole list (`COUNT(*) OVER ()`).
+struct Counted<M> {
+    row: M,
+    total: i64,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Counted<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self { row: M::from_query_result(res, pre)?, total: res.try_get(pre, "gz_total")? })
     }
 }
 
@@ -187,7 +199,12 @@ where
     F: Fn(E::Model) -> T,
 {
     let page = args.validate()?;
-    let count = TotalCount::Query(Box::new(select.clone().into_query()));
+    // On a first page (no cursor) the page's own query counts the whole
+    // list with `COUNT(*) OVER ()`, computed before LIMIT: `totalCount`
+    // costs no statement of its own. Past a cursor the page's rows are not
+    // the whole list, so the count stays a query of its own, run if asked.
+    let total_here = page.after.is_none() && page.before.is_none() && ctx.look_ahead().field("totalCount").exists();
+    let count_query = TotalCount::Query(Box::new(select.clone().into_query()));
     let mut q = select;
     // "after" means further along the list order, whichever way it runs.
     if let Some(a) = page.after {
@@ -197,7 +214,19 @@ where
         q = q.filter(if desc { id_col.gt(b) } else { id_col.lt(b) });
     }
     q = if page.backwards != desc { q.order_by_desc(id_col) } else { q.order_by_asc(id_col) };
-    let mut rows = q.limit(page.limit + 1).all(&ctx.db().read).await?;
+    let q = q.limit(page.limit + 1);
+    let (mut rows, count) = if total_here {
+        let counted = q
+            .expr_as(Expr::cust("COUNT(*) OVER ()"), "gz_total")
+            .into_model::<Counted<E::Model>>()
+            .all(&ctx.db().read)
+            .await?;
+        let total = counted.first().map_or(0, |c| c.total);
+        let count = TotalCount::Known(usize::try_from(total).unwrap_or(usize::MAX));
+        (counted.into_iter().map(|c| c.row).collect(), count)
+    } else {
+        (q.all(&ctx.db().read).await?, count_query)
+    };
     let more = rows.len() as u64 > page.limit;
     rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
     if page.backwards {

@@ -4,12 +4,12 @@
 
 use chrono::{NaiveDate, Utc};
 use entity::enums::{ProjectCategory, ProjectStatus, Role};
-use entity::{building, organisation_community, project, project_participant, project_transition, region};
+use entity::{building, organisation_community, project, project_participant, project_transition};
 use sea_orm::Select;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet,
+    PaginatorTrait, QueryFilter, QueryResult, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -34,19 +34,37 @@ pub use work::{add_participant, complete_task, create_task, post_update};
 /// Load a project the principal may see (else NOT_FOUND) with the facts the
 /// policy needs. On PostgreSQL the row is share-locked for the transaction,
 /// so that a concurrent transition waits for this one (and vice versa).
+/// A project row with its community's path.
+struct WithPath {
+    proj: project::Model,
+    community_path: String,
+}
+
+impl FromQueryResult for WithPath {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            proj: project::Model::from_query_result(res, pre)?,
+            community_path: res.try_get::<Option<String>>(pre, "community_path")?.unwrap_or_default(),
+        })
+    }
+}
+
 pub(crate) async fn load(
     txn: &DatabaseTransaction,
     p: &Principal,
     project_id: i32,
     lock: bool,
 ) -> ApiResult<(project::Model, ProjectFacts)> {
-    let mut q = policy::visible_projects(p).filter(project::Column::Id.eq(project_id));
+    // The project and its community's path in one statement: every
+    // project write starts here, and the path decides office scope.
+    let mut q = policy::visible_projects(p)
+        .filter(project::Column::Id.eq(project_id))
+        .column_as(Expr::cust("(SELECT path FROM regions WHERE regions.id = projects.community_id)"), "community_path");
     if lock && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         q = q.lock_shared();
     }
-    let proj = q.one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
-    let community_path =
-        region::Entity::find_by_id(proj.community_id).one(txn).await?.map(|r| r.path).unwrap_or_default();
+    let WithPath { proj, community_path } =
+        q.into_model::<WithPath>().one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
     let my_participation = match (p.role, p.scope.organisation_id) {
         (Role::SocialOrganization | Role::PropertyCompany, Some(o)) => project_participant::Entity::find()
             .filter(project_participant::Column::ProjectId.eq(proj.id))
