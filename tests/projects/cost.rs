@@ -123,6 +123,25 @@ async fn nested_project_query_costs_fixed_statements(app: TestApp) {
     assert_eq!(first["latestUpdates"][0]["body"], "进展 4", "newest first");
     assert_eq!(first["participants"].as_array().unwrap().len(), 2);
     assert_eq!(first["tally"]["yes"], 0);
+    // `tasks(first:)` is cut in SQL per project; the page, its count and
+    // the next page past its cursor agree with the two tasks each has.
+    let page = |after: Value| {
+        let (app, committee, vars) = (&app, &committee, vars.clone());
+        async move {
+            let q = "query($c: ID!, $a: String) { projects(first: 1, filter: {communityId: $c}) { edges { node {
+                tasks(first: 1, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { title } } } } } } }";
+            let mut v = vars;
+            v["a"] = after;
+            let r = app.gql(Some(committee), q, v).await;
+            r["data"]["projects"]["edges"][0]["node"]["tasks"].clone()
+        }
+    };
+    let one = page(Value::Null).await;
+    assert_eq!((&one["totalCount"], &one["pageInfo"]["hasNextPage"]), (&json!(2), &json!(true)), "{one}");
+    assert_eq!(one["edges"].as_array().map(Vec::len), Some(1), "{one}");
+    let two = page(one["pageInfo"]["endCursor"].clone()).await;
+    assert_eq!((&two["totalCount"], &two["pageInfo"]["hasNextPage"]), (&json!(2), &json!(false)), "{two}");
+    assert_ne!(two["edges"][0]["node"]["title"], one["edges"][0]["node"]["title"], "{two}");
     println!("statements for 5 projects: {few}, for 50 projects: {many}");
     // The query follows 11 relations (projects, community, proposer,
     // participants, their organisations, tasks, assignees, tally, viewer's

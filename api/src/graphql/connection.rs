@@ -37,6 +37,17 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
+    /// The page size when these arguments ask for a plain first page
+    /// (`first`, or nothing: no cursor, not `last`), which can be cut in
+    /// SQL per parent; `None` for any other page.
+    pub fn first_page_size(&self) -> ApiResult<Option<u32>> {
+        if self.after.is_some() || self.before.is_some() || self.last.is_some() {
+            return Ok(None);
+        }
+        let page = self.validate()?;
+        Ok(Some(u32::try_from(page.limit).unwrap_or(u32::MAX)))
+    }
+
     pub fn new(after: Option<String>, before: Option<String>, first: Option<i32>, last: Option<i32>) -> Self {
         Self { after, before, first, last }
     }
@@ -288,6 +299,23 @@ where
         Edge::new(format!("{}.{}", at.timestamp_micros(), encode_cursor(id)), map(m))
     }));
     Ok(Conn(conn))
+}
+
+/// A first page cut in SQL ([`crate::graphql::loaders::FirstPerParent`]):
+/// `rows` holds up to `limit + 1` rows (one more tells that a next page
+/// exists), `total` the size of the whole list.
+pub fn first_page<M, T, F>(mut rows: Vec<M>, limit: u32, total: i64, id: impl Fn(&M) -> i32, map: F) -> Conn<T>
+where
+    T: OutputType,
+    F: Fn(M) -> T,
+{
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let total = TotalCount::Known(usize::try_from(total).unwrap_or(0));
+    let mut conn = Connection::with_additional_fields(false, more, total);
+    conn.edges.extend(rows.into_iter().map(|m| Edge::new(encode_cursor(id(&m)), map(m))));
+    Conn(conn)
 }
 
 /// Page an already loaded list (ordered by id) in memory.

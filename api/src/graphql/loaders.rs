@@ -11,8 +11,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data, Request};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Statement, Value,
 };
 
 use crate::auth::Principal;
@@ -132,6 +132,85 @@ where
     }
 }
 
+/// The first `n` rows of `E` (primary-key order) of each value of `col`,
+/// with the size of each group: a nested connection's first page cut in
+/// SQL for all parents at once (`ROW_NUMBER() OVER (PARTITION BY col)`),
+/// instead of loading every child row and paging in memory. Keys are
+/// (parent, n); one statement per distinct n.
+pub struct FirstPerParent<E: EntityTrait, Tag = Main> {
+    db: DatabaseConnection,
+    col: E::Column,
+    _tag: PhantomData<fn() -> Tag>,
+}
+
+impl<E: EntityTrait, Tag> FirstPerParent<E, Tag> {
+    pub fn new(db: DatabaseConnection, col: E::Column) -> Self {
+        Self { db, col, _tag: PhantomData }
+    }
+}
+
+/// A row with the size of its group (`gz_n`).
+struct Grouped<M> {
+    row: M,
+    n: i64,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self { row: M::from_query_result(res, pre)?, n: res.try_get(pre, "gz_n")? })
+    }
+}
+
+impl<E, Tag> Loader<(i32, u32)> for FirstPerParent<E, Tag>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+    Tag: 'static,
+{
+    type Value = (Vec<E::Model>, i64);
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[(i32, u32)]) -> Result<HashMap<(i32, u32), Self::Value>, ApiError> {
+        let mut by_n: HashMap<u32, Vec<i32>> = HashMap::new();
+        for &(parent, n) in keys {
+            by_n.entry(n).or_default().push(parent);
+        }
+        let backend = self.db.get_database_backend();
+        let (table, col, pk) = (E::default().table_name().to_owned(), self.col.as_str(), pk_column::<E>()?.as_str());
+        let mut out = HashMap::new();
+        for (n, parents) in by_n {
+            let marks: Vec<String> = (1..=parents.len())
+                .map(|i| if backend == DbBackend::Postgres { format!("${i}") } else { "?".into() })
+                .collect();
+            let sql = format!(
+                r#"SELECT * FROM (
+                     SELECT t.*, ROW_NUMBER() OVER (PARTITION BY "{col}" ORDER BY "{pk}") AS gz_rn,
+                            COUNT(*) OVER (PARTITION BY "{col}") AS gz_n
+                     FROM "{table}" t WHERE "{col}" IN ({})
+                   ) s WHERE gz_rn <= {n} ORDER BY "{col}", "{pk}""#,
+                marks.join(", ")
+            );
+            let values: Vec<Value> = parents.iter().map(|&p| p.into()).collect();
+            let rows = E::find()
+                .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+                .into_model::<Grouped<E::Model>>()
+                .all(&self.db)
+                .await?;
+            for &p in &parents {
+                out.insert((p, n), (Vec::new(), 0));
+            }
+            for g in rows {
+                let Some(parent) = int_of(g.row.get(self.col)) else { continue };
+                let entry = out.entry((parent, n)).or_insert_with(|| (Vec::new(), 0));
+                entry.0.push(g.row);
+                entry.1 = g.n;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Rows of `q` whose `col` is among `keys`, grouped by it, in primary-key order.
 async fn grouped<E>(
     db: &DatabaseConnection,
@@ -226,6 +305,19 @@ impl Loaders<'_> {
         E::Column: Send + Sync,
     {
         let l = ById::<E>::withholding(self.db.clone(), withheld);
+        self.add(l);
+    }
+
+    /// The first rows of `E` per value of `col`, cut in SQL
+    /// ([`FirstPerParent`]).
+    pub fn first_per_parent<E, Tag>(&mut self, col: E::Column)
+    where
+        E: EntityTrait,
+        E::Model: Clone + Send + Sync,
+        E::Column: Send + Sync,
+        Tag: 'static,
+    {
+        let l = FirstPerParent::<E, Tag>::new(self.db.clone(), col);
         self.add(l);
     }
 

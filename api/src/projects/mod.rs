@@ -79,8 +79,10 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     l.by_id::<council_meeting::Entity>();
     l.by_column::<project_participant::Entity, Main>(project_participant::Column::ProjectId);
     l.by_column::<project_task::Entity, Main>(project_task::Column::ProjectId);
+    l.first_per_parent::<project_task::Entity, Main>(project_task::Column::ProjectId);
     l.by_column::<project_update::Entity, Main>(project_update::Column::ProjectId);
     l.by_column::<project_comment::Entity, Main>(project_comment::Column::ProjectId);
+    l.first_per_parent::<project_comment::Entity, Main>(project_comment::Column::ProjectId);
     l.by_column::<project_transition::Entity, Main>(project_transition::Column::ProjectId);
     l.by_column::<council_agenda_item::Entity, Main>(council_agenda_item::Column::MeetingId);
     let db = l.db.clone();

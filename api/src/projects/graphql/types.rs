@@ -11,11 +11,11 @@ use entity::{
 use crate::accounts::graphql::{Account, Role};
 use crate::directory::graphql::{Building, Region};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded};
+use crate::graphql::connection::{Conn, PageArgs, first_page, page_cost, paginate_loaded};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::ByColumn;
 use crate::graphql::loaders::load_by_id;
+use crate::graphql::loaders::{ByColumn, FirstPerParent};
 use crate::graphql::node::NodeType;
 use crate::projects::loaders::{
     EvaluationSummaryLoader, LatestUpdatesLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
@@ -268,8 +268,16 @@ impl Project {
         #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ProjectTask>> {
+        let args = PageArgs::new(after, before, first, last);
+        // A first page (the dashboard's `tasks(first: 10)`) is cut in SQL
+        // for all the listed projects at once; other pages load the list.
+        if let Some(n) = args.first_page_size()? {
+            let loader = ctx.loader::<FirstPerParent<project_task::Entity>>()?;
+            let (rows, total) = loader.load_one((self.0.id, n.saturating_add(1))).await?.unwrap_or_default();
+            return Ok(first_page(rows, n, total, |t| t.id, ProjectTask));
+        }
         let rows = ctx.loader::<ByColumn<project_task::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
-        paginate_loaded(rows, |t| t.id, PageArgs::new(after, before, first, last), ProjectTask)
+        paginate_loaded(rows, |t| t.id, args, ProjectTask)
     }
     /// All progress updates, oldest first.
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -308,8 +316,14 @@ impl Project {
         #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<ProjectComment>> {
+        let args = PageArgs::new(after, before, first, last);
+        if let Some(n) = args.first_page_size()? {
+            let loader = ctx.loader::<FirstPerParent<project_comment::Entity>>()?;
+            let (rows, total) = loader.load_one((self.0.id, n.saturating_add(1))).await?.unwrap_or_default();
+            return Ok(first_page(rows, n, total, |c| c.id, ProjectComment));
+        }
         let rows = ctx.loader::<ByColumn<project_comment::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
-        paginate_loaded(rows, |c| c.id, PageArgs::new(after, before, first, last), ProjectComment)
+        paginate_loaded(rows, |c| c.id, args, ProjectComment)
     }
     /// Every lifecycle transition, oldest first: who, when, why.
     async fn timeline(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProjectTransition>> {
