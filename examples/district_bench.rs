@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Datelike;
 
-use api::{AppState, Db};
+use api::Db;
 use clap::Parser;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -311,18 +311,9 @@ async fn main() {
     }
     println!("dataset generated in {:.0} s", started.elapsed().as_secs_f64());
 
-    let app = AppState::new(db.clone(), config.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(api::http::serve(listener, app, std::future::pending()));
+    let base = support::serve(&db, &config).await;
     let http = reqwest::Client::new();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", api::seed::DEMO_CLIENT_ID),
-        ("client_secret", api::seed::DEMO_CLIENT_SECRET),
-    ];
-    let tok: Value = http.post(format!("{base}/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
-    let token = tok["access_token"].as_str().unwrap().to_owned();
+    let token = support::client_token(&http, &base, api::seed::DEMO_CLIENT_ID, api::seed::DEMO_CLIENT_SECRET).await;
     let district = db
         .read
         .query_one_raw(Statement::from_string(db.backend(), "SELECT id, path FROM regions WHERE code = '110199'"))

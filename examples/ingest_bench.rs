@@ -16,7 +16,7 @@ mod support;
 
 use std::time::Instant;
 
-use api::{AppState, Db};
+use api::Db;
 use clap::Parser;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -95,19 +95,10 @@ async fn main() {
     let db = Db::connect(&config).await.unwrap();
     db.migrate().await.unwrap();
     api::seed::seed_demo(&db).await.unwrap();
-    let app = AppState::new(db.clone(), config.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(api::http::serve(listener, app, std::future::pending()));
-
+    let base = support::serve(&db, &config).await;
     let http = reqwest::Client::new();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", api::seed::DEMO_NGO_CLIENT_ID),
-        ("client_secret", api::seed::DEMO_NGO_CLIENT_SECRET),
-    ];
-    let tok: Value = http.post(format!("{base}/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
-    let token = tok["access_token"].as_str().unwrap().to_owned();
+    let token =
+        support::client_token(&http, &base, api::seed::DEMO_NGO_CLIENT_ID, api::seed::DEMO_NGO_CLIENT_SECRET).await;
     let r: Value = http
         .post(format!("{base}/graphql"))
         .bearer_auth(&token)

@@ -1,7 +1,11 @@
 //! What the benchmark examples share: a server configuration for loopback
 //! load, and a scratch database on either engine that the run drops.
 
-use api::Config;
+// Each example compiles this module on its own: a helper one of them does
+// not call is dead code there, not in the set.
+#![allow(dead_code)]
+
+use api::{AppState, Config, Db};
 use sea_orm::{ConnectionTrait, Database};
 
 /// A configuration and the database it points at: a SQLite file in a
@@ -47,4 +51,21 @@ impl Scratch {
             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).await;
         }
     }
+}
+
+/// Serve the real app on a loopback port of its own; its base URL.
+pub async fn serve(db: &Db, config: &Config) -> String {
+    let app = AppState::new(db.clone(), config.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(api::http::serve(listener, app, std::future::pending()));
+    base
+}
+
+/// A machine client's access token (client credentials grant).
+pub async fn client_token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
+    let form = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)];
+    let tok: serde_json::Value =
+        http.post(format!("{base}/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
+    tok["access_token"].as_str().unwrap().to_owned()
 }

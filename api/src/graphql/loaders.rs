@@ -149,6 +149,14 @@ impl<E: EntityTrait, Tag> FirstPerParent<E, Tag> {
     }
 }
 
+/// `n` bind markers for an `IN (...)` list: `$1, $2, ...` on PostgreSQL,
+/// `?, ?, ...` on SQLite.
+pub fn placeholders(backend: DbBackend, n: usize) -> String {
+    let marks: Vec<String> =
+        (1..=n).map(|i| if backend == DbBackend::Postgres { format!("${i}") } else { "?".into() }).collect();
+    marks.join(", ")
+}
+
 /// A row with the size of its group (`gz_n`).
 struct Grouped<M> {
     row: M,
@@ -180,16 +188,13 @@ where
         let (table, col, pk) = (E::default().table_name().to_owned(), self.col.as_str(), pk_column::<E>()?.as_str());
         let mut out = HashMap::new();
         for (n, parents) in by_n {
-            let marks: Vec<String> = (1..=parents.len())
-                .map(|i| if backend == DbBackend::Postgres { format!("${i}") } else { "?".into() })
-                .collect();
             let sql = format!(
                 r#"SELECT * FROM (
                      SELECT t.*, ROW_NUMBER() OVER (PARTITION BY "{col}" ORDER BY "{pk}") AS gz_rn,
                             COUNT(*) OVER (PARTITION BY "{col}") AS gz_n
                      FROM "{table}" t WHERE "{col}" IN ({})
                    ) s WHERE gz_rn <= {n} ORDER BY "{col}", "{pk}""#,
-                marks.join(", ")
+                placeholders(backend, parents.len())
             );
             let values: Vec<Value> = parents.iter().map(|&p| p.into()).collect();
             let rows = E::find()

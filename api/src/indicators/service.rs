@@ -189,17 +189,7 @@ async fn table(
         // Right after a freeze, read what was written from the primary
         // (a replica may not have it yet).
         let conn = if froze { &db.write } else { &db.read };
-        let keys: Vec<String> = closed.iter().map(ToString::to_string).collect();
-        let rows = indicator_value::Entity::find()
-            .filter(indicator_value::Column::RegionId.is_in(tree.ids()))
-            .filter(indicator_value::Column::Month.is_in(keys))
-            .order_by_asc(indicator_value::Column::Revision)
-            .all(conn)
-            .await?;
-        for v in rows {
-            let (Some(month), Some(name)) = (YearMonth::parse(&v.month), Indicator::from_wire(&v.indicator)) else {
-                continue;
-            };
+        for (month, name, v) in stored(conn, tree, &closed).await? {
             let f = figure_of(&v);
             let s = out.entry((v.region_id, month, name)).or_insert(Stored {
                 current: f,
@@ -323,6 +313,20 @@ pub(super) async fn latest<C: ConnectionTrait>(
     tree: &Tree,
     months: &[YearMonth],
 ) -> ApiResult<BTreeMap<(i32, YearMonth, Indicator), (i32, Figure)>> {
+    let mut out = BTreeMap::new();
+    for (m, i, v) in stored(conn, tree, months).await? {
+        out.insert((v.region_id, m, i), (v.revision, figure_of(&v)));
+    }
+    Ok(out)
+}
+
+/// Every stored revision of the figures of `tree` in `months`, oldest
+/// revision first.
+async fn stored<C: ConnectionTrait>(
+    conn: &C,
+    tree: &Tree,
+    months: &[YearMonth],
+) -> ApiResult<Vec<(YearMonth, Indicator, indicator_value::Model)>> {
     let keys: Vec<String> = months.iter().map(ToString::to_string).collect();
     let rows = indicator_value::Entity::find()
         .filter(indicator_value::Column::RegionId.is_in(tree.ids()))
@@ -330,13 +334,10 @@ pub(super) async fn latest<C: ConnectionTrait>(
         .order_by_asc(indicator_value::Column::Revision)
         .all(conn)
         .await?;
-    let mut out = BTreeMap::new();
-    for v in rows {
-        if let (Some(m), Some(i)) = (YearMonth::parse(&v.month), Indicator::from_wire(&v.indicator)) {
-            out.insert((v.region_id, m, i), (v.revision, figure_of(&v)));
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .filter_map(|v| Some((YearMonth::parse(&v.month)?, Indicator::from_wire(&v.indicator)?, v)))
+        .collect())
 }
 
 /// The figures as one viewer sees them: suppression decided per

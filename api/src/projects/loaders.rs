@@ -9,12 +9,12 @@ use entity::enums::VoteChoice;
 use entity::{evaluation, project_update, vote};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement,
-    Value,
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, Value,
 };
 
 use super::voting::{self, Tally};
 use crate::error::ApiError;
+use crate::graphql::loaders::placeholders;
 
 /// Live vote counts by project.
 pub struct TallyLoader(pub DatabaseConnection);
@@ -118,15 +118,12 @@ impl Loader<(i32, u32)> for LatestUpdatesLoader {
         let backend = self.0.get_database_backend();
         let mut out = HashMap::new();
         for (n, projects) in by_limit {
-            let placeholders: Vec<String> = (1..=projects.len())
-                .map(|i| if backend == DbBackend::Postgres { format!("${i}") } else { "?".into() })
-                .collect();
             let sql = format!(
                 "SELECT id, project_id, organisation_id, author_account_id, body, percent_complete, created_at FROM (
                    SELECT u.*, ROW_NUMBER() OVER (PARTITION BY project_id ORDER BY id DESC) AS rn
                    FROM project_updates u WHERE project_id IN ({})
                  ) t WHERE rn <= {n} ORDER BY project_id, id DESC",
-                placeholders.join(", ")
+                placeholders(backend, projects.len())
             );
             let values: Vec<Value> = projects.iter().map(|&p| p.into()).collect();
             let rows = project_update::Entity::find()
