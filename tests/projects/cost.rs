@@ -155,6 +155,48 @@ async fn nested_project_query_costs_fixed_statements(app: TestApp) {
     assert!(few <= BOUND && many <= BOUND, "5 projects: {few}, 50 projects: {many} statements");
 }
 
+/// In a query, a row loaded once is kept for the rest of the request: the
+/// author of a comment (two levels below) who is also the proposer (loaded
+/// first) costs no second statement. The least of three runs, so a
+/// background sweep cannot add.
+async fn a_query_loads_a_row_once(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "只读一次").await;
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($id: ID!) { addComment(input: {projectId: $id, body: \"我来说两句\"}) { comment { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let cost = |q: &'static str| {
+        let (app, token, id) = (&app, a.t("demo-committee").to_owned(), id.clone());
+        async move {
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.db.statement_count();
+                let r = app.gql(Some(&token), q, json!({ "id": id })).await;
+                assert!(r["errors"].is_null(), "{r}");
+                fewest = fewest.min(app.db.statement_count() - before);
+            }
+            fewest
+        }
+    };
+    let without = cost(
+        "query($id: ID!) { project(id: $id) { proposer { displayName } comments(first: 5) { edges { node { body } } } } }",
+    )
+    .await;
+    let with = cost(
+        "query($id: ID!) { project(id: $id) { proposer { displayName }
+            comments(first: 5) { edges { node { body author { displayName } } } } } }",
+    )
+    .await;
+    assert_eq!(with, without, "the author was loaded as the proposer");
+}
+
+crate::both!(a_query_loads_a_row_once);
+
 /// With a batch window that a loaded test machine cannot outrun.
 mod nested_project_query_costs_fixed_statements {
     fn patient(c: &mut api::Config) {

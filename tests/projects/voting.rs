@@ -120,6 +120,25 @@ async fn a_vote_costs_two_statements(app: TestApp) {
     assert_eq!(fewest, 2, "statements per castVote");
 }
 
+/// Loaded rows are kept for a query, never across the mutations of one
+/// request: the second vote's payload shows the second choice.
+async fn a_request_of_two_votes_shows_the_second(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let id = deliberating(&app, &a, "两次投票").await;
+    open_voting(&app, a.t("demo-committee"), &id).await;
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($id: ID!) {
+                first: castVote(input: {projectId: $id, choice: YES}) { project { viewerVote } }
+                second: castVote(input: {projectId: $id, choice: NO}) { project { viewerVote } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["first"]["project"]["viewerVote"], "YES", "{r}");
+    assert_eq!(r["data"]["second"]["project"]["viewerVote"], "NO", "{r}");
+}
+
 #[test]
 fn vote_outcome_rule() {
     use api::projects::voting::{Tally, outcome};
@@ -189,4 +208,9 @@ async fn no_schema_path_from_a_vote_to_a_person() {
     assert_eq!(shows_choice, ["Project.viewerVote"]);
 }
 
-both!(quorum_and_threshold_edges, fifty_concurrent_votes_count_once, a_vote_costs_two_statements);
+both!(
+    quorum_and_threshold_edges,
+    fifty_concurrent_votes_count_once,
+    a_vote_costs_two_statements,
+    a_request_of_two_votes_shows_the_second
+);

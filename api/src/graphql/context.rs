@@ -1,7 +1,7 @@
 //! Typed access to what a resolver needs from the request context.
 
+use crate::graphql::loaders::RequestLoader;
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 
 use crate::auth::Principal;
 use crate::db::Db;
@@ -23,7 +23,7 @@ pub trait ContextExt {
     }
     /// The principal, or `UNAUTHENTICATED`.
     fn principal(&self) -> ApiResult<&Principal>;
-    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>>;
+    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<T>>;
     fn client_addr(&self) -> Option<std::net::IpAddr>;
 }
 
@@ -40,8 +40,8 @@ impl ContextExt for Context<'_> {
         self.data_opt::<RequestPrincipal>().and_then(|p| p.0.as_ref()).ok_or_else(ApiError::unauthenticated)
     }
 
-    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&DataLoader<T>> {
-        self.data::<DataLoader<T>>().map_err(|_| ApiError::internal("data loader missing from request"))
+    fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<T>> {
+        self.data::<RequestLoader<T>>().map_err(|_| ApiError::internal("data loader missing from request"))
     }
 
     fn client_addr(&self) -> Option<std::net::IpAddr> {

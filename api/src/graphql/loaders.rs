@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, Data, Request};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -278,16 +278,29 @@ pub struct Loaders<'a> {
     /// The request's principal, for loaders of visible rows ([`Visible`]).
     pub principal: Option<Principal>,
     window: Duration,
+    /// Keep loaded rows for the rest of the request.
+    cache: bool,
 }
 
+/// The request's loaders: [`DataLoader`]s with a per-request cache.
+pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
+
 impl Loaders<'_> {
-    /// Any loader.
+    /// Any loader. In a query, a row loaded once is kept for the rest of
+    /// the request: an organisation that leads one project and is assigned
+    /// another's task is read once, and a later level asks no statement for
+    /// rows an earlier one loaded. A query reads one consistent view, so
+    /// nothing can go stale. Mutations and WebSocket connections load
+    /// afresh every time: a mutation's payload must show what the previous
+    /// mutation of the same request wrote, and a subscription lives long.
     pub fn add<K, T>(&mut self, loader: T)
     where
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         T: Loader<K, Error = ApiError>,
     {
-        self.data.insert(DataLoader::new(loader, tokio::spawn).delay(self.window));
+        let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(self.window);
+        l.enable_all_cache(self.cache);
+        self.data.insert(l);
     }
 
     /// Rows of `E` by primary key.
@@ -353,22 +366,30 @@ impl Loaders<'_> {
     }
 }
 
-/// Attach a fresh set of loaders to one request.
+/// Attach a fresh set of loaders to one request. `cache`: keep the rows
+/// loaded for the rest of the request (see [`Loaders::add`]).
 pub fn add_data_loaders(
     mut req: Request,
     db: &DatabaseConnection,
     principal: Option<&Principal>,
     window: Duration,
+    cache: bool,
 ) -> Request {
-    insert_data_loaders(&mut req.data, db, principal, window);
+    insert_data_loaders(&mut req.data, db, principal, window, cache);
     req
 }
 
 /// Register every domain's loaders in `data` (per request, or per WebSocket
 /// connection). `window` is how long a loader waits for more keys (see
 /// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
-pub fn insert_data_loaders(data: &mut Data, db: &DatabaseConnection, principal: Option<&Principal>, window: Duration) {
+pub fn insert_data_loaders(
+    data: &mut Data,
+    db: &DatabaseConnection,
+    principal: Option<&Principal>,
+    window: Duration,
+    cache: bool,
+) {
     let viewer = principal.and_then(Principal::account_id);
-    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), window };
+    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), window, cache };
     crate::domains::register_loaders(&mut loaders);
 }

@@ -144,12 +144,21 @@ fn prepare(
     // With a read replica, a mutation runs wholly on the primary: its
     // services, its payload's loaders and every `ctx.db()` read (request
     // data is found before schema data). Queries stay on the replica.
-    if state.app.db.has_replica && operation_of(&mut req).1 == "mutation" {
+    let kind = operation_of(&mut req).1;
+    if state.app.db.has_replica && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
         let req = req.data(primary);
-        return crate::graphql::loaders::add_data_loaders(req, &state.app.db.write, principal.0.as_ref(), window);
+        return crate::graphql::loaders::add_data_loaders(
+            req,
+            &state.app.db.write,
+            principal.0.as_ref(),
+            window,
+            false,
+        );
     }
-    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window)
+    // Loaded rows are kept for the request in queries only (see `Loaders::add`).
+    let cache = kind == "query";
+    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window, cache)
 }
 
 /// The name (given, or the document's) and type of the operation a

@@ -162,7 +162,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         data.insert(RequestPrincipal(principal.clone()));
         data.insert(addr);
         let window = Duration::from_micros(app.config.loader_window_us);
-        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), window);
+        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), window, false);
         Ok(data)
     };
     let executor = Gated {
