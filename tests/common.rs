@@ -293,6 +293,34 @@ impl TestApp {
     }
 
     /// Global id of the demo community 桃园社区 (Peach Garden).
+    /// Statements PostgreSQL has run in this test's database, counted by
+    /// the database itself (pg_stat_statements, which `.ci/run` preloads),
+    /// not by the server. Read over a connection to another database, so
+    /// the reading is not counted.
+    pub async fn pg_statements(&self) -> u64 {
+        let name = self.pg_name.as_deref().expect("a PostgreSQL test");
+        let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("connect admin");
+        let backend = admin.get_database_backend();
+        let created = admin.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+        let row = admin
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                "SELECT COALESCE(SUM(calls), 0)::BIGINT FROM pg_stat_statements s
+                 JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1",
+                [name.into()],
+            ))
+            .await;
+        let row = match (created, row) {
+            (Ok(_), Ok(Some(row))) => row,
+            (c, r) => panic!(
+                "pg_stat_statements is not available ({c:?}, {r:?}): preload it with \
+                 shared_preload_libraries = 'pg_stat_statements' (see .ci/run)"
+            ),
+        };
+        let _ = admin.close().await;
+        row.try_get_by_index::<i64>(0).expect("calls") as u64
+    }
+
     pub async fn peach_garden(&self) -> String {
         api::graphql::ids::encode("Region", self.region_id("桃园社区").await).0
     }

@@ -10,10 +10,12 @@ use clap::Args;
 /// A published secret, refused in production. Tests use it to mint tokens.
 pub const DEV_JWT_SECRET: &str = "gongzhi-dev-secret-do-not-use-in-production";
 
-/// Default DataLoader batch window (microseconds): how long a loader waits
-/// for more keys before querying. Keys requested while one list is being
-/// resolved must land in one batch; an unoptimised (debug) build resolves
-/// about ten times slower, so it waits longer.
+/// Default loader batch window of a WebSocket connection (microseconds):
+/// how long its loaders wait for more keys before querying. HTTP requests
+/// batch per level instead, with no window (see `graphql::batch`); a
+/// connection's loaders serve several operations at once, so no one
+/// execution can say when a level is complete. An unoptimised (debug)
+/// build resolves about ten times slower, so it waits longer.
 pub const DEFAULT_LOADER_WINDOW_US: u64 = if cfg!(debug_assertions) { 5000 } else { 1000 };
 
 /// Server configuration.
@@ -144,7 +146,7 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_WS_RECHECK_SECS", default_value_t = 5)]
     pub ws_recheck_secs: u64,
 
-    /// DataLoader batch window (microseconds); see [`DEFAULT_LOADER_WINDOW_US`].
+    /// WebSocket loader batch window (microseconds); see [`DEFAULT_LOADER_WINDOW_US`].
     #[arg(long, env = "GONGZHI_LOADER_WINDOW_US", default_value_t = DEFAULT_LOADER_WINDOW_US)]
     pub loader_window_us: u64,
 

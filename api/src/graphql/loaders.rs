@@ -3,20 +3,19 @@
 //! whatever the list sizes. Each domain registers its own loaders (see
 //! `register_loaders` in the domain registry); this module names no domain.
 
-use std::collections::HashMap;
-use std::marker::PhantomData;
-use std::time::Duration;
-
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Data, Request};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait,
     PrimaryKeyToColumn, QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Statement, Value,
 };
+use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+pub use crate::graphql::batch::{Mode, RequestLoader};
 use crate::graphql::context::ContextExt;
 
 fn int_of(v: Value) -> Option<i32> {
@@ -277,13 +276,12 @@ pub struct Loaders<'a> {
     pub viewer: Option<i32>,
     /// The request's principal, for loaders of visible rows ([`Visible`]).
     pub principal: Option<Principal>,
-    window: Duration,
+    /// When batches start: per level of a driven request, or after a
+    /// window (see [`crate::graphql::batch`]).
+    mode: Mode,
     /// Keep loaded rows for the rest of the request.
     cache: bool,
 }
-
-/// The request's loaders: [`DataLoader`]s with a per-request cache.
-pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
 
 impl Loaders<'_> {
     /// Any loader. In a query, a row loaded once is kept for the rest of
@@ -298,9 +296,7 @@ impl Loaders<'_> {
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         T: Loader<K, Error = ApiError>,
     {
-        let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(self.window);
-        l.enable_all_cache(self.cache);
-        self.data.insert(l);
+        self.data.insert(RequestLoader::new(loader, self.mode.clone(), self.cache));
     }
 
     /// Rows of `E` by primary key.
@@ -372,24 +368,24 @@ pub fn add_data_loaders(
     mut req: Request,
     db: &DatabaseConnection,
     principal: Option<&Principal>,
-    window: Duration,
+    mode: Mode,
     cache: bool,
 ) -> Request {
-    insert_data_loaders(&mut req.data, db, principal, window, cache);
+    insert_data_loaders(&mut req.data, db, principal, mode, cache);
     req
 }
 
 /// Register every domain's loaders in `data` (per request, or per WebSocket
-/// connection). `window` is how long a loader waits for more keys (see
-/// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
+/// connection). `mode`: when batches start (a request's wave, or a
+/// connection's window, [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
 pub fn insert_data_loaders(
     data: &mut Data,
     db: &DatabaseConnection,
     principal: Option<&Principal>,
-    window: Duration,
+    mode: Mode,
     cache: bool,
 ) {
     let viewer = principal.and_then(Principal::account_id);
-    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), window, cache };
+    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), mode, cache };
     crate::domains::register_loaders(&mut loaders);
 }

@@ -3,6 +3,7 @@
 //! connections, loaders, guards, the `Node` interface). Nothing here names a
 //! domain.
 
+pub mod batch;
 pub mod connection;
 pub mod context;
 mod describe;

@@ -10,10 +10,12 @@ use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use super::{HttpState, client, request_error};
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
 use crate::gate;
+use crate::graphql::batch::{Mode, Wave};
 use crate::graphql::context::{ClientAddr, RequestPrincipal};
 use crate::metrics::Metrics;
 
@@ -138,8 +140,9 @@ fn prepare(
     req: async_graphql::Request,
     principal: &RequestPrincipal,
     addr: ClientAddr,
+    wave: &Arc<Wave>,
 ) -> async_graphql::Request {
-    let window = std::time::Duration::from_micros(state.app.config.loader_window_us);
+    let mode = Mode::Wave(Arc::downgrade(wave));
     let mut req = req.data(principal.clone()).data(addr);
     // With a read replica, a mutation runs wholly on the primary: its
     // services, its payload's loaders and every `ctx.db()` read (request
@@ -148,17 +151,11 @@ fn prepare(
     if state.app.db.has_replica && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
         let req = req.data(primary);
-        return crate::graphql::loaders::add_data_loaders(
-            req,
-            &state.app.db.write,
-            principal.0.as_ref(),
-            window,
-            false,
-        );
+        return crate::graphql::loaders::add_data_loaders(req, &state.app.db.write, principal.0.as_ref(), mode, false);
     }
     // Loaded rows are kept for the request in queries only (see `Loaders::add`).
     let cache = kind == "query";
-    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), window, cache)
+    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), mode, cache)
 }
 
 /// The name (given, or the document's) and type of the operation a
@@ -258,10 +255,11 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
     }
+    let wave = Wave::new();
     let mut batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr)),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr, &wave)),
         BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr)).collect())
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr, &wave)).collect())
         }
     };
     let graphql_response = wants_graphql_response(headers);
@@ -270,7 +268,7 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         BatchRequest::Single(r) => (info.operation_name, info.operation_type) = operation_of(r),
         BatchRequest::Batch(_) => info.operation_type = "batch",
     }
-    let resp = state.schema.execute_batch(batch).await;
+    let resp = wave.drive(state.schema.execute_batch(batch)).await;
     let mut out = gql_response(&state, resp, graphql_response);
     out.extensions_mut().insert(info);
     out
@@ -353,7 +351,8 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     let graphql_response = wants_graphql_response(&parts.headers);
     let mut info = super::AccessInfo::of(principal.0.as_ref());
     (info.operation_name, info.operation_type) = operation_of(&mut gql);
-    let resp = state.schema.execute(prepare(&state, gql, &principal, addr)).await;
+    let wave = Wave::new();
+    let resp = wave.clone().drive(state.schema.execute(prepare(&state, gql, &principal, addr, &wave))).await;
     let mut out = gql_response(&state, BatchResponse::Single(resp), graphql_response);
     out.extensions_mut().insert(info);
     out

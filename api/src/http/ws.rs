@@ -162,7 +162,10 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         data.insert(RequestPrincipal(principal.clone()));
         data.insert(addr);
         let window = Duration::from_micros(app.config.loader_window_us);
-        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), window, false);
+        // A connection's loaders serve every operation on it at once, so no
+        // one request drives their batches: they keep the time window.
+        let mode = crate::graphql::loaders::Mode::Window(window);
+        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), mode, false);
         Ok(data)
     };
     let executor = Gated {
