@@ -17,17 +17,28 @@ pub struct Scratch {
     postgres: Option<(String, String)>,
 }
 
+/// The password of the accounts a benchmark creates.
+pub const BENCH_PASSWORD: &str = "bench-password";
+
+/// A configuration for load from loopback clients, keeping its files (the
+/// JWT secret, photos) under the system's temporary directory.
+pub fn loopback_config(name: &str) -> Config {
+    let mut config = Config::defaults();
+    config.jwt_secret = Some(format!("{name}-bench-secret-{name}-bench-secret"));
+    config.data_dir = std::env::temp_dir().join(format!("gz_{name}_bench"));
+    config.db_max_connections = 16;
+    // One loopback address plays every client.
+    config.anon_rate_per_sec = 100_000;
+    config.anon_burst = 100_000;
+    config
+}
+
 impl Scratch {
     /// `name` names the SQLite file and, with the process id, the database.
     pub async fn new(name: &str, postgres: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::defaults();
-        config.jwt_secret = Some(format!("{name}-bench-secret-{name}-bench-secret"));
+        let mut config = loopback_config(name);
         config.data_dir = dir.path().to_owned();
-        config.db_max_connections = 16;
-        // One loopback address plays every client.
-        config.anon_rate_per_sec = 100_000;
-        config.anon_burst = 100_000;
         let postgres = match postgres {
             None => {
                 config.database_url = format!("sqlite://{}/{name}.db?mode=rwc", dir.path().display());

@@ -184,9 +184,7 @@ impl<K, V> Default for Keyed<K, V> {
     }
 }
 
-fn keyed_of<K, V>(
-    map: &mut HashMap<TypeId, Box<dyn Any + Send>>,
-) -> Result<&mut Keyed<K, V>, ApiError>
+fn keyed_of<K, V>(map: &mut HashMap<TypeId, Box<dyn Any + Send>>) -> Result<&mut Keyed<K, V>, ApiError>
 where
     K: Send + Sync + 'static,
     V: Send + Sync + 'static,
@@ -202,14 +200,30 @@ impl<T: Send + Sync + 'static> RequestLoader<T> {
         Self { shared: Arc::new(Shared { loader, mode, cache, keyed: Mutex::new(HashMap::new()) }) }
     }
 
-    /// The value of one key, if it has one.
+    /// The value of one key, if it has one. The common case (a relation
+    /// of each listed item), so it skips the maps of [`Self::load_many`].
     pub async fn load_one<K>(&self, key: K) -> Result<Option<T::Value>, ApiError>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
         T: Loader<K, Error = ApiError>,
     {
-        let mut found = self.load_many(std::iter::once(key.clone())).await?;
-        Ok(found.remove(&key))
+        let (rx, start) = {
+            let mut map = lock(&self.shared.keyed);
+            let keyed = keyed_of::<K, T::Value>(&mut map)?;
+            if let Some(known) = keyed.cache.get(&key) {
+                return Ok(known.clone());
+            }
+            let start = keyed.queued.is_empty();
+            keyed.queued.insert(key.clone());
+            let (tx, rx) = oneshot::channel();
+            keyed.waiters.push(tx);
+            (rx, start)
+        };
+        if start {
+            self.schedule::<K>();
+        }
+        let batch = rx.await.map_err(|_| ApiError::internal("a loader batch was dropped"))??;
+        Ok(batch.get(&key).cloned())
     }
 
     /// The values of the keys that have one.
