@@ -110,11 +110,13 @@ async fn a_vote_costs_two_statements(app: TestApp) {
         let r = app
             .gql(
                 Some(&token),
-                "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { id } } }",
+                "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { id viewerVote } } }",
                 json!({ "id": id, "c": choice }),
             )
             .await;
         assert!(r["errors"].is_null(), "{r}");
+        // The ballot just written, without reading it back.
+        assert_eq!(r["data"]["castVote"]["project"]["viewerVote"], choice, "{r}");
         fewest = fewest.min(app.db.statement_count() - before);
     }
     assert_eq!(fewest, 2, "statements per castVote");
@@ -124,19 +126,24 @@ async fn a_vote_costs_two_statements(app: TestApp) {
 /// request: the second vote's payload shows the second choice.
 async fn a_request_of_two_votes_shows_the_second(app: TestApp) {
     let a = Actors::login(&app).await;
+    set_rules(&app, &a, 20, 50, true).await;
     let id = deliberating(&app, &a, "两次投票").await;
     open_voting(&app, a.t("demo-committee"), &id).await;
     let r = app
         .gql(
             Some(a.t("demo-resident")),
             "mutation($id: ID!) {
-                first: castVote(input: {projectId: $id, choice: YES}) { project { viewerVote } }
-                second: castVote(input: {projectId: $id, choice: NO}) { project { viewerVote } } }",
+                first: castVote(input: {projectId: $id, choice: YES}) { project { viewerVote tally { yes no } } }
+                second: castVote(input: {projectId: $id, choice: NO}) { project { viewerVote tally { yes no } } } }",
             json!({ "id": id }),
         )
         .await;
     assert_eq!(r["data"]["first"]["project"]["viewerVote"], "YES", "{r}");
     assert_eq!(r["data"]["second"]["project"]["viewerVote"], "NO", "{r}");
+    // The live tally is loaded, not primed: with rows kept across the
+    // mutations, the second payload would repeat the first count.
+    assert_eq!(r["data"]["first"]["project"]["tally"], json!({ "yes": 1, "no": 0 }), "{r}");
+    assert_eq!(r["data"]["second"]["project"]["tally"], json!({ "yes": 0, "no": 1 }), "{r}");
 }
 
 #[test]

@@ -178,6 +178,18 @@ struct Keyed<K, V> {
     cache: HashMap<K, Option<V>>,
 }
 
+impl<K: Hash + Eq, V> Keyed<K, V> {
+    /// Queue `keys` for the next batch and a waiter for its reply; whether
+    /// this opened the batch (and must schedule it).
+    fn wait_for(&mut self, keys: impl Iterator<Item = K>) -> (oneshot::Receiver<Reply<K, V>>, bool) {
+        let start = self.queued.is_empty();
+        self.queued.extend(keys);
+        let (tx, rx) = oneshot::channel();
+        self.waiters.push(tx);
+        (rx, start)
+    }
+}
+
 impl<K, V> Default for Keyed<K, V> {
     fn default() -> Self {
         Self { queued: HashSet::new(), waiters: Vec::new(), cache: HashMap::new() }
@@ -213,16 +225,9 @@ impl<T: Send + Sync + 'static> RequestLoader<T> {
             if let Some(known) = keyed.cache.get(&key) {
                 return Ok(known.clone());
             }
-            let start = keyed.queued.is_empty();
-            keyed.queued.insert(key.clone());
-            let (tx, rx) = oneshot::channel();
-            keyed.waiters.push(tx);
-            (rx, start)
+            keyed.wait_for(std::iter::once(key.clone()))
         };
-        if start {
-            self.schedule::<K>();
-        }
-        let batch = rx.await.map_err(|_| ApiError::internal("a loader batch was dropped"))??;
+        let batch = self.reply(rx, start).await?;
         Ok(batch.get(&key).cloned())
     }
 
@@ -250,22 +255,43 @@ impl<T: Send + Sync + 'static> RequestLoader<T> {
             if missing.is_empty() {
                 return Ok(out);
             }
-            let start = keyed.queued.is_empty();
-            keyed.queued.extend(missing.iter().cloned());
-            let (tx, rx) = oneshot::channel();
-            keyed.waiters.push(tx);
-            (rx, start)
+            keyed.wait_for(missing.iter().cloned())
         };
-        if start {
-            self.schedule::<K>();
-        }
-        let batch = rx.await.map_err(|_| ApiError::internal("a loader batch was dropped"))??;
+        let batch = self.reply(rx, start).await?;
         for k in missing {
             if let Some(v) = batch.get(&k) {
                 out.insert(k, v.clone());
             }
         }
         Ok(out)
+    }
+
+    /// Record what this request itself has just written for `key` (a
+    /// mutation's row, for its payload): later loads of the key in the
+    /// request get it without a statement. Kept even where loaded rows are
+    /// not (mutations): it is the request's own write, not an earlier read
+    /// that may have gone stale.
+    pub fn prime<K>(&self, key: K, value: Option<T::Value>) -> Result<(), ApiError>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        T: Loader<K, Error = ApiError>,
+    {
+        let mut map = lock(&self.shared.keyed);
+        keyed_of::<K, T::Value>(&mut map)?.cache.insert(key, value);
+        Ok(())
+    }
+
+    /// The batch a waiter queued in: scheduled by the waiter that opened
+    /// it (`start`).
+    async fn reply<K>(&self, rx: oneshot::Receiver<Reply<K, T::Value>>, start: bool) -> Reply<K, T::Value>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        T: Loader<K, Error = ApiError>,
+    {
+        if start {
+            self.schedule::<K>();
+        }
+        rx.await.map_err(|_| ApiError::internal("a loader batch was dropped"))?
     }
 
     fn schedule<K>(&self)
@@ -405,6 +431,22 @@ mod tests {
             assert_eq!(out[9], (10 * 2 + 1000) * 2);
             assert_eq!(batches.load(Ordering::SeqCst), 2);
         }
+    }
+
+    /// A primed key costs no batch, even where rows are not kept.
+    #[tokio::test]
+    async fn a_primed_key_costs_no_batch() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let wave = Wave::new();
+        let l = RequestLoader::new(Doubler(batches.clone()), Mode::Wave(Arc::downgrade(&wave)), false);
+        let out = wave
+            .drive(async {
+                l.prime(7, Some(99))?;
+                Ok::<_, ApiError>((l.load_one(7).await?, l.load_one(8).await?))
+            })
+            .await;
+        assert_eq!(out.ok(), Some((Some(99), Some(16))));
+        assert_eq!(batches.load(Ordering::SeqCst), 1);
     }
 
     /// A cached row is not asked for again; a key without a row is

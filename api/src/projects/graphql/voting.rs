@@ -10,6 +10,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
+use crate::projects::loaders::ViewerVoteLoader;
 use crate::projects::voting;
 
 use super::lifecycle::ProjectTransitionInput;
@@ -176,7 +177,11 @@ impl VotingMutation {
     ) -> ApiResult<CastVotePayload> {
         let project: ApiResult<Project> = async {
             let p = ctx.principal()?;
-            Ok(Project(voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, input.choice.into()).await?))
+            let choice = input.choice.into();
+            let project = voting::cast_vote(ctx.app(), p, pid(&input.project_id)?, choice).await?;
+            // The payload's `viewerVote` is the ballot just written.
+            ctx.loader::<ViewerVoteLoader>()?.prime(project.id, Some(choice))?;
+            Ok(Project(project))
         }
         .await;
         Ok(CastVotePayload { project: project? })
