@@ -30,6 +30,12 @@
 //!   its generated `updateVoteById`, which checks nothing; Gongzhi checks
 //!   membership, status and voting window and keeps the tally.
 //!
+//! - `reports` (the committee's first 20 reports with category, building
+//!   and timeline), `services` (a resident's catalogue with providers and
+//!   sessions) and `funds` (the office's funds with region and owner), 16
+//!   clients, Gongzhi alone: PostGraphile has no equivalent of their rules
+//!   (who may see which report, fund or request).
+//!
 //! PostGraphile runs with `--cluster-workers 2` (one Node process per
 //! core; Gongzhi's runtime has two worker threads) and without query logs.
 
@@ -74,8 +80,9 @@ struct Args {
     /// Seconds to wait after the load before the last RSS reading.
     #[arg(long, default_value_t = 60)]
     settle: u64,
-    /// Workloads to run (comma-separated): dashboard, lookup, castVote.
-    #[arg(long, default_value = "dashboard,lookup,castVote", value_delimiter = ',')]
+    /// Workloads to run (comma-separated): dashboard, lookup, castVote
+    /// (both servers); reports, services, funds (Gongzhi alone).
+    #[arg(long, default_value = "dashboard,lookup,castVote,reports,services,funds", value_delimiter = ',')]
     workloads: Vec<String>,
 }
 
@@ -115,8 +122,17 @@ const VOTE: &str =
     "mutation($id: ID!, $c: VoteChoice!) { castVote(input: {projectId: $id, choice: $c}) { project { viewerVote } } }";
 const PEER_VOTE: &str = "mutation($id: Int!, $c: String!) { updateVoteById(input: {id: $id, votePatch: {choice: $c}}) { vote { choice } } }";
 
+const REPORTS: &str = "{ reports(first: 20) { totalCount edges { node { id status description dueAt
+    category { name } building { name } timeline { toStatus at } } } } }";
+const SERVICES: &str = "{ services(first: 20) { edges { node { id name schedule isFree
+    organisation { name } sessions { id startsAt remaining } } } } }";
+const FUNDS: &str = "{ funds(first: 20) { totalCount edges { node { id name status total allocated remaining
+    region { name } owner { name } } } } }";
+
 struct Data {
     community: i32,
+    /// The street above it (the demo office's).
+    street: i32,
     committee: i32,
     /// Projects of the community, for lookups.
     projects: Vec<i32>,
@@ -144,6 +160,13 @@ async fn seed(db: &Db) -> Data {
     let orgs: Vec<i32> =
         entity::organisation::Entity::find().all(&db.read).await.unwrap().iter().map(|o| o.id).collect();
     let hash = api::auth::password::hash(support::BENCH_PASSWORD).await.unwrap();
+    let building = entity::building::Entity::find()
+        .filter(entity::building::Column::CommunityId.eq(region.id))
+        .one(&db.read)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let mut voters = Vec::new();
     for r in 0..RESIDENTS {
         let a = account::Entity::insert(account::ActiveModel {
@@ -165,7 +188,7 @@ async fn seed(db: &Db) -> Data {
             account_id: Set(a),
             role: Set(Role::Resident),
             region_id: Set(Some(region.id)),
-            building_id: Set(None),
+            building_id: Set(Some(building)),
             organisation_id: Set(None),
             created_at: Set(now),
         })
@@ -265,7 +288,7 @@ async fn seed(db: &Db) -> Data {
     let voting = projects[0];
     let ballots = vote::Entity::find().filter(vote::Column::ProjectId.eq(voting)).all(&db.read).await.unwrap();
     let voters = voters.into_iter().map(|(u, a)| (u, ballots.iter().find(|b| b.account_id == a).unwrap().id)).collect();
-    Data { community: region.id, committee, projects, voting, voters }
+    Data { community: region.id, street: region.parent_id.unwrap(), committee, projects, voting, voters }
 }
 
 /// A server process and its GraphQL endpoint.
@@ -437,6 +460,10 @@ async fn round(
     }
 }
 
+async fn gql(http: &reqwest::Client, url: &str, token: &str, query: &str) -> Value {
+    http.post(url).bearer_auth(token).json(&json!({ "query": query })).send().await.unwrap().json().await.unwrap()
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -522,20 +549,45 @@ async fn run(args: Args) {
     for (user, ballot) in &data.voters {
         voters.push((login(&http, &gongzhi.url, user, support::BENCH_PASSWORD).await, *ballot));
     }
+    let office = login(&http, &gongzhi.url, "demo-office", api::seed::DEMO_PASSWORD).await;
     let gid = |ty: &str, id: i32| api::graphql::ids::encode(ty, id).0;
+    // Reports by the bench residents and funds of the office, for the
+    // Gongzhi-only workloads.
+    for (token, _) in &voters {
+        let r = gql(
+            &http,
+            &gongzhi.url,
+            token,
+            "mutation { submitReport(input: {categoryCode: \"REPAIR\",
+            description: \"楼道灯不亮\", locationText: \"1号楼2单元\"}) { report { id } } }",
+        )
+        .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let street = gid("Region", data.street);
+    for year in 2020..2030 {
+        let q = format!(
+            "mutation {{ createFund(input: {{regionId: \"{street}\", fiscalYear: {year},
+            name: \"{year}年专项资金\", purpose: \"社区治理\", total: \"50000000\"}}) {{ fund {{ id }} }} }}"
+        );
+        let r = gql(&http, &gongzhi.url, &office, &q).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
     let community = gid("Region", data.community);
     let projects: Vec<String> = data.projects.iter().map(|&p| gid("Project", p)).collect();
     let voting = gid("Project", data.voting);
     let choice = |n: u64| if (n / 32).is_multiple_of(2) { "YES" } else { "NO" };
 
     for workload in &args.workloads {
-        let (ours, theirs, clients): (Next, Next, usize) = match workload.as_str() {
+        let (ours, theirs, clients): (Next, Option<Next>, usize) = match workload.as_str() {
             "dashboard" => {
                 let (c, t) = (community.clone(), committee.clone());
                 let (pc, me) = (data.community, data.committee);
                 (
                     Box::new(move |_| (json!({ "query": DASHBOARD, "variables": { "c": c } }), Some(t.clone()))),
-                    Box::new(move |_| (json!({ "query": PEER_DASHBOARD, "variables": { "c": pc, "me": me } }), None)),
+                    Some(Box::new(move |_| {
+                        (json!({ "query": PEER_DASHBOARD, "variables": { "c": pc, "me": me } }), None)
+                    })),
                     args.clients,
                 )
             }
@@ -545,9 +597,9 @@ async fn run(args: Args) {
                     Box::new(move |n| {
                         (json!({ "query": LOOKUP, "variables": { "id": ps[n as usize % ps.len()] } }), Some(t.clone()))
                     }),
-                    Box::new(move |n| {
+                    Some(Box::new(move |n| {
                         (json!({ "query": PEER_LOOKUP, "variables": { "id": ids[n as usize % ids.len()] } }), None)
-                    }),
+                    })),
                     16,
                 )
             }
@@ -559,16 +611,30 @@ async fn run(args: Args) {
                         let (token, _) = &v[n as usize % v.len()];
                         (json!({ "query": VOTE, "variables": { "id": p, "c": choice(n) } }), Some(token.clone()))
                     }),
-                    Box::new(move |n| {
+                    Some(Box::new(move |n| {
                         let (_, ballot) = &v2[n as usize % v2.len()];
                         (json!({ "query": PEER_VOTE, "variables": { "id": ballot, "c": choice(n) } }), None)
-                    }),
+                    })),
                     16,
                 )
             }
+            // Gongzhi alone: these domains have no PostGraphile equivalent
+            // with the same rules (who sees which report, fund or request).
+            "reports" => {
+                let t = committee.clone();
+                (Box::new(move |_| (json!({ "query": REPORTS }), Some(t.clone()))), None, 16)
+            }
+            "services" => {
+                let t = voters[0].0.clone();
+                (Box::new(move |_| (json!({ "query": SERVICES }), Some(t.clone()))), None, 16)
+            }
+            "funds" => {
+                let t = office.clone();
+                (Box::new(move |_| (json!({ "query": FUNDS }), Some(t.clone()))), None, 16)
+            }
             other => panic!("unknown workload {other}"),
         };
-        let (ours, theirs) = (Arc::new(ours), Arc::new(theirs));
+        let (ours, theirs) = (Arc::new(ours), theirs.map(Arc::new));
         println!("\n{workload}: {clients} clients, {}s rounds", args.seconds);
         println!(
             "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>11} {:>9} {:>6}",
@@ -577,7 +643,7 @@ async fn run(args: Args) {
         let mut best: Vec<(&str, f64, f64)> = Vec::new();
         for _ in 0..args.rounds {
             let mut servers = vec![(&gongzhi, ours.clone())];
-            if let Some(p) = &peer {
+            if let (Some(p), Some(theirs)) = (&peer, &theirs) {
                 servers.push((p, theirs.clone()));
             }
             for (server, next) in servers {
@@ -599,7 +665,7 @@ async fn run(args: Args) {
                 best.push((server.name, r.rps, r.p99));
             }
         }
-        if peer.is_some() {
+        if peer.is_some() && theirs.is_some() {
             let mean = |name: &str, f: fn(&(&str, f64, f64)) -> f64| {
                 let v: Vec<f64> = best.iter().filter(|b| b.0 == name).map(f).collect();
                 v.iter().sum::<f64>() / v.len().max(1) as f64
