@@ -292,35 +292,54 @@ impl TestApp {
             .id
     }
 
-    /// Global id of the demo community 桃园社区 (Peach Garden).
-    /// Statements PostgreSQL has run in this test's database, counted by
-    /// the database itself (pg_stat_statements, which `.ci/run` preloads),
-    /// not by the server. Read over a connection to another database, so
-    /// the reading is not counted.
-    pub async fn pg_statements(&self) -> u64 {
+    /// Statements PostgreSQL ran in this test's database while `work` ran,
+    /// counted by the database itself (pg_stat_statements, which `.ci/run`
+    /// preloads), not by the server; with what `work` returned. Read over a
+    /// connection to another database, so the readings are not counted.
+    /// When the view evicted entries meanwhile (other tests filled it:
+    /// `pg_stat_statements_info.dealloc` moved), the count may be short, so
+    /// `work` runs again, up to ten times.
+    pub async fn pg_statements_during<F, Fut, T>(&self, mut work: F) -> (u64, T)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
         let name = self.pg_name.as_deref().expect("a PostgreSQL test");
         let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("connect admin");
-        let backend = admin.get_database_backend();
         let created = admin.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
-        let row = admin
-            .query_one_raw(sea_orm::Statement::from_sql_and_values(
-                backend,
-                "SELECT COALESCE(SUM(calls), 0)::BIGINT FROM pg_stat_statements s
-                 JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1",
-                [name.into()],
-            ))
-            .await;
-        let row = match (created, row) {
-            (Ok(_), Ok(Some(row))) => row,
-            (c, r) => panic!(
-                "pg_stat_statements is not available ({c:?}, {r:?}): preload it with \
-                 shared_preload_libraries = 'pg_stat_statements' (see .ci/run)"
-            ),
+        let read = || async {
+            let row = admin
+                .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                    admin.get_database_backend(),
+                    "SELECT COALESCE((SELECT SUM(calls) FROM pg_stat_statements s
+                        JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1), 0)::BIGINT,
+                        (SELECT dealloc FROM pg_stat_statements_info)::BIGINT",
+                    [name.into()],
+                ))
+                .await;
+            match (&created, row) {
+                (Ok(_), Ok(Some(row))) => {
+                    (row.try_get_by_index::<i64>(0).expect("calls"), row.try_get_by_index::<i64>(1).expect("dealloc"))
+                }
+                (c, r) => panic!(
+                    "pg_stat_statements is not available ({c:?}, {r:?}): preload it with \
+                     shared_preload_libraries = 'pg_stat_statements' (see .ci/run)"
+                ),
+            }
         };
-        let _ = admin.close().await;
-        row.try_get_by_index::<i64>(0).expect("calls") as u64
+        for _ in 0..10 {
+            let (calls, evicted) = read().await;
+            let out = work().await;
+            let (calls_after, evicted_after) = read().await;
+            if evicted_after == evicted {
+                let _ = admin.close().await;
+                return (u64::try_from(calls_after - calls).expect("calls only grow"), out);
+            }
+        }
+        panic!("pg_stat_statements evicted entries during every attempt: raise pg_stat_statements.max (see .ci/run)");
     }
 
+    /// Global id of the demo community 桃园社区 (Peach Garden).
     pub async fn peach_garden(&self) -> String {
         api::graphql::ids::encode("Region", self.region_id("桃园社区").await).0
     }

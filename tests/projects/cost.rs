@@ -220,14 +220,11 @@ async fn dashboard_statements_counted_by_postgres() {
     for (add, total) in [(5, 5), (45, 50)] {
         add_projects(&app, &committee, add).await;
         for _ in 0..3 {
-            let before = app.pg_statements().await;
-            assert_eq!(run().await, total);
-            let cost = app.pg_statements().await - before;
+            let (cost, size) = app.pg_statements_during(run).await;
+            assert_eq!(size, total);
             assert_eq!(cost, LEVELS, "one request over {total} projects");
         }
-        let before = app.pg_statements().await;
-        let sizes = futures_util::future::join_all((0..16).map(|_| run())).await;
-        let cost = app.pg_statements().await - before;
+        let (cost, sizes) = app.pg_statements_during(|| futures_util::future::join_all((0..16).map(|_| run()))).await;
         assert_eq!(sizes, vec![total; 16]);
         assert_eq!(cost, 16 * LEVELS, "16 concurrent requests over {total} projects");
     }

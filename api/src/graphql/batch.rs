@@ -30,6 +30,10 @@
 //!
 //! Loaders outside a driven request (a WebSocket connection's, which serve
 //! several operations at once) keep the time window, on tokio's timer.
+//!
+//! A request's loaders are meant for its own execution: a batch queued
+//! from a task the request spawned starts only when the driver next runs
+//! (resolvers do not spawn).
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
@@ -49,6 +53,12 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use crate::error::ApiError;
 
 type Job = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
+/// The most keys one statement asks for: a level larger than this (the
+/// query limits allow tens of thousands of items) is loaded in several
+/// statements, each well under SQLite's 32,766 bind parameters. The same
+/// bound async-graphql's loader had.
+const MAX_BATCH: usize = 1000;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves plain data behind
@@ -276,6 +286,11 @@ impl<T: Send + Sync + 'static> RequestLoader<T> {
         K: Send + Sync + Hash + Eq + Clone + 'static,
         T: Loader<K, Error = ApiError>,
     {
+        // A connection's loaders (WebSocket) live across operations: a
+        // primed value would outlive the write it came from.
+        if matches!(self.shared.mode, Mode::Window(_)) {
+            return Ok(());
+        }
         let mut map = lock(&self.shared.keyed);
         keyed_of::<K, T::Value>(&mut map)?.cache.insert(key, value);
         Ok(())
@@ -347,7 +362,20 @@ impl<T: Send + Sync + 'static> Shared<T> {
             })
         };
         let Ok((keys, mut rows, waiters)) = taken else { return };
-        let loaded = if keys.is_empty() { Ok(HashMap::new()) } else { self.loader.load(&keys).await };
+        let mut loaded = Ok(HashMap::new());
+        for chunk in keys.chunks(MAX_BATCH) {
+            match self.loader.load(chunk).await {
+                Ok(found) => {
+                    if let Ok(all) = &mut loaded {
+                        all.extend(found);
+                    }
+                }
+                Err(e) => {
+                    loaded = Err(e);
+                    break;
+                }
+            }
+        }
         let reply = match loaded {
             Ok(found) => {
                 if self.cache {
@@ -431,6 +459,28 @@ mod tests {
             assert_eq!(out[9], (10 * 2 + 1000) * 2);
             assert_eq!(batches.load(Ordering::SeqCst), 2);
         }
+    }
+
+    /// A level larger than [`MAX_BATCH`] keys is loaded in chunks, each
+    /// key once.
+    #[tokio::test]
+    async fn a_large_level_loads_in_chunks() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let wave = Wave::new();
+        let l = RequestLoader::new(Doubler(batches.clone()), Mode::Wave(Arc::downgrade(&wave)), false);
+        let out = wave.drive(l.load_many(1..=2500)).await;
+        assert_eq!(out.ok().map(|m| (m.len(), m.get(&2500).copied())), Some((2500, Some(5000))));
+        assert_eq!(batches.load(Ordering::SeqCst), 3);
+    }
+
+    /// A connection's loader (window mode) keeps no primed value.
+    #[tokio::test]
+    async fn a_connection_loader_is_not_primed() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let l = RequestLoader::new(Doubler(batches.clone()), Mode::Window(Duration::from_millis(1)), false);
+        assert!(l.prime(7, Some(99)).is_ok());
+        assert_eq!(l.load_one(7).await.ok().flatten(), Some(14));
+        assert_eq!(batches.load(Ordering::SeqCst), 1);
     }
 
     /// A primed key costs no batch, even where rows are not kept.
