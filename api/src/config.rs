@@ -141,6 +141,17 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
     pub db_acquire_timeout_secs: u64,
 
+    /// A pooled connection idle at least this long is pinged before a
+    /// request gets it (seconds; 0 pings on every checkout). Hot
+    /// connections are handed out untested: a ping is a round trip to the
+    /// database, and per checkout it doubled the round trips of every
+    /// statement. What can break a connection while it sits idle (a proxy
+    /// or firewall timing it out) takes minutes; a database restart breaks
+    /// hot ones too, and costs each of them one failed statement: the pool
+    /// tests every connection handed back, and drops a broken one.
+    #[arg(long, env = "GONGZHI_DB_PING_AFTER_IDLE_SECS", default_value_t = 30)]
+    pub db_ping_after_idle_secs: u64,
+
     /// How often a WebSocket connection re-checks its session: token expiry,
     /// membership, account and refresh-token family (seconds).
     #[arg(long, env = "GONGZHI_WS_RECHECK_SECS", default_value_t = 5)]
@@ -167,6 +178,12 @@ pub struct Config {
     /// the server remembers by hash (entries; 0 turns them off).
     #[arg(long, env = "GONGZHI_APQ_CACHE_ENTRIES", default_value_t = 1000)]
     pub apq_cache_entries: usize,
+
+    /// Parsed and screened query documents remembered by text, so that an
+    /// operation sent again is not parsed again (entries; 0 turns it off).
+    /// Texts over 8 KiB are never kept, which bounds the memory.
+    #[arg(long, env = "GONGZHI_DOCUMENT_CACHE_ENTRIES", default_value_t = 500)]
+    pub document_cache_entries: usize,
 
     /// Trusted documents: a JSON manifest of the only operations this server
     /// runs (Apollo's persisted query manifest, or an object of sha256 hash

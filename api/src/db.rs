@@ -54,6 +54,13 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
                     .connect_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
                     .sqlx_logging(false);
+                // sqlx pings a connection on every checkout by default: a
+                // round trip per statement on top of the statement's own.
+                // Only connections that sat idle are tested (see the
+                // setting's documentation for what that trades).
+                if config.db_ping_after_idle_secs > 0 {
+                    opts.test_before_acquire_if_idle_for(Duration::from_secs(config.db_ping_after_idle_secs));
+                }
                 opts
             };
             let conn = count(Database::connect(options(&config.database_url)).await?);

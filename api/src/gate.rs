@@ -283,9 +283,68 @@ pub fn screen(req: &mut async_graphql::Request, limits: &Limits) -> Result<Count
     walk_document(doc, limits)
 }
 
+/// Query texts longer than this are screened and parsed anew every time
+/// (bytes): an application's operations are a few hundred bytes to a few
+/// KiB, and the cap keeps the cache's memory small (at most
+/// [`Documents`]' entries times a parsed document of this size) whatever
+/// clients send.
+pub const MAX_CACHED_TEXT: usize = 8 * 1024;
+
+/// Documents that passed screening, by query text. Parsing was the
+/// largest single cost of a small request (the parser is a PEG
+/// interpreter); an application sends the same few operations again and
+/// again, so a hit costs a lookup and a copy of the parsed document
+/// instead. What the cache holds depends on the text alone (the parse and
+/// the walk); the variables are checked on every request.
+pub struct Documents {
+    cache: crate::cache::Bounded<String, (ExecutableDocument, Counts)>,
+}
+
+impl Documents {
+    /// Remember up to `entries` documents (0: none).
+    pub fn new(entries: usize) -> Self {
+        Self { cache: crate::cache::Bounded::new(entries) }
+    }
+
+    /// [`screen`], with the text's parse and walk remembered.
+    pub fn screen(&self, req: &mut async_graphql::Request, limits: &Limits) -> Result<Counts, ApiError> {
+        if let Some((doc, counts)) = self.cache.get(req.query.as_str()) {
+            check_variables(&req.variables)?;
+            req.set_parsed_query(doc);
+            return Ok(counts);
+        }
+        let counts = screen(req, limits)?;
+        if req.query.len() <= MAX_CACHED_TEXT {
+            let text = req.query.clone();
+            if let Ok(doc) = req.parsed_query() {
+                self.cache.insert(text, (doc.clone(), counts));
+            }
+        }
+        Ok(counts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A remembered document is the one screening produced, and a request
+    /// with the same text but bad variables is still refused.
+    #[test]
+    fn remembered_documents_still_check_variables() {
+        let docs = Documents::new(8);
+        let q = "query($t: String) { __typename a: __typename }";
+        let first = docs.screen(&mut async_graphql::Request::new(q), &limits()).expect("screened");
+        let mut again = async_graphql::Request::new(q);
+        assert_eq!(docs.screen(&mut again, &limits()).expect("screened"), first);
+        assert_eq!(first.aliases, 1);
+        assert!(again.parsed_query().is_ok_and(|d| d.operations.iter().count() == 1));
+        let vars = Variables::from_json(serde_json::json!({ "t": "a\u{0}b" }));
+        assert!(docs.screen(&mut async_graphql::Request::new(q).variables(vars), &limits()).is_err());
+        let long = format!("{{ __typename }} #{}", "x".repeat(MAX_CACHED_TEXT));
+        assert!(docs.screen(&mut async_graphql::Request::new(long.as_str()), &limits()).is_ok());
+        assert!(docs.cache.get(long.as_str()).is_none(), "long texts are not kept");
+    }
 
     fn limits() -> Limits {
         Limits {

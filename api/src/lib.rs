@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod changes;
 pub mod config;
 pub mod db;

@@ -222,6 +222,12 @@ impl<T: Send + Sync + 'static> RequestLoader<T> {
         Self { shared: Arc::new(Shared { loader, mode, cache, keyed: Mutex::new(HashMap::new()) }) }
     }
 
+    /// The loader itself (how it reads, for a statement that reads the same
+    /// rows another way).
+    pub fn loader(&self) -> &T {
+        &self.shared.loader
+    }
+
     /// The value of one key, if it has one. The common case (a relation
     /// of each listed item), so it skips the maps of [`Self::load_many`].
     pub async fn load_one<K>(&self, key: K) -> Result<Option<T::Value>, ApiError>

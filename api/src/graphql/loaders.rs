@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -49,18 +50,65 @@ impl<E: EntityTrait> ById<E> {
         let col = pk_column::<E>()?;
         let mut q = E::find().filter(col.is_in(keys.iter().copied()));
         if !self.withheld.is_empty() {
-            let withheld: Vec<String> = self.withheld.iter().map(|c| c.as_str().to_owned()).collect();
             q = q.select_only();
-            for c in E::Column::iter() {
-                if withheld.iter().any(|w| w == c.as_str()) {
-                    q = q.column_as(Expr::val(""), c.as_str());
-                } else {
-                    q = q.column(c);
-                }
+            for (expr, alias) in self.columns() {
+                q = q.column_as(expr, alias);
             }
         }
         Ok(q)
     }
+
+    /// Each column as this loader reads it (withheld ones as `''`), with its
+    /// name.
+    fn columns(&self) -> impl Iterator<Item = (Expr, &'static str)> + '_ {
+        E::Column::iter().map(|c| {
+            let name = c.as_str();
+            let expr =
+                if self.withheld.iter().any(|w| w.as_str() == name) { Expr::val("") } else { Expr::col((E::default(), c)) };
+            (expr, name)
+        })
+    }
+}
+
+/// The prefix of the related row's columns in [`one_with`].
+const RELATED: &str = "gz_r_";
+
+/// A row with the row of another table it points at (`RELATED` columns).
+struct Joined<M, N>(M, Option<N>);
+
+impl<M: FromQueryResult, N: FromQueryResult> FromQueryResult for Joined<M, N> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self(M::from_query_result(res, pre)?, N::from_query_result_optional(res, &format!("{pre}{RELATED}"))?))
+    }
+}
+
+/// A single-object lookup and one of its to-one relations in one
+/// statement: the row of `q` (a visibility query narrowed to one id)
+/// LEFT JOINed with the row of `R` its column `fk` points at. The related
+/// row is read as the request's [`ById<R>`] loader reads it (withheld
+/// columns empty) and primed into that loader, so the relation's resolver
+/// finds it without a statement of its own. For a detail screen, where
+/// the object and its to-one relation would otherwise be two round trips
+/// in sequence; a list keeps its per-level batches.
+pub async fn one_with<E, R>(ctx: &Context<'_>, q: Select<E>, fk: E::Column) -> ApiResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    R: EntityTrait,
+    E::Model: Sync,
+    R::Model: Clone + Send + Sync,
+{
+    let loader = ctx.loader::<ById<R>>()?;
+    let mut q = q.join(sea_orm::JoinType::LeftJoin, E::belongs_to(R::default()).from(fk).to(pk_column::<R>()?).into());
+    for (expr, name) in loader.loader().columns() {
+        q = q.column_as(expr, format!("{RELATED}{name}"));
+    }
+    let Some(Joined(row, related)) = q.into_model::<Joined<E::Model, R::Model>>().one(&ctx.db().read).await? else {
+        return Ok(None);
+    };
+    if let Some(key) = int_of(row.get(fk)) {
+        loader.prime(key, related)?;
+    }
+    Ok(Some(row))
 }
 
 fn pk_column<E: EntityTrait>() -> Result<E::Column, ApiError> {
@@ -240,12 +288,18 @@ where
 }
 
 /// Like [`ByColumn`], but only the rows the request's principal may see:
-/// `base` is the domain's `visible_*(principal)` query. For relations whose
-/// rows are not all visible to everyone who sees the parent (a project's
-/// allocations, say). Without a principal it loads nothing.
+/// `visible` is the domain's `visible_*(principal)` query. For relations
+/// whose rows are not all visible to everyone who sees the parent (a
+/// project's allocations, say). Without a principal it loads nothing.
+///
+/// The query is built when a batch runs, not when the request's loaders
+/// are made: most requests never follow these relations, and building
+/// every visibility query up front cost each request more CPU than its
+/// parsing did.
 pub struct Visible<E: EntityTrait, Tag = Main> {
     db: DatabaseConnection,
-    base: Option<Select<E>>,
+    principal: Option<Arc<Principal>>,
+    visible: fn(&Principal) -> Select<E>,
     col: E::Column,
     _tag: PhantomData<fn() -> Tag>,
 }
@@ -261,8 +315,8 @@ where
     type Error = ApiError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, ApiError> {
-        match &self.base {
-            Some(base) => grouped(&self.db, base.clone(), self.col, keys).await,
+        match &self.principal {
+            Some(p) => grouped(&self.db, (self.visible)(p), self.col, keys).await,
             None => Ok(HashMap::new()),
         }
     }
@@ -275,7 +329,7 @@ pub struct Loaders<'a> {
     /// The viewer's account, for loaders of the viewer's own rows.
     pub viewer: Option<i32>,
     /// The request's principal, for loaders of visible rows ([`Visible`]).
-    pub principal: Option<Principal>,
+    pub principal: Option<Arc<Principal>>,
     /// When batches start: per level of a driven request, or after a
     /// window (see [`crate::graphql::batch`]).
     mode: Mode,
@@ -356,8 +410,7 @@ impl Loaders<'_> {
         E::Column: Send + Sync,
         Tag: 'static,
     {
-        let base = self.principal.as_ref().map(visible);
-        let l = Visible::<E, Tag> { db: self.db.clone(), base, col, _tag: PhantomData };
+        let l = Visible::<E, Tag> { db: self.db.clone(), principal: self.principal.clone(), visible, col, _tag: PhantomData };
         self.add(l);
     }
 }
@@ -386,6 +439,7 @@ pub fn insert_data_loaders(
     cache: bool,
 ) {
     let viewer = principal.and_then(Principal::account_id);
-    let mut loaders = Loaders { data, db: db.clone(), viewer, principal: principal.cloned(), mode, cache };
+    let principal = principal.cloned().map(Arc::new);
+    let mut loaders = Loaders { data, db: db.clone(), viewer, principal, mode, cache };
     crate::domains::register_loaders(&mut loaders);
 }

@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use super::{HttpState, client, request_error};
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
-use crate::gate;
 use crate::graphql::batch::{Mode, Wave};
 use crate::graphql::context::{ClientAddr, RequestPrincipal};
 use crate::metrics::Metrics;
@@ -185,7 +184,7 @@ fn screen_all<'a>(
 ) -> Result<(), ApiError> {
     let mut credential_fields = 0;
     for req in reqs {
-        credential_fields += gate::screen(req, &state.limits)?.credential_fields;
+        credential_fields += state.documents.screen(req, &state.limits)?.credential_fields;
     }
     if credential_fields > 1 {
         return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));

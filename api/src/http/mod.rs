@@ -42,6 +42,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<client::AnonLimiter>,
     pub limits: Limits,
+    /// Screened documents by text ([`crate::gate::Documents`]).
+    pub documents: Arc<crate::gate::Documents>,
     /// Automatic persisted queries and trusted documents.
     pub persisted: Arc<persisted::Persisted>,
 }
@@ -180,7 +182,8 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
     let metrics = Arc::new(Metrics::new(app.counters.clone()).map_err(std::io::Error::other)?);
     let limiter = Arc::new(client::anon_limiter(&config));
     let persisted = Arc::new(persisted::Persisted::from_config(&config).map_err(std::io::Error::other)?);
-    let state = HttpState { app, schema, metrics, limiter, limits: limits(&config), persisted };
+    let documents = Arc::new(crate::gate::Documents::new(config.document_cache_entries));
+    let state = HttpState { app, schema, metrics, limiter, limits: limits(&config), documents, persisted };
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/oauth/token", post(oauth::token))

@@ -11,18 +11,18 @@
 //!   only the operations of that manifest run, sent by hash or by text;
 //!   anything else is FORBIDDEN (HTTP 403). The cache is then unused.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::cache::Bounded;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 
 /// The persisted-query state of one server process.
 pub struct Persisted {
     cap: usize,
-    cache: Mutex<(HashMap<String, String>, VecDeque<String>)>,
+    cache: Bounded<String, String>,
     trusted: Option<HashMap<String, String>>,
 }
 
@@ -72,7 +72,8 @@ impl Persisted {
                 Some(parse_manifest(&text).map_err(|e| format!("{}: {e}", path.display()))?)
             }
         };
-        Ok(Self { cap: config.apq_cache_entries, cache: Mutex::new((HashMap::new(), VecDeque::new())), trusted })
+        let cap = config.apq_cache_entries;
+        Ok(Self { cap, cache: Bounded::new(cap), trusted })
     }
 
     /// Fill in or check the request's query. Returns the hash to remember
@@ -108,10 +109,9 @@ impl Persisted {
             return Err(ApiError::bad_input("extensions", "persisted queries are off on this server"));
         }
         if req.query.trim().is_empty() {
-            let cache = self.cache.lock().map_err(|_| ApiError::internal("persisted query cache poisoned"))?;
-            return match cache.0.get(&hash) {
+            return match self.cache.get(&hash) {
                 Some(text) => {
-                    req.query.clone_from(text);
+                    req.query = text;
                     Ok(None)
                 }
                 None => Err(ApiError::PersistedQueryNotFound),
@@ -125,16 +125,7 @@ impl Persisted {
 
     /// Remember a screened query text under its hash.
     pub fn remember(&self, hash: String, text: &str) {
-        let Ok(mut cache) = self.cache.lock() else { return };
-        let (map, order) = &mut *cache;
-        if map.insert(hash.clone(), text.to_owned()).is_none() {
-            order.push_back(hash);
-        }
-        while order.len() > self.cap {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
-        }
+        self.cache.insert(hash, text.to_owned());
     }
 
     /// The HTTP status of a refusal from [`Self::resolve`].

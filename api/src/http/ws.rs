@@ -42,6 +42,7 @@ const CLOSE_FORBIDDEN: u16 = 4403;
 struct Gated {
     schema: AppSchema,
     limits: Limits,
+    documents: Arc<gate::Documents>,
     /// Live subscriptions (operations), for `/metrics`.
     subscriptions: prometheus::IntGauge,
 }
@@ -52,7 +53,7 @@ fn refused(e: &ApiError) -> GqlResponse {
 
 impl Gated {
     fn screen(&self, req: &mut GqlRequest) -> Result<(), ApiError> {
-        let counts = gate::screen(req, &self.limits)?;
+        let counts = self.documents.screen(req, &self.limits)?;
         if counts.credential_fields > 1 {
             return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));
         }
@@ -171,6 +172,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
     let executor = Gated {
         schema: state.schema.clone(),
         limits: state.limits,
+        documents: state.documents.clone(),
         subscriptions: state.metrics.subscriptions.clone(),
     };
     let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Conn, PageArgs, first_page, page_cost, paginate_loaded};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::load_by_id;
+use crate::graphql::loaders::{load_by_id, one_with};
 use crate::graphql::loaders::{ByColumn, FirstPerParent};
 use crate::graphql::node::NodeType;
 use crate::projects::loaders::{
@@ -443,7 +443,15 @@ pub(crate) fn pid(id: &ID) -> ApiResult<i32> {
 
 /// A project the viewer may read, freshly loaded.
 pub(crate) async fn project_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Project> {
-    Ok(Project(service::visible(&ctx.db().read, ctx.principal()?, id).await?))
+    let p = ctx.principal()?;
+    // A detail screen shows who proposed the project: read the proposer in
+    // the project's statement rather than in a second round trip after it.
+    if ctx.look_ahead().field("proposer").exists() {
+        let q = service::visible_one(p, id);
+        let row = one_with::<project::Entity, account::Entity>(ctx, q, project::Column::ProposerAccountId).await?;
+        return row.map(Project).ok_or_else(|| ApiError::not_found("Project"));
+    }
+    Ok(Project(service::visible(&ctx.db().read, p, id).await?))
 }
 
 crate::node_type!(Project, "Project", project, crate::projects::policy::visible_projects);

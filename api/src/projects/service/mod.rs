@@ -224,11 +224,12 @@ pub fn list(p: &Principal, f: ProjectList) -> ApiResult<Select<project::Entity>>
 
 /// One project the principal may read, or NOT_FOUND.
 pub async fn visible<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> ApiResult<project::Model> {
-    policy::visible_projects(p)
-        .filter(project::Column::Id.eq(id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Project"))
+    visible_one(p, id).one(conn).await?.ok_or_else(|| ApiError::not_found("Project"))
+}
+
+/// The query of [`visible`], for a caller that reads more with it.
+pub fn visible_one(p: &Principal, id: i32) -> Select<project::Entity> {
+    policy::visible_projects(p).filter(project::Column::Id.eq(id))
 }
 
 /// Does the principal's organisation serve the community?
