@@ -63,8 +63,11 @@ impl<E: EntityTrait> ById<E> {
     fn columns(&self) -> impl Iterator<Item = (Expr, &'static str)> + '_ {
         E::Column::iter().map(|c| {
             let name = c.as_str();
-            let expr =
-                if self.withheld.iter().any(|w| w.as_str() == name) { Expr::val("") } else { Expr::col((E::default(), c)) };
+            let expr = if self.withheld.iter().any(|w| w.as_str() == name) {
+                Expr::val("")
+            } else {
+                Expr::col((E::default(), c))
+            };
             (expr, name)
         })
     }
@@ -410,7 +413,13 @@ impl Loaders<'_> {
         E::Column: Send + Sync,
         Tag: 'static,
     {
-        let l = Visible::<E, Tag> { db: self.db.clone(), principal: self.principal.clone(), visible, col, _tag: PhantomData };
+        let l = Visible::<E, Tag> {
+            db: self.db.clone(),
+            principal: self.principal.clone(),
+            visible,
+            col,
+            _tag: PhantomData,
+        };
         self.add(l);
     }
 }
