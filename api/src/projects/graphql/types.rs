@@ -14,8 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Conn, PageArgs, first_page, page_cost, paginate_loaded};
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids;
-use crate::graphql::loaders::{ByColumn, FirstPerParent};
-use crate::graphql::loaders::{load_by_id, one_with};
+use crate::graphql::loaders::{ByColumn, FirstPerParent, load_by_id, one_with};
 use crate::graphql::node::NodeType;
 use crate::projects::loaders::{
     EvaluationSummaryLoader, LatestUpdatesLoader, TallyLoader, ViewerEvaluationLoader, ViewerVoteLoader,
