@@ -77,6 +77,12 @@ struct Args {
     /// Rounds per workload and server, alternating.
     #[arg(long, default_value_t = 2)]
     rounds: usize,
+    /// Connect both servers to PostgreSQL over its Unix socket in this
+    /// directory (e.g. `/var/run/postgresql`) instead of TCP: the
+    /// deployment the README recommends when the database is on the same
+    /// host. Seeding and the statement counts still use `--postgres`.
+    #[arg(long)]
+    socket: Option<String>,
     /// Seconds to wait after the load before the last RSS reading.
     #[arg(long, default_value_t = 60)]
     settle: u64,
@@ -519,11 +525,24 @@ async fn run(args: Args) {
         println!("pg_stat_statements is not preloaded: statements per request are not shown");
     }
 
+    // The servers' own URLs: over TCP as seeded, or the same database over
+    // the Unix socket (both sqlx and node-postgres read `host=` as the
+    // socket's directory).
+    let peer_database_url = database_url.replace("?sslmode=disable", "");
+    let (serve_url, peer_database_url) = match &args.socket {
+        Some(dir) => (format!("{database_url}&host={dir}"), format!("{peer_database_url}?host={dir}")),
+        None => (database_url.clone(), peer_database_url),
+    };
+    println!(
+        "servers connect over {}",
+        args.socket.as_deref().map_or("TCP".to_owned(), |d| format!("the Unix socket in {d}"))
+    );
+
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let port = free_port();
     let exe = std::env::current_exe().unwrap();
     let child = Command::new(exe)
-        .args(["serve", &database_url, &port.to_string()])
+        .args(["serve", &serve_url, &port.to_string()])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -533,7 +552,7 @@ async fn run(args: Args) {
     let peer = args.postgraphile.as_ref().map(|bin| {
         let port = free_port();
         let child = Command::new(bin)
-            .args(["-c", &database_url.replace("?sslmode=disable", ""), "-s", "public", "-n", "127.0.0.1"])
+            .args(["-c", &peer_database_url, "-s", "public", "-n", "127.0.0.1"])
             .args(["-p", &port.to_string(), "--disable-query-log", "--disable-graphiql", "--cluster-workers", "2"])
             .stdout(Stdio::null())
             .spawn()
