@@ -424,3 +424,48 @@ async fn queries_read_the_replica_and_mutations_the_primary() {
     use sea_orm::ConnectionTrait;
     let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
 }
+
+/// A read abandoned halfway through its result (the client went away, a
+/// timeout fired) leaves nothing behind for the next statement on the same
+/// connection: on PostgreSQL the read lane is drained before its next use.
+/// One connection, so the second statement must reuse the first's.
+async fn an_abandoned_read_does_not_spoil_the_next(engine: crate::common::Engine) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn_with(engine, |c| c.db_max_connections = 1).await;
+    let reads = &app.db.read;
+    let backend = reads.get_database_backend();
+    // A result that arrives in part and then stalls (PostgreSQL sends the
+    // rows it has while it sleeps), or one long enough to cut (SQLite).
+    let long = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT n, pg_sleep(CASE WHEN n = 5000 THEN 1 ELSE 0 END) FROM generate_series(1, 10000) AS n"
+        }
+        _ => "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000000) SELECT n FROM s",
+    };
+    for _ in 0..2 {
+        let cut = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            reads.query_all_raw(Statement::from_string(backend, long)),
+        )
+        .await;
+        assert!(cut.is_err(), "the long read was cut off before its end: {:?}", cut.map(|r| r.map(|rows| rows.len())));
+        let row = reads.query_one_raw(Statement::from_string(backend, "SELECT 42 AS answer")).await;
+        let answer = row.ok().flatten().and_then(|r| r.try_get::<i32>("", "answer").ok());
+        assert_eq!(answer, Some(42));
+    }
+    // And the server still answers over the same connection.
+    let r = app.gql(None, "{ __typename }", json!({})).await;
+    assert_eq!(r["data"]["__typename"], "Query", "{r}");
+}
+
+mod an_abandoned_read_does_not_spoil_the_next {
+    use crate::common::Engine;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::an_abandoned_read_does_not_spoil_the_next(Engine::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::an_abandoned_read_does_not_spoil_the_next(Engine::Postgres).await;
+    }
+}

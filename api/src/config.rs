@@ -25,8 +25,10 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://gongzhi.db?mode=rwc")]
     pub database_url: String,
 
-    /// Maximum connections in the database pool (count). On SQLite this is
-    /// the reader pool; writes go through one dedicated connection.
+    /// Maximum connections (count). On PostgreSQL it bounds the read lanes
+    /// and, apart, the primary's pool (writes, mutations): a server holds
+    /// at most twice this, plus two for live events. On SQLite it is the
+    /// reader pool; writes go through one dedicated connection.
     #[arg(long, env = "GONGZHI_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 
@@ -141,14 +143,15 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
     pub db_acquire_timeout_secs: u64,
 
-    /// A pooled connection idle at least this long is pinged before a
-    /// request gets it (seconds; 0 pings on every checkout). Hot
-    /// connections are handed out untested: a ping is a round trip to the
-    /// database, and per checkout it doubled the round trips of every
-    /// statement. What can break a connection while it sits idle (a proxy
-    /// or firewall timing it out) takes minutes; a database restart breaks
-    /// hot ones too, and costs each of them one failed statement: the pool
-    /// tests every connection handed back, and drops a broken one.
+    /// A read lane or pooled connection idle at least this long is pinged
+    /// before a request gets it (seconds; 0 pings pooled connections on
+    /// every checkout, and lanes only after a failed or abandoned
+    /// statement). Hot connections are handed out untested: a ping is a
+    /// round trip to the database, and per checkout it doubled the round
+    /// trips of every statement. What can break a connection while it sits
+    /// idle (a proxy or firewall timing it out) takes minutes; a database
+    /// restart breaks hot ones too, and costs each of them one failed
+    /// statement, after which the connection is tested and replaced.
     #[arg(long, env = "GONGZHI_DB_PING_AFTER_IDLE_SECS", default_value_t = 30)]
     pub db_ping_after_idle_secs: u64,
 

@@ -126,9 +126,26 @@ impl Metrics {
         self.operation_latency.with_label_values(&[label]).observe(seconds);
     }
 
+    /// One pool's (open, idle, most) connections.
+    fn pool_figures(&self, name: &str, (size, idle, max): (u32, u32, u32)) {
+        let idle = i64::from(idle);
+        self.db_pool.with_label_values(&[name, "idle"]).set(idle);
+        self.db_pool.with_label_values(&[name, "in_use"]).set(i64::from(size) - idle);
+        // in_use == max means requests are waiting for a connection;
+        // a wait past the acquire timeout is an UNAVAILABLE error.
+        self.db_pool.with_label_values(&[name, "max"]).set(i64::from(max));
+    }
+
     /// Read the pools' and the process's figures now.
     pub fn sample(&self, db: &crate::db::Db) {
-        let pools = [("read", &db.read), ("write", &db.write)];
+        let read = match &db.read {
+            crate::db::Reads::Pool(conn) => Some(conn),
+            crate::db::Reads::Lanes(lanes) => {
+                self.pool_figures("read", lanes.status());
+                None
+            }
+        };
+        let pools = read.map(|c| ("read", c)).into_iter().chain([("write", &db.write)]);
         for (name, conn) in pools {
             let (size, idle, max) = match conn.get_database_backend() {
                 sea_orm::DbBackend::Postgres => {
@@ -140,12 +157,7 @@ impl Metrics {
                     (p.size(), p.num_idle(), p.options().get_max_connections())
                 }
             };
-            let idle = i64::try_from(idle).unwrap_or(i64::MAX);
-            self.db_pool.with_label_values(&[name, "idle"]).set(idle);
-            self.db_pool.with_label_values(&[name, "in_use"]).set(i64::from(size) - idle);
-            // in_use == max means requests are waiting for a connection;
-            // a wait past the acquire timeout is an UNAVAILABLE error.
-            self.db_pool.with_label_values(&[name, "max"]).set(i64::from(max));
+            self.pool_figures(name, (size, idle.try_into().unwrap_or(u32::MAX), max));
         }
         // Linux only; elsewhere the figures stay unset.
         if let Ok(statm) = std::fs::read_to_string("/proc/self/statm")

@@ -31,14 +31,13 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
 #[cfg(test)]
 mod tests {
     use entity::account;
-    use sea_orm::{DatabaseConnection, DbBackend, QueryTrait};
+    use sea_orm::{DbBackend, QueryTrait};
 
     use crate::graphql::loaders::ById;
 
     #[test]
     fn accounts_loaded_for_a_relation_never_read_the_password_hash() {
-        let l =
-            ById::<account::Entity>::withholding(DatabaseConnection::default(), vec![account::Column::PasswordHash]);
+        let l = ById::<account::Entity>::withholding(crate::db::Reads::default(), vec![account::Column::PasswordHash]);
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
             let sql = l.select(&[1, 2]).map(|q| q.build(backend).to_string()).unwrap_or_default();
             assert!(sql.contains(r#"'' AS "password_hash""#), "{sql}");

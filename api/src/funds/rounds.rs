@@ -26,8 +26,8 @@ use entity::enums::{LedgerKind, ProjectStatus, RoundStatus};
 use entity::{budget_ballot, budget_ballot_item, budget_round, budget_round_project, project, region};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, NotSet, PaginatorTrait, QueryFilter, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
+    NotSet, PaginatorTrait, QueryFilter, QuerySelect, Select, Set,
 };
 use serde_json::json;
 
@@ -503,7 +503,7 @@ pub async fn cancel_round(app: &AppState, p: &Principal, round_id: i32) -> ApiRe
 /// The viewer's own selection by round (ballot line ids). Built per request
 /// for one account; it can only ever return that account's ballot.
 pub struct ViewerSelectionLoader {
-    pub db: DatabaseConnection,
+    pub db: crate::db::Reads,
     pub account_id: Option<i32>,
 }
 

@@ -7,14 +7,15 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Data, Request};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait,
-    PrimaryKeyToColumn, QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Statement, Value,
+    ColumnTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait, PrimaryKeyToColumn,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Statement, Value,
 };
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::auth::Principal;
+use crate::db::Reads;
 use crate::error::{ApiError, ApiResult};
 pub use crate::graphql::batch::{Mode, RequestLoader};
 use crate::graphql::context::ContextExt;
@@ -28,19 +29,19 @@ fn int_of(v: Value) -> Option<i32> {
 
 /// Loads rows of `E` by integer primary key.
 pub struct ById<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Reads,
     /// Text columns never read for a relation (a password hash): they come
     /// back empty.
     withheld: Vec<E::Column>,
 }
 
 impl<E: EntityTrait> ById<E> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Reads) -> Self {
         Self { db, withheld: Vec::new() }
     }
 
     /// A loader that leaves `withheld` (text columns) out of its reads.
-    pub fn withholding(db: DatabaseConnection, withheld: Vec<E::Column>) -> Self {
+    pub fn withholding(db: Reads, withheld: Vec<E::Column>) -> Self {
         Self { db, withheld }
     }
 
@@ -156,13 +157,13 @@ pub struct Main;
 
 /// Loads all rows of `E` whose `col` equals a key, ordered by primary key.
 pub struct ByColumn<E: EntityTrait, Tag = Main> {
-    db: DatabaseConnection,
+    db: Reads,
     col: E::Column,
     _tag: PhantomData<fn() -> Tag>,
 }
 
 impl<E: EntityTrait, Tag> ByColumn<E, Tag> {
-    pub fn new(db: DatabaseConnection, col: E::Column) -> Self {
+    pub fn new(db: Reads, col: E::Column) -> Self {
         Self { db, col, _tag: PhantomData }
     }
 }
@@ -188,13 +189,13 @@ where
 /// instead of loading every child row and paging in memory. Keys are
 /// (parent, n); one statement per distinct n.
 pub struct FirstPerParent<E: EntityTrait, Tag = Main> {
-    db: DatabaseConnection,
+    db: Reads,
     col: E::Column,
     _tag: PhantomData<fn() -> Tag>,
 }
 
 impl<E: EntityTrait, Tag> FirstPerParent<E, Tag> {
-    pub fn new(db: DatabaseConnection, col: E::Column) -> Self {
+    pub fn new(db: Reads, col: E::Column) -> Self {
         Self { db, col, _tag: PhantomData }
     }
 }
@@ -268,7 +269,7 @@ where
 
 /// Rows of `q` whose `col` is among `keys`, grouped by it, in primary-key order.
 async fn grouped<E>(
-    db: &DatabaseConnection,
+    db: &Reads,
     q: Select<E>,
     col: E::Column,
     keys: &[i32],
@@ -300,7 +301,7 @@ where
 /// every visibility query up front cost each request more CPU than its
 /// parsing did.
 pub struct Visible<E: EntityTrait, Tag = Main> {
-    db: DatabaseConnection,
+    db: Reads,
     principal: Option<Arc<Principal>>,
     visible: fn(&Principal) -> Select<E>,
     col: E::Column,
@@ -328,7 +329,7 @@ where
 /// What a domain's `register_loaders` adds its loaders to.
 pub struct Loaders<'a> {
     data: &'a mut Data,
-    pub db: DatabaseConnection,
+    pub db: Reads,
     /// The viewer's account, for loaders of the viewer's own rows.
     pub viewer: Option<i32>,
     /// The request's principal, for loaders of visible rows ([`Visible`]).
@@ -428,7 +429,7 @@ impl Loaders<'_> {
 /// loaded for the rest of the request (see [`Loaders::add`]).
 pub fn add_data_loaders(
     mut req: Request,
-    db: &DatabaseConnection,
+    db: &Reads,
     principal: Option<&Principal>,
     mode: Mode,
     cache: bool,
@@ -440,13 +441,7 @@ pub fn add_data_loaders(
 /// Register every domain's loaders in `data` (per request, or per WebSocket
 /// connection). `mode`: when batches start (a request's wave, or a
 /// connection's window, [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
-pub fn insert_data_loaders(
-    data: &mut Data,
-    db: &DatabaseConnection,
-    principal: Option<&Principal>,
-    mode: Mode,
-    cache: bool,
-) {
+pub fn insert_data_loaders(data: &mut Data, db: &Reads, principal: Option<&Principal>, mode: Mode, cache: bool) {
     let viewer = principal.and_then(Principal::account_id);
     let principal = principal.cloned().map(Arc::new);
     let mut loaders = Loaders { data, db: db.clone(), viewer, principal, mode, cache };

@@ -150,7 +150,13 @@ fn prepare(
     if state.app.db.has_replica && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
         let req = req.data(primary);
-        return crate::graphql::loaders::add_data_loaders(req, &state.app.db.write, principal.0.as_ref(), mode, false);
+        return crate::graphql::loaders::add_data_loaders(
+            req,
+            &state.app.db.write_reads(),
+            principal.0.as_ref(),
+            mode,
+            false,
+        );
     }
     // Loaded rows are kept for the request in queries only (see `Loaders::add`).
     let cache = kind == "query";

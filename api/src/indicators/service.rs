@@ -188,7 +188,8 @@ async fn table(
         };
         // Right after a freeze, read what was written from the primary
         // (a replica may not have it yet).
-        let conn = if froze { &db.write } else { &db.read };
+        let primary = db.write_reads();
+        let conn = if froze { &primary } else { &db.read };
         for (month, name, v) in stored(conn, tree, &closed).await? {
             let f = figure_of(&v);
             let s = out.entry((v.region_id, month, name)).or_insert(Stored {

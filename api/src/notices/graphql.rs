@@ -7,7 +7,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscr
 use entity::enums::{AlertResponseState as DbState, NoticeCategory as DbCategory, Role as DbRole};
 use entity::{alert_response, building, notice, notice_read, notice_target, region};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::db::Reads;
 
 use super::service::{self, CountRow, NewNotice, NoticeList, RosterRow};
 use super::{NoticeEventKind, policy};
@@ -375,7 +377,7 @@ impl Notice {
 
 /// Whether the viewer read each notice (per request, one account).
 pub struct ViewerReadLoader {
-    pub db: DatabaseConnection,
+    pub db: Reads,
     pub account_id: Option<i32>,
 }
 
@@ -396,7 +398,7 @@ impl Loader<i32> for ViewerReadLoader {
 
 /// The viewer's own answers (per request, one account).
 pub struct ViewerResponseLoader {
-    pub db: DatabaseConnection,
+    pub db: Reads,
     pub account_id: Option<i32>,
 }
 

@@ -8,16 +8,15 @@ use async_graphql::dataloader::Loader;
 use entity::enums::VoteChoice;
 use entity::{evaluation, project_update, vote};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, Value,
-};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, Value};
 
 use super::voting::{self, Tally};
+use crate::db::Reads;
 use crate::error::ApiError;
 use crate::graphql::loaders::placeholders;
 
 /// Live vote counts by project.
-pub struct TallyLoader(pub DatabaseConnection);
+pub struct TallyLoader(pub Reads);
 
 impl Loader<i32> for TallyLoader {
     type Value = Tally;
@@ -31,7 +30,7 @@ impl Loader<i32> for TallyLoader {
 /// The viewer's own ballot by project. Built per request for one account;
 /// it can only ever return that account's choices.
 pub struct ViewerVoteLoader {
-    pub db: DatabaseConnection,
+    pub db: Reads,
     pub account_id: Option<i32>,
 }
 
@@ -52,7 +51,7 @@ impl Loader<i32> for ViewerVoteLoader {
 
 /// The viewer's own evaluation by project.
 pub struct ViewerEvaluationLoader {
-    pub db: DatabaseConnection,
+    pub db: Reads,
     pub account_id: Option<i32>,
 }
 
@@ -72,7 +71,7 @@ impl Loader<i32> for ViewerEvaluationLoader {
 }
 
 /// Count and average rating by project.
-pub struct EvaluationSummaryLoader(pub DatabaseConnection);
+pub struct EvaluationSummaryLoader(pub Reads);
 
 #[derive(FromQueryResult)]
 struct SummaryRow {
@@ -104,7 +103,7 @@ impl Loader<i32> for EvaluationSummaryLoader {
 /// The newest `n` updates of each project: one `ROW_NUMBER() OVER
 /// (PARTITION BY project_id ...)` query per distinct `n`, for all projects
 /// at once. Keys are (project id, n).
-pub struct LatestUpdatesLoader(pub DatabaseConnection);
+pub struct LatestUpdatesLoader(pub Reads);
 
 impl Loader<(i32, u32)> for LatestUpdatesLoader {
     type Value = Vec<project_update::Model>;

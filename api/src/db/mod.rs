@@ -10,6 +10,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Config;
 
+mod reads;
+pub use reads::{Lanes, Reads};
+
 /// The connections of one server process.
 ///
 /// SQLite allows one writer at a time, and a deferred transaction that reads
@@ -21,7 +24,9 @@ use crate::config::Config;
 /// both are the same pool.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pub read: DatabaseConnection,
+    /// Where queries read ([`Reads`]): PostgreSQL lanes, or SQLite's read
+    /// pool.
+    pub read: Reads,
     pub write: DatabaseConnection,
     /// SQL statements executed so far by this process (both pools). Used by
     /// tests to show that nested queries cost a bounded number of statements.
@@ -43,7 +48,7 @@ impl Db {
         if config.is_sqlite() {
             let read = Database::connect(sqlite_options(&config.database_url, config.db_max_connections)).await?;
             let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
-            Ok(Self { read: count(read), write: count(write), statements, has_replica: false })
+            Ok(Self { read: Reads::Pool(count(read)), write: count(write), statements, has_replica: false })
         } else {
             let options = |url: &str| {
                 let mut opts = ConnectOptions::new(url.to_owned());
@@ -64,15 +69,19 @@ impl Db {
                 opts
             };
             let conn = count(Database::connect(options(&config.database_url)).await?);
-            match &config.database_replica_url {
-                // Queries read the replica; mutations (and every read inside
-                // one) use `primary()`, chosen per request by the HTTP layer.
-                Some(replica) => {
-                    let read = count(Database::connect(options(replica)).await?);
-                    Ok(Self { read, write: conn, statements, has_replica: true })
-                }
-                None => Ok(Self { read: conn.clone(), write: conn, statements, has_replica: false }),
-            }
+            // Queries read the replica if there is one; mutations (and
+            // every read inside one) use `primary()`, chosen per request by
+            // the HTTP layer.
+            let reads_url = config.database_replica_url.as_deref().unwrap_or(&config.database_url);
+            let read = Lanes::new(
+                reads_url,
+                config.db_max_connections,
+                Duration::from_secs(config.db_acquire_timeout_secs.max(1)),
+                (config.db_ping_after_idle_secs > 0).then(|| Duration::from_secs(config.db_ping_after_idle_secs)),
+                statements.clone(),
+            )?;
+            let has_replica = config.database_replica_url.is_some();
+            Ok(Self { read: Reads::Lanes(read), write: conn, statements, has_replica })
         }
     }
 
@@ -80,7 +89,7 @@ impl Db {
     /// uses, so that it reads its own writes and never a lagging replica.
     pub fn primary(&self) -> Self {
         Self {
-            read: self.write.clone(),
+            read: Reads::Pool(self.write.clone()),
             write: self.write.clone(),
             statements: self.statements.clone(),
             has_replica: false,
@@ -105,6 +114,11 @@ impl Db {
 
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.read.ping().await
+    }
+
+    /// The primary's pool (writes, transactions) as a place to read.
+    pub fn write_reads(&self) -> Reads {
+        Reads::Pool(self.write.clone())
     }
 }
 
