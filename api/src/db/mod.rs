@@ -21,7 +21,8 @@ pub use reads::{Lanes, Reads};
 /// goes through `write`, a pool of exactly one connection: concurrent
 /// mutations queue for it instead of failing, while reads use the `read` pool
 /// in parallel (WAL mode lets readers run beside the writer). On PostgreSQL
-/// both are the same pool.
+/// `write` is sea-orm's pool and queries read on lanes of their own
+/// ([`Reads`]).
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Where queries read ([`Reads`]): PostgreSQL lanes, or SQLite's read
@@ -50,36 +51,30 @@ impl Db {
             let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
             Ok(Self { read: Reads::Pool(count(read)), write: count(write), statements, has_replica: false })
         } else {
-            let options = |url: &str| {
-                let mut opts = ConnectOptions::new(url.to_owned());
-                opts.max_connections(config.db_max_connections)
-                    // Fail fast when the database is away: a request waits at
-                    // most this long for a connection, then answers UNAVAILABLE
-                    // (503), instead of hanging past every client's timeout.
-                    .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
-                    .connect_timeout(Duration::from_secs(config.db_acquire_timeout_secs.max(1)))
-                    .sqlx_logging(false);
-                // sqlx pings a connection on every checkout by default: a
-                // round trip per statement on top of the statement's own.
-                // Only connections that sat idle are tested (see the
-                // setting's documentation for what that trades).
-                if config.db_ping_after_idle_secs > 0 {
-                    opts.test_before_acquire_if_idle_for(Duration::from_secs(config.db_ping_after_idle_secs));
-                }
-                opts
-            };
-            let conn = count(Database::connect(options(&config.database_url)).await?);
+            // Fail fast when the database is away: a request waits at most
+            // this long for a connection, then answers UNAVAILABLE (503),
+            // instead of hanging past every client's timeout.
+            let acquire = Duration::from_secs(config.db_acquire_timeout_secs.max(1));
+            // sqlx pings a connection on every checkout by default: a round
+            // trip per statement on top of the statement's own. Only
+            // connections that sat idle are tested (see the setting's
+            // documentation for what that trades).
+            let ping_after_idle =
+                (config.db_ping_after_idle_secs > 0).then(|| Duration::from_secs(config.db_ping_after_idle_secs));
+            let mut opts = ConnectOptions::new(config.database_url.clone());
+            opts.max_connections(config.db_max_connections)
+                .acquire_timeout(acquire)
+                .connect_timeout(acquire)
+                .sqlx_logging(false);
+            if let Some(idle) = ping_after_idle {
+                opts.test_before_acquire_if_idle_for(idle);
+            }
+            let conn = count(Database::connect(opts).await?);
             // Queries read the replica if there is one; mutations (and
             // every read inside one) use `primary()`, chosen per request by
             // the HTTP layer.
             let reads_url = config.database_replica_url.as_deref().unwrap_or(&config.database_url);
-            let read = Lanes::new(
-                reads_url,
-                config.db_max_connections,
-                Duration::from_secs(config.db_acquire_timeout_secs.max(1)),
-                (config.db_ping_after_idle_secs > 0).then(|| Duration::from_secs(config.db_ping_after_idle_secs)),
-                statements.clone(),
-            )?;
+            let read = Lanes::new(reads_url, config.db_max_connections, acquire, ping_after_idle, statements.clone())?;
             let has_replica = config.database_replica_url.is_some();
             Ok(Self { read: Reads::Lanes(read), write: conn, statements, has_replica })
         }
@@ -89,7 +84,7 @@ impl Db {
     /// uses, so that it reads its own writes and never a lagging replica.
     pub fn primary(&self) -> Self {
         Self {
-            read: Reads::Pool(self.write.clone()),
+            read: self.write_reads(),
             write: self.write.clone(),
             statements: self.statements.clone(),
             has_replica: false,

@@ -43,12 +43,6 @@ pub enum Reads {
     Lanes(Lanes),
 }
 
-impl From<DatabaseConnection> for Reads {
-    fn from(conn: DatabaseConnection) -> Self {
-        Self::Pool(conn)
-    }
-}
-
 impl Default for Reads {
     /// Disconnected (what unit tests of statement builders hold).
     fn default() -> Self {
@@ -87,12 +81,12 @@ impl Reads {
 
 /// One lane: a connection, and whether its last statement was read to the
 /// end.
-pub struct Lane {
+struct Lane {
     conn: PgConnection,
     clean: bool,
 }
 
-pub struct Manager {
+struct Manager {
     options: PgConnectOptions,
     ping_after_idle: Option<Duration>,
 }
