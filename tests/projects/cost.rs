@@ -253,7 +253,7 @@ crate::both!(nested_project_query_costs_fixed_statements);
 /// only: the count is the database's (pg_stat_statements).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_statements_counted_by_postgres() {
-    let app = TestApp::spawn(crate::common::Engine::Postgres).await;
+    let app = TestApp::spawn_counted().await;
     let a = Actors::login(&app).await;
     set_rules(&app, &a, 20, 50, true).await;
     let committee = a.t("demo-committee").to_owned();

@@ -1,5 +1,7 @@
 //! `TestApp`: spawns the real app against a fresh database.
 
+pub mod pg;
+
 use std::sync::atomic::Ordering;
 
 use api::{AppState, Config, Db};
@@ -40,11 +42,14 @@ pub struct TestApp {
     /// The server's state (its counters, keys, event bus).
     pub state: AppState,
     _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
+    /// This test's own PostgreSQL database: its server's admin URL and its
+    /// name (dropped with the app).
+    pg_name: Option<(String, String)>,
 }
 
+/// The admin URL (no database) of the run's PostgreSQL server (see [`pg`]).
 fn pg_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    pg::admin_url().to_owned()
 }
 
 /// Everything the servers of this test process logged at the access and
@@ -86,8 +91,9 @@ fn capture_logs() {
     });
 }
 
-static SWEPT: OnceCell<()> = OnceCell::const_new();
-static PG_TEMPLATE: OnceCell<String> = OnceCell::const_new();
+/// Per server (admin URL): swept of dead runs' databases, and this run's
+/// migrated template database.
+static PG_SERVERS: tokio::sync::Mutex<Vec<(String, String)>> = tokio::sync::Mutex::const_new(Vec::new());
 static SQLITE_TEMPLATE: OnceCell<std::path::PathBuf> = OnceCell::const_new();
 /// PostgreSQL refuses to copy a template that another CREATE DATABASE is
 /// reading: this process creates its databases one at a time.
@@ -101,7 +107,7 @@ fn random_suffix() -> String {
 /// Test databases are named `gz_test_<pid>_<random>`, templates
 /// `gz_tpl_<pid>_<random>`: a run drops its own, and those of runs whose
 /// process is gone (killed runs leave theirs behind), never a live run's.
-fn owner_is_gone(name: &str) -> bool {
+pub(crate) fn owner_is_gone(name: &str) -> bool {
     let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
     pid.is_some_and(|pid| pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
@@ -142,18 +148,21 @@ async fn prepare_template(config: &Config) {
     let _ = db.write.close().await;
 }
 
-async fn pg_template(admin: &sea_orm::DatabaseConnection) -> String {
-    PG_TEMPLATE
-        .get_or_init(|| async {
-            let name = format!("gz_tpl_{}_{}", std::process::id(), random_suffix());
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create template");
-            let mut config = Config::defaults();
-            config.database_url = format!("{}/{name}", pg_admin_url());
-            prepare_template(&config).await;
-            name
-        })
-        .await
-        .clone()
+/// The run's template database on the server `admin` (made once per
+/// server, after sweeping the databases of dead runs there).
+async fn pg_template(admin_url: &str, admin: &sea_orm::DatabaseConnection) -> String {
+    let mut servers = PG_SERVERS.lock().await;
+    if let Some((_, name)) = servers.iter().find(|(url, _)| url == admin_url) {
+        return name.clone();
+    }
+    sweep(admin).await;
+    let name = format!("gz_tpl_{}_{}", std::process::id(), random_suffix());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create template");
+    let mut config = Config::defaults();
+    config.database_url = format!("{admin_url}/{name}");
+    prepare_template(&config).await;
+    servers.push((admin_url.to_owned(), name.clone()));
+    name
 }
 
 async fn sqlite_template() -> std::path::PathBuf {
@@ -175,7 +184,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Self {
+        let server = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(pg_admin_url()),
+        };
+        Self::spawn_on(server, tweak).await
+    }
+
+    /// A PostgreSQL app whose statements the test counts
+    /// ([`Self::pg_statements_during`]): on a server with
+    /// `pg_stat_statements` (see [`pg::stats_admin_url`]).
+    pub async fn spawn_counted() -> Self {
+        let server = pg::stats_admin_url().await.to_owned();
+        Self::spawn_on(Some(server), |_| {}).await
+    }
+
+    /// SQLite (`None`) or a database on the PostgreSQL server `server`.
+    async fn spawn_on(server: Option<String>, tweak: impl FnOnce(&mut Config)) -> Self {
         capture_logs();
+        pg::watch_run();
         let mut config = Config::defaults();
         config.db_max_connections = 5;
         config.shutdown_grace_secs = 1;
@@ -187,18 +214,18 @@ impl TestApp {
         // Files the server keeps (photos) go to the test's own directory.
         let dir = tempfile::tempdir().expect("tempdir");
         config.data_dir = dir.path().to_owned();
-        let (dir, pg_name) = match engine {
-            Engine::Sqlite => {
+        let (dir, pg_name) = match server {
+            None => {
                 let template = sqlite_template().await;
                 std::fs::copy(&template, dir.path().join("test.db")).expect("copy the template");
                 config.database_url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
                 (Some(dir), None)
             }
-            Engine::Postgres => {
-                let url = pg_database_from_template().await;
+            Some(server) => {
+                let url = pg_database_on(&server).await;
                 let name = url.rsplit('/').next().unwrap_or_default().to_owned();
                 config.database_url = url;
-                (Some(dir), Some(name))
+                (Some(dir), Some((server, name)))
             }
         };
         tweak(&mut config);
@@ -293,8 +320,8 @@ impl TestApp {
     }
 
     /// Statements PostgreSQL ran in this test's database while `work` ran,
-    /// counted by the database itself (pg_stat_statements, which `.ci/run`
-    /// preloads), not by the server; with what `work` returned. Read over a
+    /// counted by the database itself (pg_stat_statements: spawn the app
+    /// with [`Self::spawn_counted`]), not by the server; with what `work` returned. Read over a
     /// connection to another database, so the readings are not counted.
     /// When the view evicted entries meanwhile (other tests filled it:
     /// `pg_stat_statements_info.dealloc` moved), the count may be short, so
@@ -304,8 +331,9 @@ impl TestApp {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = T>,
     {
-        let name = self.pg_name.as_deref().expect("a PostgreSQL test");
-        let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("connect admin");
+        let (server, name) = self.pg_name.as_ref().expect("a PostgreSQL test");
+        let name = name.as_str();
+        let admin = Database::connect(format!("{server}/postgres")).await.expect("connect admin");
         let created = admin.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
         let read = || async {
             let row = admin
@@ -322,8 +350,7 @@ impl TestApp {
                     (row.try_get_by_index::<i64>(0).expect("calls"), row.try_get_by_index::<i64>(1).expect("dealloc"))
                 }
                 (c, r) => panic!(
-                    "pg_stat_statements is not available ({c:?}, {r:?}): preload it with \
-                     shared_preload_libraries = 'pg_stat_statements' (see .ci/run)"
+                    "pg_stat_statements is not available ({c:?}, {r:?}): spawn the app with TestApp::spawn_counted"
                 ),
             }
         };
@@ -336,7 +363,7 @@ impl TestApp {
                 return (u64::try_from(calls_after - calls).expect("calls only grow"), out);
             }
         }
-        panic!("pg_stat_statements evicted entries during every attempt: raise pg_stat_statements.max (see .ci/run)");
+        panic!("pg_stat_statements evicted entries during every attempt: raise pg_stat_statements.max (see common/pg.rs)");
     }
 
     /// Global id of the demo community 桃园社区 (Peach Garden).
@@ -367,11 +394,15 @@ impl TestApp {
 /// nothing written afterwards). Named `gz_test_<pid>_<random>`, so this run
 /// or a later one's sweep drops it.
 pub async fn pg_database_from_template() -> String {
-    let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
+    pg_database_on(&pg_admin_url()).await
+}
+
+/// A fresh database made from the run's template on the server `admin_url`.
+pub async fn pg_database_on(admin_url: &str) -> String {
+    let admin = Database::connect(format!("{admin_url}/postgres"))
         .await
         .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
-    SWEPT.get_or_init(|| sweep(&admin)).await;
-    let template = pg_template(&admin).await;
+    let template = pg_template(admin_url, &admin).await;
     let name = format!("gz_test_{}_{}", std::process::id(), random_suffix());
     {
         let _one_at_a_time = CREATING.lock().await;
@@ -381,20 +412,20 @@ pub async fn pg_database_from_template() -> String {
             .expect("create database");
     }
     let _ = admin.close().await;
-    format!("{}/{name}", pg_admin_url())
+    format!("{admin_url}/{name}")
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Drop the per-test PostgreSQL database (FORCE ends the server's
         // pooled connections); a separate runtime because Drop is sync.
-        if let Some(name) = self.pg_name.take() {
+        if let Some((server, name)) = self.pg_name.take() {
             let _ = std::thread::spawn(move || {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                     return;
                 };
                 rt.block_on(async move {
-                    if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
+                    if let Ok(admin) = Database::connect(format!("{server}/postgres")).await {
                         let _ =
                             admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                         let _ = admin.close().await;
