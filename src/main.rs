@@ -146,7 +146,7 @@ async fn run() -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportSchema { check, path } => {
-            let sdl = api::graphql::sdl();
+            let sdl = api::schema::sdl();
             if check {
                 let on_disk = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
                 if on_disk != sdl {

@@ -215,7 +215,7 @@ both!(
 fn schema_file_matches_the_code() {
     let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert!(
-        on_disk == api::graphql::sdl(),
+        on_disk == api::schema::sdl(),
         "schema.graphql is stale: run `cargo run -- export-schema > schema.graphql`"
     );
 }

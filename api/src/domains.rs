@@ -2,7 +2,7 @@
 //! folder (types, service, policy, loaders, tests) plus one line in each
 //! list below; see ARCHITECTURE.md, "Add a domain".
 
-use async_graphql::{Context, ID, Interface, MergedObject, MergedSubscription};
+use async_graphql::{Context, ID, Interface, MergedObject, MergedSubscription, Object};
 use sea_orm::Condition;
 
 use crate::accounts::graphql::{Account, ApiClient, Membership};
@@ -11,8 +11,9 @@ use crate::auth::Principal;
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
+use crate::graphql::guards::Authenticated;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::node::{NodeQuery, NodeType};
+use crate::graphql::node::{NodeSet, NodeType, fetch_many};
 use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
@@ -117,18 +118,45 @@ macro_rules! node_types {
         /// The node type names, for tests and tools.
         pub const NODE_TYPES: &[&str] = &[$(<$ty as NodeType>::NAME,)*];
 
-        /// The visible objects of type `ty` among `ids`, through that
-        /// domain's own visible-rows query.
-        pub async fn fetch_nodes(ctx: &Context<'_>, ty: &str, ids: Vec<i32>) -> ApiResult<Vec<(i32, Node)>> {
-            $(
-                if ty == <$ty as NodeType>::NAME {
-                    let found = <$ty as NodeType>::fetch_visible(ctx, ids).await?;
-                    return Ok(found.into_iter().map(|o| (o.db_id(), Node::$ty(o))).collect());
-                }
-            )*
-            Ok(Vec::new())
+        impl NodeSet for Node {
+            async fn fetch(ctx: &Context<'_>, ty: &str, ids: Vec<i32>) -> ApiResult<Vec<(i32, Node)>> {
+                $(
+                    if ty == <$ty as NodeType>::NAME {
+                        let found = <$ty as NodeType>::fetch_visible(ctx, ids).await?;
+                        return Ok(found.into_iter().map(|o| (o.db_id(), Node::$ty(o))).collect());
+                    }
+                )*
+                Ok(Vec::new())
+            }
         }
     };
+}
+
+/// `node` and `nodes`: any object by global id, through its own type's
+/// visibility.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetch an object by global id; `null` when it does not exist or the
+    /// viewer may not see it (as Relay expects). Typed lookups such as
+    /// `project(id:)` answer NOT_FOUND instead.
+    #[graphql(guard = "Authenticated")]
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Option<Node>> {
+        Ok(fetch_many::<Node>(ctx, std::slice::from_ref(&id)).await?.pop().flatten())
+    }
+
+    /// Fetch up to 100 objects by global id, in order; `null` for each one
+    /// that does not exist or is not visible.
+    #[graphql(guard = "Authenticated", complexity = "ids.len() * child_complexity")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 global ids.")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
+        fetch_many(ctx, &ids).await
+    }
 }
 
 node_types!(

@@ -32,6 +32,7 @@ pub mod notices;
 pub mod policy;
 pub mod projects;
 pub mod reports;
+pub mod schema;
 pub mod seed;
 pub mod services;
 pub mod state;

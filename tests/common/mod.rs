@@ -363,7 +363,9 @@ impl TestApp {
                 return (u64::try_from(calls_after - calls).expect("calls only grow"), out);
             }
         }
-        panic!("pg_stat_statements evicted entries during every attempt: raise pg_stat_statements.max (see common/pg.rs)");
+        panic!(
+            "pg_stat_statements evicted entries during every attempt: raise pg_stat_statements.max (see common/pg.rs)"
+        );
     }
 
     /// Global id of the demo community 桃园社区 (Peach Garden).

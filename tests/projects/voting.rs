@@ -173,7 +173,7 @@ fn vote_outcome_rule() {
 /// a voter.
 #[tokio::test]
 async fn no_schema_path_from_a_vote_to_a_person() {
-    let schema = api::graphql::builder().finish();
+    let schema = api::schema::builder().finish();
     let r = schema
         .execute(
             "{ __schema { queryType { name } subscriptionType { name }

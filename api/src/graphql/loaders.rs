@@ -425,25 +425,33 @@ impl Loaders<'_> {
     }
 }
 
-/// Attach a fresh set of loaders to one request. `cache`: keep the rows
-/// loaded for the rest of the request (see [`Loaders::add`]).
-pub fn add_data_loaders(
-    mut req: Request,
-    db: &Reads,
-    principal: Option<&Principal>,
-    mode: Mode,
-    cache: bool,
-) -> Request {
-    insert_data_loaders(&mut req.data, db, principal, mode, cache);
+/// What registers every domain's loaders (the registry's
+/// `register_loaders`, handed in by the transports).
+pub type Register = fn(&mut Loaders<'_>);
+
+/// Where and how one request's (or connection's) loaders read.
+pub struct Setup<'a> {
+    pub db: &'a Reads,
+    pub principal: Option<&'a Principal>,
+    /// When batches start (a request's wave, or a connection's window,
+    /// [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
+    pub mode: Mode,
+    /// Keep the rows loaded for the rest of the request (see [`Loaders::add`]).
+    pub cache: bool,
+}
+
+/// Attach a fresh set of loaders to one request.
+pub fn add_data_loaders(mut req: Request, setup: Setup<'_>, register: Register) -> Request {
+    insert_data_loaders(&mut req.data, setup, register);
     req
 }
 
 /// Register every domain's loaders in `data` (per request, or per WebSocket
-/// connection). `mode`: when batches start (a request's wave, or a
-/// connection's window, [`crate::config::DEFAULT_LOADER_WINDOW_US`]).
-pub fn insert_data_loaders(data: &mut Data, db: &Reads, principal: Option<&Principal>, mode: Mode, cache: bool) {
+/// connection).
+pub fn insert_data_loaders(data: &mut Data, setup: Setup<'_>, register: Register) {
+    let Setup { db, principal, mode, cache } = setup;
     let viewer = principal.and_then(Principal::account_id);
     let principal = principal.cloned().map(Arc::new);
     let mut loaders = Loaders { data, db: db.clone(), viewer, principal, mode, cache };
-    crate::domains::register_loaders(&mut loaders);
+    register(&mut loaders);
 }

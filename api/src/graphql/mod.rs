@@ -1,39 +1,32 @@
-//! The GraphQL schema, built from the roots of the domain registry
-//! ([`crate::domains`]), plus the shared machinery (context, ids,
-//! connections, loaders, guards, the `Node` interface). Nothing here names a
-//! domain.
+//! The shared GraphQL machinery (context, ids, connections, loaders,
+//! guards, the `Node` interface, the schema's limits). Nothing here names a
+//! domain or the registry: the roots, loader registrations and node
+//! fetchers are handed in by [`crate::schema`] and the transports.
 
 pub mod batch;
 pub mod connection;
 pub mod context;
-mod describe;
+pub(crate) mod describe;
 pub mod guards;
 pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod scalars;
 
-use async_graphql::{Schema, SchemaBuilder};
+use async_graphql::{ObjectType, SchemaBuilder, SubscriptionType};
 
 use crate::config::Config;
-use crate::domains::{Mutation, Query, Subscription};
 use crate::state::AppState;
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
-
-/// The schema without runtime data: what `export-schema` prints.
-pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
-}
-
-/// The SDL of the schema, as committed in `schema.graphql`.
-pub fn sdl() -> String {
-    builder().finish().sdl()
-}
-
-/// The serving schema with limits from the configuration.
-pub fn build(state: AppState, config: &Config) -> AppSchema {
-    let mut b = builder()
+/// A schema's serving settings: its state and the limits of the
+/// configuration.
+pub fn configure<Q, M, S>(b: SchemaBuilder<Q, M, S>, state: AppState, config: &Config) -> SchemaBuilder<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let mut b = b
         .data(state)
         // The data depth limit is the gate's (`GONGZHI_MAX_DEPTH`, which
         // measures introspection apart); the schema's own limit only has to
@@ -46,5 +39,5 @@ pub fn build(state: AppState, config: &Config) -> AppSchema {
     if !config.introspection_enabled() {
         b = b.disable_introspection();
     }
-    b.finish()
+    b
 }

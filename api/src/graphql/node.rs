@@ -1,18 +1,17 @@
 //! The `Node` interface machinery: every object with a global id implements
 //! [`NodeType`] (its name, once, used by id encoding and decoding, `node`
 //! dispatch and the audit log's `objectType`; and its visible-rows fetch).
-//! The list of node types lives in the domain registry
-//! ([`crate::domains`]); `node`/`nodes` here dispatch through it. An object
-//! the viewer may not see is reported as not found.
+//! The list of node types, the `Node` interface and the `node`/`nodes`
+//! root fields are declared in the domain registry; they dispatch through
+//! [`fetch_many`] with the registry's [`NodeSet`]. An object the viewer may
+//! not see is reported as not found.
 
 use std::collections::HashMap;
 use std::future::Future;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID};
 
-use crate::domains::{Node, fetch_nodes};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 
 /// An object with a global id.
@@ -34,53 +33,38 @@ pub trait NodeType: Sized + Send + Sync + 'static {
     }
 }
 
+/// Every node type at once: the registry's `Node` interface, which fetches
+/// the visible objects of one type name through that type's [`NodeType`].
+pub trait NodeSet: Clone + Send + Sync + Sized {
+    /// The visible objects of type `ty` among `ids`, with their ids.
+    fn fetch<'a>(
+        ctx: &'a Context<'_>,
+        ty: &'a str,
+        ids: Vec<i32>,
+    ) -> impl Future<Output = ApiResult<Vec<(i32, Self)>>> + Send + 'a;
+}
+
 /// Most ids `nodes` accepts at once.
-const MAX_NODES: usize = 100;
+pub const MAX_NODES: usize = 100;
 
 /// Fetch objects by global id with one query per object type (not per id).
 /// Unknown, malformed or invisible ids give `None` in their position.
-async fn fetch_many(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<Vec<Option<Node>>> {
+pub async fn fetch_many<N: NodeSet>(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<Vec<Option<N>>> {
+    if wanted.len() > MAX_NODES {
+        return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids")));
+    }
     let decoded: Vec<Option<(String, i32)>> = wanted.iter().map(ids::decode).collect();
     let mut by_type: HashMap<&str, Vec<i32>> = HashMap::new();
     for (ty, n) in decoded.iter().flatten() {
         by_type.entry(ty.as_str()).or_default().push(*n);
     }
-    let mut found: HashMap<(String, i32), Node> = HashMap::new();
+    let mut found: HashMap<(String, i32), N> = HashMap::new();
     for (ty, keys) in by_type {
-        for (id, node) in fetch_nodes(ctx, ty, keys).await? {
+        for (id, node) in N::fetch(ctx, ty, keys).await? {
             found.insert((ty.to_owned(), id), node);
         }
     }
     Ok(decoded.into_iter().map(|d| d.and_then(|key| found.get(&key).cloned())).collect())
-}
-
-#[derive(Default)]
-pub struct NodeQuery;
-
-#[Object]
-impl NodeQuery {
-    /// Fetch an object by global id; `null` when it does not exist or the
-    /// viewer may not see it (as Relay expects). Typed lookups such as
-    /// `project(id:)` answer NOT_FOUND instead.
-    #[graphql(guard = "Authenticated")]
-    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Option<Node>> {
-        let mut found = fetch_many(ctx, std::slice::from_ref(&id)).await?;
-        Ok(found.pop().flatten())
-    }
-
-    /// Fetch up to 100 objects by global id, in order; `null` for each one
-    /// that does not exist or is not visible.
-    #[graphql(guard = "Authenticated", complexity = "ids.len() * child_complexity")]
-    async fn nodes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Up to 100 global ids.")] ids: Vec<ID>,
-    ) -> ApiResult<Vec<Option<Node>>> {
-        if ids.len() > MAX_NODES {
-            return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids")));
-        }
-        fetch_many(ctx, &ids).await
-    }
 }
 
 /// Implement [`NodeType`] for a GraphQL object wrapping the model of entity

@@ -16,6 +16,7 @@ use super::{HttpState, client, request_error};
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
 use crate::graphql::batch::{Mode, Wave};
 use crate::graphql::context::{ClientAddr, RequestPrincipal};
+use crate::graphql::loaders::{Setup, add_data_loaders};
 use crate::metrics::Metrics;
 
 /// Reads the bearer token, if any. A token that is present but invalid is
@@ -150,17 +151,13 @@ fn prepare(
     if state.app.db.has_replica && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
         let req = req.data(primary);
-        return crate::graphql::loaders::add_data_loaders(
-            req,
-            &state.app.db.write_reads(),
-            principal.0.as_ref(),
-            mode,
-            false,
-        );
+        let setup = Setup { db: &state.app.db.write_reads(), principal: principal.0.as_ref(), mode, cache: false };
+        return add_data_loaders(req, setup, crate::domains::register_loaders);
     }
     // Loaded rows are kept for the request in queries only (see `Loaders::add`).
     let cache = kind == "query";
-    crate::graphql::loaders::add_data_loaders(req, &state.app.db.read, principal.0.as_ref(), mode, cache)
+    let setup = Setup { db: &state.app.db.read, principal: principal.0.as_ref(), mode, cache };
+    add_data_loaders(req, setup, crate::domains::register_loaders)
 }
 
 /// The name (given, or the document's) and type of the operation a

@@ -30,8 +30,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::gate::Limits;
-use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
+use crate::schema::AppSchema;
 use crate::state::AppState;
 
 /// State of the HTTP layer.
@@ -178,7 +178,7 @@ pub fn bearer_principal(
 /// The router of one server process.
 pub fn router(app: AppState) -> std::io::Result<Router> {
     let config = app.config.clone();
-    let schema = crate::graphql::build(app.clone(), &config);
+    let schema = crate::schema::build(app.clone(), &config);
     let metrics = Arc::new(Metrics::new(app.counters.clone()).map_err(std::io::Error::other)?);
     let limiter = Arc::new(client::anon_limiter(&config));
     let persisted = Arc::new(persisted::Persisted::from_config(&config).map_err(std::io::Error::other)?);

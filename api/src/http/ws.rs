@@ -30,8 +30,8 @@ use crate::auth::Principal;
 use crate::auth::jwt::TokenInfo;
 use crate::error::ApiError;
 use crate::gate::{self, Limits};
-use crate::graphql::AppSchema;
 use crate::graphql::context::{ClientAddr, RequestPrincipal};
+use crate::schema::AppSchema;
 
 /// Close codes of graphql-transport-ws.
 const CLOSE_UNAUTHORIZED: u16 = 4401;
@@ -166,7 +166,9 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         // A connection's loaders serve every operation on it at once, so no
         // one request drives their batches: they keep the time window.
         let mode = crate::graphql::loaders::Mode::Window(window);
-        crate::graphql::loaders::insert_data_loaders(&mut data, &app.db.read, principal.as_ref(), mode, false);
+        let setup =
+            crate::graphql::loaders::Setup { db: &app.db.read, principal: principal.as_ref(), mode, cache: false };
+        crate::graphql::loaders::insert_data_loaders(&mut data, setup, crate::domains::register_loaders);
         Ok(data)
     };
     let executor = Gated {

@@ -312,7 +312,7 @@ mod tests {
 
     /// The descriptions of `IndicatorName`'s values in the schema, by value.
     fn descriptions() -> Vec<(String, String)> {
-        let sdl = crate::graphql::sdl();
+        let sdl = crate::schema::sdl();
         let body = sdl.split("enum IndicatorName {").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
         let mut out = Vec::new();
         let mut text = Vec::new();
