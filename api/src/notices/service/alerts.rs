@@ -1,0 +1,243 @@
+//! Answering an alert, visiting households, closing it, and reports from
+//! NEED_HELP answers.
+
+use chrono::Utc;
+use entity::enums::{AlertResponseState, NoticeCategory, NoticeStatus, Role};
+use entity::{alert_response, alert_visit, membership, notice, region};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
+    Set,
+};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::input::Reason;
+use crate::notices::graphql::Notice;
+use crate::notices::{NoticeEventKind, Verbs, policy};
+use crate::policy::{is_committee_of, is_resident_of, require};
+use crate::state::AppState;
+use crate::uow::{Audit, UnitOfWork};
+
+use super::*;
+
+/// An open alert the principal may read, else NOT_FOUND / BAD_USER_INPUT.
+pub(super) async fn open_alert(txn: &DatabaseTransaction, p: &Principal, id: i32) -> ApiResult<notice::Model> {
+    let n = visible(txn, p, id).await?;
+    if n.category != NoticeCategory::Emergency {
+        return Err(ApiError::bad_input("noticeId", "not an emergency alert"));
+    }
+    if n.status != NoticeStatus::Published {
+        return Err(ApiError::bad_input("status", "the alert is closed"));
+    }
+    Ok(n)
+}
+
+/// A targeted resident answers an open alert (changeable until it closes).
+pub async fn respond(
+    app: &AppState,
+    p: &Principal,
+    id: i32,
+    state: AlertResponseState,
+    note: Option<String>,
+    whole_household: bool,
+) -> ApiResult<alert_response::Model> {
+    let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    require(matches!(p.role, Role::Resident | Role::BuildingHead), "residents answer alerts")?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let n = open_alert(txn, p, id).await?;
+    let row = alert_response::ActiveModel {
+        id: NotSet,
+        notice_id: Set(n.id),
+        account_id: Set(me),
+        state: Set(state),
+        note: Set(note),
+        whole_household: Set(whole_household),
+        responded_at: Set(Utc::now()),
+        report_id: Set(None),
+    };
+    alert_response::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([alert_response::Column::NoticeId, alert_response::Column::AccountId])
+                .update_columns([
+                    alert_response::Column::State,
+                    alert_response::Column::Note,
+                    alert_response::Column::WholeHousehold,
+                    alert_response::Column::RespondedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    let saved = alert_response::Entity::find()
+        .filter(alert_response::Column::NoticeId.eq(n.id))
+        .filter(alert_response::Column::AccountId.eq(me))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("response missing after upsert"))?;
+    let targets = targets_of(txn, n.id).await?;
+    uow.commit(Audit::of::<Notice>(Verbs::AlertRespond, n.id).community(p.scope.community_id))
+        .await?
+        .publish(
+            &app.events,
+            event(&n, &targets, NoticeEventKind::Response, json!({ "buildingId": p.scope.building_id })),
+        )
+        .await;
+    Ok(saved)
+}
+
+/// The targeted residents of an alert, as a condition on memberships.
+pub async fn targeted<C: ConnectionTrait>(conn: &C, notice_id: i32) -> ApiResult<Condition> {
+    let mut any = Condition::any();
+    for t in targets_of(conn, notice_id).await? {
+        if let Some(r) = t.region_id {
+            let path = region::Entity::find_by_id(r).one(conn).await?.map(|r| r.path).unwrap_or_default();
+            any = any.add(
+                membership::Column::RegionId.in_subquery(
+                    Query::select()
+                        .column(region::Column::Id)
+                        .from(region::Entity)
+                        .and_where(region::Column::Path.like(format!("{path}%")))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(b) = t.building_id {
+            any = any.add(membership::Column::BuildingId.eq(b));
+        }
+    }
+    Ok(Condition::all().add(membership::Column::Role.is_in([Role::Resident, Role::BuildingHead])).add(any))
+}
+
+/// The building head records a door-to-door visit to a household of their building.
+pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: Option<String>) -> ApiResult<()> {
+    let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
+    let (Role::BuildingHead, Some(b), Some(me)) = (p.role, p.scope.building_id, p.account_id()) else {
+        return Err(ApiError::forbidden("building heads record visits"));
+    };
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let n = open_alert(txn, p, id).await?;
+    let household = membership::Entity::find()
+        .filter(targeted(txn, n.id).await?)
+        .filter(membership::Column::AccountId.eq(resident))
+        .filter(membership::Column::BuildingId.eq(b))
+        .one(txn)
+        .await?;
+    if household.is_none() {
+        return Err(ApiError::bad_input("accountId", "not a targeted household of your building"));
+    }
+    alert_visit::Entity::insert(alert_visit::ActiveModel {
+        id: NotSet,
+        notice_id: Set(n.id),
+        account_id: Set(resident),
+        visited_by_account_id: Set(me),
+        note: Set(note),
+        visited_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([alert_visit::Column::NoticeId, alert_visit::Column::AccountId])
+            .update_columns([
+                alert_visit::Column::Note,
+                alert_visit::Column::VisitedAt,
+                alert_visit::Column::VisitedByAccountId,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    let targets = targets_of(txn, n.id).await?;
+    uow.commit(Audit::of::<Notice>(Verbs::AlertVisit, n.id).community(p.scope.community_id))
+        .await?
+        .publish(&app.events, event(&n, &targets, NoticeEventKind::Visit, json!({ "buildingId": b })))
+        .await;
+    Ok(())
+}
+
+/// The publisher closes an alert; the counts are frozen as they are now.
+pub async fn close(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::Model> {
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let n = open_alert(txn, p, id).await?;
+    publisher_only(p, &n)?;
+    let all = aggregate(txn, &n, Condition::all()).await?;
+    let frozen = serde_json::to_string(&all).map_err(|e| ApiError::internal(e.to_string()))?;
+    let changes = notice::ActiveModel {
+        status: Set(NoticeStatus::Closed),
+        closed_at: Set(Some(Utc::now())),
+        frozen_counts: Set(Some(frozen)),
+        ..Default::default()
+    };
+    let after = set_status(txn, &n, changes).await?;
+    let targets = targets_of(txn, n.id).await?;
+    uow.commit(Audit::of::<Notice>(Verbs::AlertClose, n.id).community(p.scope.community_id))
+        .await?
+        .publish(&app.events, event(&after, &targets, NoticeEventKind::Closed, json!({})))
+        .await;
+    Ok(after)
+}
+
+/// The committee turns a NEED_HELP answer of a resident of its community
+/// into a (private) resident report, once.
+pub async fn to_report(app: &AppState, p: &Principal, id: i32, resident: i32) -> ApiResult<entity::report::Model> {
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let n = visible(txn, p, id).await?;
+    let response = alert_response::Entity::find()
+        .filter(alert_response::Column::NoticeId.eq(n.id))
+        .filter(alert_response::Column::AccountId.eq(resident))
+        .one(txn)
+        .await?
+        .filter(|r| r.state == AlertResponseState::NeedHelp)
+        .ok_or_else(|| ApiError::bad_input("accountId", "this resident did not ask for help"))?;
+    if response.report_id.is_some() {
+        return Err(ApiError::conflict("a report was already made from this answer"));
+    }
+    let home = membership::Entity::find()
+        .filter(targeted(txn, n.id).await?)
+        .filter(membership::Column::AccountId.eq(resident))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("accountId", "not a targeted resident"))?;
+    let community = home.region_id.unwrap_or_default();
+    require(is_committee_of(p, community), "only the committee of the resident's community makes reports of answers")?;
+    let description = format!("{}: {}", n.title, response.note.clone().unwrap_or_else(|| "需要帮助".into()));
+    let report =
+        crate::reports::service::file_for_resident(txn, p, community, home.building_id, resident, &description).await?;
+    let mut r: alert_response::ActiveModel = response.into();
+    r.report_id = Set(Some(report.id));
+    r.update(txn).await?;
+    uow.commit(
+        Audit::of::<Notice>(Verbs::AlertToReport, n.id).community(community).details(json!({ "reportId": report.id })),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Is the principal a resident targeted by the alert (for `viewerResponse`)?
+pub fn is_resident(p: &Principal) -> bool {
+    p.scope.community_id.is_some_and(|c| is_resident_of(p, c))
+}
+
+/// The NEED_HELP households the principal may see (committee, office,
+/// publisher); phones only for the committee and the publisher.
+pub async fn need_help<C: ConnectionTrait>(conn: &C, p: &Principal, n: &notice::Model) -> ApiResult<Vec<RosterRow>> {
+    let scope = count_scope(p, n)?;
+    require(!matches!(p.role, Role::BuildingHead) || p.account_id() == Some(n.publisher_account_id), "use the roster")?;
+    let phones = policy::may_see_phones(p, n);
+    Ok(rows(conn, n, scope)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == Some(AlertResponseState::NeedHelp))
+        .map(|mut r| {
+            if !phones {
+                r.phone = None;
+                r.real_name = None;
+            }
+            r
+        })
+        .collect())
+}
