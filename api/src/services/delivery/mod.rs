@@ -11,129 +11,33 @@
 //! race with a concurrent identical batch (the second finds the row, the
 //! hash equal, and reports UNCHANGED). Rows go in sorted by external id, so
 //! two overlapping batches lock in the same order and cannot deadlock.
+//!
+//! Validating one record is [`input`]; lists and sums are [`reads`].
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entity::enums::{ChangeKind, Role};
 use entity::{delivery_record, membership, service, service_area};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Select,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use super::graphql::DeliveryRecord;
-use super::requests::OWN_PREFIX;
-use super::{Verbs, policy};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{Reference, Remark};
+use crate::services::graphql::DeliveryRecord;
+use crate::services::{Verbs, policy};
 use crate::state::AppState;
 use crate::uow::{Audit, Change, UnitOfWork};
 
+mod input;
+mod reads;
+
+pub use input::*;
+pub use reads::*;
+
 /// Rows per statement when a batch is larger than this (parameter limits).
 const CHUNK: usize = 1000;
-
-/// The content of a record: what the hash covers.
-pub struct RecordFields {
-    pub service_id: i32,
-    pub community_id: i32,
-    pub delivered_on: NaiveDate,
-    pub duration_minutes: i32,
-    pub beneficiaries: i32,
-    pub resident_account_id: Option<i32>,
-    pub notes: Option<String>,
-}
-
-/// SHA-256 (hex) of the record's content, fields separated by a character
-/// no field may contain (the gate refuses control characters in input).
-pub fn content_hash(f: &RecordFields) -> String {
-    let text = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        f.service_id,
-        f.community_id,
-        f.delivered_on,
-        f.duration_minutes,
-        f.beneficiaries,
-        f.resident_account_id.map(|r| r.to_string()).unwrap_or_default(),
-        f.notes.as_deref().unwrap_or_default(),
-    );
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// One record as sent; ids already decoded by the resolver (a bad id is
-/// that record's error, not the batch's).
-pub struct RecordInput {
-    pub external_id: String,
-    pub service_id: ApiResult<i32>,
-    pub community_id: ApiResult<i32>,
-    pub delivered_on: NaiveDate,
-    pub duration_minutes: i32,
-    pub beneficiaries: i32,
-    pub resident_account_id: Option<ApiResult<i32>>,
-    pub notes: Option<String>,
-}
-
-/// What became of one record.
-#[derive(Debug)]
-pub enum Outcome {
-    Created(i32),
-    Updated(i32),
-    Unchanged(i32),
-    Error(ApiError),
-}
-
-/// Counts of a batch (also its audit details).
-#[derive(Default, Debug)]
-pub struct Counts {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub errors: usize,
-}
-
-struct Valid {
-    index: usize,
-    external_id: String,
-    fields: RecordFields,
-    hash: String,
-}
-
-fn validate(r: RecordInput, today: NaiveDate) -> ApiResult<(String, RecordFields)> {
-    let external_id = Reference::parse("externalId", &r.external_id)?.into_inner();
-    if external_id.starts_with(OWN_PREFIX) {
-        return Err(ApiError::bad_input("externalId", format!("the prefix {OWN_PREFIX} is the server's own")));
-    }
-    let service_id = r.service_id?;
-    let community_id = r.community_id?;
-    let resident_account_id = r.resident_account_id.transpose()?;
-    if r.delivered_on > today + chrono::Days::new(1) {
-        return Err(ApiError::bad_input("deliveredOn", "a delivery is not in the future"));
-    }
-    if !(1..=1440).contains(&r.duration_minutes) {
-        return Err(ApiError::bad_input("durationMinutes", "between 1 and 1440 minutes"));
-    }
-    if !(1..=10_000).contains(&r.beneficiaries) {
-        return Err(ApiError::bad_input("beneficiaries", "between 1 and 10000"));
-    }
-    let notes = Remark::parse_opt("notes", r.notes.as_deref())?.map(Remark::into_inner);
-    let fields = RecordFields {
-        service_id,
-        community_id,
-        delivered_on: r.delivered_on,
-        duration_minutes: r.duration_minutes,
-        beneficiaries: r.beneficiaries,
-        resident_account_id,
-        notes,
-    };
-    Ok((external_id, fields))
-}
 
 #[derive(FromQueryResult)]
 struct Existing {
@@ -415,65 +319,4 @@ pub async fn delete(app: &AppState, p: &Principal, external_ids: Vec<String>) ->
     }
     uow.commit(Audit::batch::<DeliveryRecord>(Verbs::DeliveryDelete).details(json!({ "deleted": deleted }))).await?;
     Ok(deleted)
-}
-
-/// Filters of the record list.
-#[derive(Default)]
-pub struct RecordFilter {
-    pub external_ids: Option<Vec<String>>,
-    pub service_id: Option<i32>,
-    pub community_id: Option<i32>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-}
-
-/// The visible records matching the filter.
-pub fn list(p: &Principal, f: RecordFilter) -> ApiResult<Select<delivery_record::Entity>> {
-    use delivery_record::Column as D;
-    let mut q = policy::visible_records(p);
-    if let Some(ids) = f.external_ids {
-        if ids.len() > 1000 {
-            return Err(ApiError::bad_input("externalIds", "at most 1000 ids"));
-        }
-        q = q.filter(D::ExternalId.is_in(ids));
-    }
-    if let Some(s) = f.service_id {
-        q = q.filter(D::ServiceId.eq(s));
-    }
-    if let Some(c) = f.community_id {
-        q = q.filter(D::CommunityId.eq(c));
-    }
-    if let Some(d) = f.from {
-        q = q.filter(D::DeliveredOn.gte(d));
-    }
-    if let Some(d) = f.to {
-        q = q.filter(D::DeliveredOn.lte(d));
-    }
-    Ok(q)
-}
-
-/// Sums of delivery records: records, beneficiaries, minutes.
-#[derive(FromQueryResult, Default)]
-pub struct Totals {
-    pub records: i64,
-    pub beneficiaries: Option<i64>,
-    pub minutes: Option<i64>,
-}
-
-/// Totals over `records` (already scoped), by one aggregate statement.
-pub async fn totals<C: ConnectionTrait>(conn: &C, records: Select<delivery_record::Entity>) -> ApiResult<Totals> {
-    use delivery_record::Column as D;
-    // SUM is BIGINT on PostgreSQL already, NUMERIC for BIGINT input; the
-    // cast keeps the decoded type an i64 on both engines.
-    let sum =
-        |c: D| Expr::from(Func::cast_as(Func::sum(Expr::col((delivery_record::Entity, c))), Alias::new("BIGINT")));
-    let row = records
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "records")
-        .column_as(sum(D::Beneficiaries), "beneficiaries")
-        .column_as(sum(D::DurationMinutes), "minutes")
-        .into_model::<Totals>()
-        .one(conn)
-        .await?;
-    Ok(row.unwrap_or_default())
 }

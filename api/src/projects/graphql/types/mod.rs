@@ -1,7 +1,7 @@
 //! The project type, its enums and the shared helpers of the project resolvers.
 
 use crate::graphql::scalars::{Date, DateTime, Money};
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::enums::Role as DbRole;
 use entity::{
     account, building, project, project_comment, project_participant, project_task, project_transition, project_update,
@@ -21,115 +21,13 @@ use crate::projects::loaders::{
 };
 use crate::projects::service;
 
-use super::comments::ProjectComment;
-use super::voting::Evaluation;
-use super::work::{ProjectParticipant, ProjectTask, ProjectUpdate};
+use crate::projects::graphql::comments::ProjectComment;
+use crate::projects::graphql::voting::Evaluation;
+use crate::projects::graphql::work::{ProjectParticipant, ProjectTask, ProjectUpdate};
 
-/// What a project is about.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::ProjectCategory")]
-pub enum ProjectCategory {
-    /// Greenery, cleanliness, waste sorting (环境).
-    Environment,
-    /// Care and facilities for older residents (养老).
-    ElderlyCare,
-    /// Safety and security (安全).
-    Safety,
-    /// Culture, sports and community life (文化).
-    Culture,
-    /// Shared facilities and repairs (设施).
-    Facilities,
-    /// Children and families (儿童).
-    Children,
-    /// Anything else.
-    Other,
-}
+mod enums;
 
-/// Lifecycle state. DRAFT → PROPOSED → DELIBERATING → VOTING → APPROVED |
-/// REJECTED → IN_PROGRESS → COMPLETED → EVALUATED; CANCELLED from any state
-/// up to IN_PROGRESS.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::ProjectStatus")]
-pub enum ProjectStatus {
-    /// Being written; visible only to its proposer (and platform admins).
-    Draft,
-    /// Submitted to the community.
-    Proposed,
-    /// Under discussion by the residents' council.
-    Deliberating,
-    /// Residents are voting (or the vote closed and awaits the office).
-    Voting,
-    /// Approved by the office after a passed vote.
-    Approved,
-    /// Rejected by the office.
-    Rejected,
-    /// Being carried out.
-    InProgress,
-    /// Work done; residents may evaluate it.
-    Completed,
-    /// Evaluation closed: the project is finished.
-    Evaluated,
-    /// Cancelled before completion.
-    Cancelled,
-}
-
-/// How an organisation takes part in a project.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::ParticipationRole")]
-pub enum ParticipationRole {
-    /// Leads the work and may start and complete the project.
-    Lead,
-    /// Contributes money.
-    Funder,
-    /// Does part of the work and reports progress.
-    Implementer,
-    /// Oversees the work.
-    Supervisor,
-}
-
-/// A ballot choice.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::VoteChoice")]
-pub enum VoteChoice {
-    /// For the project.
-    Yes,
-    /// Against the project.
-    No,
-    /// Counts towards turnout, not towards the threshold.
-    Abstain,
-}
-
-/// Result of a closed vote.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::VoteOutcome")]
-pub enum VoteOutcome {
-    /// Quorum reached and YES above the threshold.
-    Passed,
-    /// Too few of the registered residents voted.
-    FailedQuorum,
-    /// Quorum reached, but YES did not exceed the threshold.
-    FailedThreshold,
-}
-
-/// Whether a task is done.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::enums::TaskStatus")]
-pub enum TaskStatus {
-    /// Not done yet.
-    Open,
-    /// Completed.
-    Done,
-}
-
-/// Order of the `projects` list.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum ProjectOrder {
-    /// Most recently created first.
-    #[default]
-    NewestFirst,
-    /// Oldest first.
-    OldestFirst,
-}
+pub use enums::*;
 
 /// A shared community project (共治项目).
 #[derive(Clone)]
