@@ -231,10 +231,9 @@ fn print_banner(addr: &str, graphiql: bool, demo: bool) {
         for (user, what) in api::seed::DEMO_ACCOUNTS {
             println!("  {user:<22} {what}");
         }
-        println!(
-            "Demo API client: client_id `{}`, secret `{}` (POST /oauth/token, grant_type=client_credentials)",
-            api::seed::DEMO_CLIENT_ID,
-            api::seed::DEMO_CLIENT_SECRET
-        );
+        println!("Demo API clients (POST /oauth/token, grant_type=client_credentials):");
+        for (id, secret, what) in api::seed::DEMO_CLIENTS {
+            println!("  {id:<22} secret `{secret}`: {what}");
+        }
     }
 }

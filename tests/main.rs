@@ -11,6 +11,7 @@ mod funds;
 mod hostile;
 mod indicators;
 mod limits;
+mod messages;
 mod notices;
 mod people;
 mod platform;

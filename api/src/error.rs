@@ -5,6 +5,8 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
 
+use crate::i18n::Msg;
+
 /// Stable values of `extensions.code`. Clients switch on these strings, so
 /// they never change meaning.
 pub mod code {
@@ -25,31 +27,34 @@ pub mod code {
 /// Deliberately not `Display`: async-graphql converts any `Display` type into
 /// an error *without* a code, so `?` on an `ApiError` must go through our own
 /// `From` impl below, which always sets `extensions.code`.
+///
+/// Messages are catalogue keys with their values ([`Msg`], made with
+/// [`t!`]), shown in the request's language ([`crate::i18n`]).
 #[derive(Debug, Clone)]
 pub enum ApiError {
-    Unauthenticated(String),
-    Forbidden(String),
+    Unauthenticated(Msg),
+    Forbidden(Msg),
     /// What was not found (a type name).
     NotFound(String),
     /// Bad input; `field` names the input field at fault when there is one.
     BadInput {
         field: Option<String>,
-        message: String,
+        message: Msg,
     },
-    Conflict(String),
+    Conflict(Msg),
     /// CONFLICT because a balance is too small: `balance` names which one
     /// (`FUND`, `ALLOCATION`, `ROUND`), `remaining` is what is left of it,
     /// in fen. Both go to `extensions` so a client can show them.
     Insufficient {
-        message: String,
+        message: Msg,
         balance: &'static str,
         remaining: i64,
     },
     /// An automatic persisted query not in the cache (Apollo's protocol:
-    /// the message is exactly `PersistedQueryNotFound`).
+    /// the message is exactly `PersistedQueryNotFound`, in every language).
     PersistedQueryNotFound,
     /// Too many requests; the second field is the seconds to wait.
-    RateLimited(String, u64),
+    RateLimited(Msg, u64),
     /// A dependency (the database) is unreachable; the request may be retried.
     Unavailable(String),
     /// Never shown to clients: the message is logged and replaced.
@@ -63,23 +68,23 @@ pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ApiError {
     pub fn unauthenticated() -> Self {
-        Self::Unauthenticated("authentication required".into())
+        Self::Unauthenticated(t!("error.authentication_required"))
     }
 
-    pub fn forbidden(why: impl Into<String>) -> Self {
-        Self::Forbidden(why.into())
+    pub fn forbidden(why: Msg) -> Self {
+        Self::Forbidden(why)
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound(what.into())
     }
 
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadInput { field: Some(field.into()), message: message.into() }
+    pub fn bad_input(field: impl Into<String>, message: Msg) -> Self {
+        Self::BadInput { field: Some(field.into()), message }
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict(message.into())
+    pub fn conflict(message: Msg) -> Self {
+        Self::Conflict(message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -95,16 +100,25 @@ impl ApiError {
         }
     }
 
-    /// The message a client may see.
-    pub fn public_message(&self) -> String {
+    /// The message a client may see, as a catalogue message.
+    pub fn message(&self) -> Msg {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m, _) => m.clone(),
-            Self::Insufficient { message, .. } => message.clone(),
+            Self::Insufficient { message, .. } | Self::BadInput { message, .. } => message.clone(),
+            Self::PersistedQueryNotFound => t!("error.persisted_query_not_found"),
+            Self::Unavailable(_) => t!("error.unavailable"),
+            Self::NotFound(what) => t!("error.not_found", what = what),
+            Self::Internal(_) => t!("error.internal"),
+        }
+    }
+
+    /// The message a client may see, in the request's language
+    /// ([`crate::i18n::current`]).
+    pub fn public_message(&self) -> String {
+        match self {
+            // Apollo's protocol matches this message exactly.
             Self::PersistedQueryNotFound => "PersistedQueryNotFound".into(),
-            Self::Unavailable(_) => "service temporarily unavailable; retry later".into(),
-            Self::NotFound(what) => format!("{what} not found"),
-            Self::BadInput { message, .. } => message.clone(),
-            Self::Internal(_) => "internal error".into(),
+            _ => self.message().render_current(),
         }
     }
 
@@ -128,11 +142,9 @@ impl From<DbErr> for ApiError {
     /// reference to a row that is gone); everything else is ours.
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::Conflict("an object with these unique values already exists".into())
-            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(t!("error.unique_violation")),
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                Self::BadInput { field: None, message: "a referenced object does not exist or is still in use".into() }
+                Self::BadInput { field: None, message: t!("error.foreign_key_violation") }
             }
             _ if is_unavailable(&err) => {
                 tracing::warn!(error = %err, "database unavailable");
@@ -172,18 +184,31 @@ pub fn map_unique(err: DbErr, known: &[Unique]) -> ApiError {
 /// Errors that mean "the database is away", not "the request is wrong":
 /// no connection could be had in time, or the connection broke.
 fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as Sqlx;
-    match err {
+    let sqlx = match err {
         // Acquiring or opening a connection failed: nothing about the request.
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
-            matches!(
-                e.as_ref(),
-                Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed | Sqlx::Protocol(_)
-            )
-        }
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_ref(),
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed | Sqlx::Tls(_) => true,
+        // The wire broke mid-message; but sqlx also reports a statement with
+        // more bind values than the protocol allows this way, which is the
+        // request's doing (lists are bounded before SQL; see `input`).
+        Sqlx::Protocol(m) => !m.contains("too many arguments"),
+        Sqlx::Database(e) => e.code().is_some_and(|c| server_went_away(&c)),
         _ => false,
     }
+}
+
+/// SQLSTATEs that mean the server went away or cannot serve now, not that
+/// the statement was wrong: class 08 (connection exception), 57P01 to
+/// 57P03 (admin or crash shutdown, cannot connect now: a restart or a
+/// failover), 53300 (too many connections).
+fn server_went_away(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 #[cfg(test)]
@@ -191,23 +216,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_server_that_went_away_is_unavailable() {
+        for code in ["08006", "08003", "57P01", "57P02", "57P03", "53300"] {
+            assert!(server_went_away(code), "{code}");
+        }
+        for code in ["23505", "40001", "42601", "57014"] {
+            assert!(!server_went_away(code), "{code}");
+        }
+    }
+
+    #[test]
     fn unique_violations_map_by_constraint_name() {
         let known = [Unique {
             name: "accounts_username_key",
             columns: "accounts.username",
-            error: || ApiError::conflict("username already taken"),
+            error: || ApiError::conflict(t!("accounts.username_already_taken")),
         }];
         let pg = DbErr::Exec(sea_orm::RuntimeErr::Internal(String::new()));
         // A non-constraint error keeps its usual mapping.
         assert_eq!(map_unique(pg, &known).code(), code::INTERNAL);
         let codes = [
             ApiError::unauthenticated().code(),
-            ApiError::forbidden("x").code(),
+            ApiError::forbidden(t!("error.internal")).code(),
             ApiError::not_found("x").code(),
-            ApiError::bad_input("f", "x").code(),
-            ApiError::conflict("x").code(),
+            ApiError::bad_input("f", t!("error.internal")).code(),
+            ApiError::conflict(t!("error.internal")).code(),
             ApiError::PersistedQueryNotFound.code(),
-            ApiError::RateLimited("x".into(), 1).code(),
+            ApiError::RateLimited(t!("error.internal"), 1).code(),
             ApiError::Unavailable("x".into()).code(),
             ApiError::internal("secret detail").code(),
         ];
@@ -252,13 +287,15 @@ impl ErrorExtensions for ApiError {
     }
 }
 
-/// Every error gets a code: errors raised by our resolvers carry one
-/// already; those raised by async-graphql itself (parse, validation, depth
-/// and complexity limits, bad variables) are the client's input. Used by
-/// every transport.
-pub fn ensure_code(err: &mut async_graphql::ServerError) {
+/// Every error gets a code and a message in the request's language: errors
+/// raised by our resolvers carry both already; those raised by
+/// async-graphql itself (parse, validation, depth and complexity limits,
+/// bad variables) are the client's input, worded by the catalogue
+/// ([`crate::i18n::library`]). Used by every transport.
+pub fn finish(err: &mut async_graphql::ServerError) {
     let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
     if !has {
+        err.message = crate::i18n::library::translate(&err.message, crate::i18n::current());
         err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
     }
 }

@@ -19,6 +19,7 @@ use async_graphql_value::{ConstValue, Value};
 use std::collections::HashMap;
 
 use crate::error::ApiError;
+use crate::i18n::Msg;
 
 /// Bounds applied to every request (see `Config` for units and defaults).
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +50,12 @@ pub const INTROSPECTION_DEPTH: usize = 24;
 /// so may appear at most once per HTTP request, batches included.
 pub const CREDENTIAL_FIELDS: [&str; 2] = ["login", "refreshToken"];
 
+/// Root fields that need no principal: signing in and out, and reading the
+/// schema. A request of these alone runs as anonymous even when it carries
+/// a stale or placeholder `Authorization` header (GraphiQL's, an app's
+/// expired token), so such a header never blocks logging in.
+pub const ANONYMOUS_FIELDS: [&str; 6] = ["login", "refreshToken", "logout", "__schema", "__type", "__typename"];
+
 /// What the walk counted in one request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -57,9 +64,11 @@ pub struct Counts {
     pub introspection: usize,
     /// Root mutation fields in [`CREDENTIAL_FIELDS`].
     pub credential_fields: usize,
+    /// Root fields not in [`ANONYMOUS_FIELDS`].
+    pub principal_fields: usize,
 }
 
-fn refuse(message: impl Into<String>) -> ApiError {
+fn refuse(message: Msg) -> ApiError {
     ApiError::bad_input("query", message)
 }
 
@@ -108,7 +117,7 @@ pub fn scan_text(query: &str, max_nesting: usize, max_tokens: usize) -> Result<(
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > max_nesting {
-                    return Err(refuse(format!("query nested deeper than {max_nesting} brackets")));
+                    return Err(refuse(t!("gate.nested_too_deep", max = max_nesting)));
                 }
                 i += 1;
             }
@@ -126,7 +135,7 @@ pub fn scan_text(query: &str, max_nesting: usize, max_tokens: usize) -> Result<(
         }
         tokens += 1;
         if tokens > max_tokens {
-            return Err(refuse(format!("query longer than {max_tokens} tokens")));
+            return Err(refuse(t!("gate.too_many_tokens", max = max_tokens)));
         }
     }
     Ok(())
@@ -141,7 +150,7 @@ pub fn is_refused_char(c: char) -> bool {
 
 fn check_text(field: &str, s: &str) -> Result<(), ApiError> {
     if s.chars().any(is_refused_char) {
-        return Err(ApiError::bad_input(field, "text may not contain NUL or other control characters"));
+        return Err(ApiError::bad_input(field, t!("gate.text_not_contain_nul_other")));
     }
     Ok(())
 }
@@ -196,35 +205,32 @@ impl<'a> Walk<'a> {
                     let introspection = introspection || name == "__schema" || name == "__type";
                     let limit = if introspection { INTROSPECTION_DEPTH } else { self.limits.max_depth };
                     if depth + 1 > limit {
-                        return Err(refuse(format!("query deeper than {limit} levels")));
+                        return Err(refuse(t!("gate.too_deep", max = limit)));
                     }
                     self.counts.fields += 1;
                     if self.counts.fields > self.limits.max_fields {
-                        return Err(refuse(format!(
-                            "query selects more than {} fields once fragments are expanded",
-                            self.limits.max_fields
-                        )));
+                        return Err(refuse(t!("gate.too_many_fields", max = self.limits.max_fields)));
                     }
                     if f.alias.is_some() {
                         self.counts.aliases += 1;
                         if self.counts.aliases > self.limits.max_aliases {
-                            return Err(refuse(format!("at most {} aliases per request", self.limits.max_aliases)));
+                            return Err(refuse(t!("gate.too_many_aliases", max = self.limits.max_aliases)));
                         }
                     }
                     if name == "__schema" || name == "__type" {
                         self.counts.introspection += 1;
                         if self.limits.max_introspection == 0 {
-                            return Err(refuse("introspection is disabled on this server"));
+                            return Err(refuse(t!("gate.introspection_disabled_server")));
                         }
                         if self.counts.introspection > self.limits.max_introspection {
-                            return Err(refuse(format!(
-                                "at most {} introspection fields (__schema, __type) per request",
-                                self.limits.max_introspection
-                            )));
+                            return Err(refuse(t!("gate.too_much_introspection", max = self.limits.max_introspection)));
                         }
                     }
                     if root_mutation && CREDENTIAL_FIELDS.contains(&name) {
                         self.counts.credential_fields += 1;
+                    }
+                    if depth == 0 && !ANONYMOUS_FIELDS.contains(&name) {
+                        self.counts.principal_fields += 1;
                     }
                     for (arg, value) in &f.arguments {
                         check_value(&arg.node, &value.node)?;
@@ -275,11 +281,12 @@ pub fn walk_document(doc: &ExecutableDocument, limits: &Limits) -> Result<Counts
 pub fn screen(req: &mut async_graphql::Request, limits: &Limits) -> Result<Counts, ApiError> {
     scan_text(&req.query, limits.max_nesting, limits.max_tokens)?;
     check_variables(&req.variables)?;
-    let doc = req.parsed_query().map_err(|e| {
-        let at = e.locations.first().map(|l| format!(" at line {}, column {}", l.line, l.column)).unwrap_or_default();
-        let first = e.message.lines().next().unwrap_or("syntax error").to_owned();
-        refuse(format!("syntax error{at}: {first}"))
-    })?;
+    // Parsed here rather than by `parsed_query`, which keeps only the
+    // parser's report as text: the error's parts make a readable message.
+    let doc =
+        async_graphql::parser::parse_query(&req.query).map_err(|e| refuse(crate::i18n::library::syntax_error(&e)))?;
+    req.set_parsed_query(doc);
+    let doc = req.parsed_query().map_err(|_| ApiError::internal("the parsed document vanished"))?;
     walk_document(doc, limits)
 }
 

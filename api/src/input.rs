@@ -23,7 +23,7 @@ pub fn search_text(field: &str, raw: Option<String>) -> ApiResult<Option<String>
         return Ok(None);
     };
     if text.chars().count() > MAX_SEARCH_CHARS {
-        return Err(ApiError::bad_input(field, format!("at most {MAX_SEARCH_CHARS} characters")));
+        return Err(ApiError::bad_input(field, t!("input.at_most_characters", max = MAX_SEARCH_CHARS)));
     }
     Ok(Some(text))
 }
@@ -59,10 +59,10 @@ macro_rules! text_types {
             pub fn parse(field: &str, raw: &str) -> ApiResult<Self> {
                 let v = raw.trim();
                 if v.is_empty() {
-                    return Err(ApiError::bad_input(field, "must not be empty"));
+                    return Err(ApiError::bad_input(field, t!("input.must_not_empty")));
                 }
                 if v.chars().count() > Self::MAX_CHARS {
-                    return Err(ApiError::bad_input(field, format!("must be at most {} characters", Self::MAX_CHARS)));
+                    return Err(ApiError::bad_input(field, t!("input.at_most_characters", max = Self::MAX_CHARS)));
                 }
                 Ok(Self(v.to_owned()))
             }

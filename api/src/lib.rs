@@ -9,6 +9,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+// First: its `t!` macro (messages by catalogue key) is used everywhere.
+#[macro_use]
+pub mod i18n;
+
 pub mod accounts;
 pub mod audit;
 pub mod auth;

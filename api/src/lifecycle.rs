@@ -4,6 +4,13 @@
 //! from the same rows ([`markdown_rows`]) and a test compares them.
 
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
+
+/// An action of a lifecycle, in words for messages ("approve"; each
+/// domain's action enum, with one catalogue key per variant).
+pub trait Described: Copy + PartialEq + std::fmt::Debug {
+    fn words(self) -> Msg;
+}
 
 /// One move of a lifecycle.
 #[derive(Debug)]
@@ -41,17 +48,18 @@ pub fn check<S, A, V, K>(
     action: A,
     current: S,
     state_name: impl Fn(S) -> String,
-    noun: &str,
+    noun: Msg,
 ) -> ApiResult<&'static Transition<S, A, V, K>>
 where
     S: PartialEq + Copy,
-    A: PartialEq + Copy + std::fmt::Debug,
+    A: Described,
 {
     let t = find(table, action).ok_or_else(|| ApiError::internal(format!("no transition for {action:?}")))?;
     if t.from.contains(&current) {
         Ok(t)
     } else {
-        Err(ApiError::bad_input("status", format!("cannot {} {noun} that is {}", t.what, state_name(current))))
+        let message = t!("lifecycle.cannot", action = action.words(), noun = noun, state = state_name(current));
+        Err(ApiError::bad_input("status", message))
     }
 }
 

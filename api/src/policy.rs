@@ -12,20 +12,50 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 
 /// A coarse permission ("may this principal do X at all?"), declared by a
 /// domain as an enum and checked before touching any object.
 pub trait Permission: Copy + std::fmt::Debug + Send + Sync + 'static {
     fn allowed(&self, p: &Principal) -> bool;
+
+    /// What it permits, in words for a refusal ("read the audit log").
+    fn action(&self) -> Msg;
 }
 
 /// FORBIDDEN unless the permission allows the principal.
 pub fn authorize(p: &Principal, perm: impl Permission) -> ApiResult<()> {
-    if perm.allowed(p) { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?}", p.role, perm))) }
+    if perm.allowed(p) { Ok(()) } else { Err(refusal(p, perm.action())) }
+}
+
+/// "A property company may not read the audit log": a refusal naming the
+/// principal's role and the action as the schema and README do.
+pub fn refusal(p: &Principal, action: Msg) -> ApiError {
+    ApiError::forbidden(t!("policy.may_not", role = role_name(p.role), action = action))
+}
+
+/// "A resident may not approve this project": a refusal of an action on
+/// one object (`object`: "this project").
+pub fn refusal_on(p: &Principal, action: Msg, object: Msg) -> ApiError {
+    ApiError::forbidden(t!("policy.may_not_on", role = role_name(p.role), action = action, object = object))
+}
+
+/// A role in words ("a property company").
+pub fn role_name(role: Role) -> Msg {
+    match role {
+        Role::Resident => t!("role.RESIDENT"),
+        Role::BuildingHead => t!("role.BUILDING_HEAD"),
+        Role::CommunityCommittee => t!("role.COMMUNITY_COMMITTEE"),
+        Role::GovernmentOffice => t!("role.GOVERNMENT_OFFICE"),
+        Role::SocialOrganization => t!("role.SOCIAL_ORGANIZATION"),
+        Role::PropertyCompany => t!("role.PROPERTY_COMPANY"),
+        Role::DistrictSystem => t!("role.DISTRICT_SYSTEM"),
+        Role::PlatformAdmin => t!("role.PLATFORM_ADMIN"),
+    }
 }
 
 /// FORBIDDEN with `why` unless `allowed`.
-pub fn require(allowed: bool, why: &str) -> ApiResult<()> {
+pub fn require(allowed: bool, why: Msg) -> ApiResult<()> {
     if allowed { Ok(()) } else { Err(ApiError::forbidden(why)) }
 }
 

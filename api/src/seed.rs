@@ -22,6 +22,12 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-district-secret";
 pub const DEMO_NGO_CLIENT_ID: &str = "demo-ngo-sync";
 pub const DEMO_NGO_CLIENT_SECRET: &str = "demo-ngo-sync-secret";
 
+/// Demo API clients: client id, secret, what it is (the banner lists them).
+pub const DEMO_CLIENTS: [(&str, &str, &str); 2] = [
+    (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, "DISTRICT_SYSTEM of 和平区: indicators and aggregates"),
+    (DEMO_NGO_CLIENT_ID, DEMO_NGO_CLIENT_SECRET, "SOCIAL_ORGANIZATION system of 阳光社工服务中心: delivery records"),
+];
+
 /// Demo logins: username, role, what it is.
 pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
     ("demo-resident", "RESIDENT of 桃园社区 (Peach Garden), building 1"),

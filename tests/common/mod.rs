@@ -551,3 +551,32 @@ pub async fn schema_types(app: &TestApp, token: &str) -> std::collections::HashM
         .map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t.clone()))
         .collect()
 }
+
+impl TestApp {
+    /// An access token of an API client (OAuth2 client credentials).
+    pub async fn client_token(&self, client_id: &str, secret: &str) -> String {
+        let form = [("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)];
+        let resp = self.client.post(format!("{}/oauth/token", self.base)).form(&form).send().await.expect("token");
+        let body: Value = resp.json().await.expect("token JSON");
+        body["access_token"].as_str().unwrap_or_else(|| panic!("no token for {client_id}: {body}")).to_owned()
+    }
+
+    /// POST a GraphQL operation with extra headers; status, headers, body.
+    pub async fn post_with(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self.client.post(format!("{}/graphql", self.base)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        (status, headers, resp.json().await.unwrap_or(Value::Null))
+    }
+}

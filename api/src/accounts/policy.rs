@@ -24,6 +24,14 @@ pub enum AccountsPermission {
 }
 
 impl Permission for AccountsPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadAccounts => t!("accounts.perm.read"),
+            Self::ManageAccounts => t!("accounts.perm.manage"),
+            Self::ManageApiClients => t!("accounts.perm.clients"),
+        }
+    }
+
     fn allowed(&self, p: &Principal) -> bool {
         match self {
             Self::ReadAccounts => p.role != Role::DistrictSystem && p.api_client_id().is_none(),

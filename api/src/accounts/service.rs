@@ -77,7 +77,7 @@ fn check_username(u: &str) -> ApiResult<String> {
     if ok {
         Ok(u.to_owned())
     } else {
-        Err(ApiError::bad_input("username", "3 to 64 characters: letters, digits, '-', '_' or '.'"))
+        Err(ApiError::bad_input("username", t!("accounts.3_64_characters_letters_digits")))
     }
 }
 
@@ -87,7 +87,7 @@ fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
         Some(p) if (5..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)) => {
             Ok(Some(p))
         }
-        Some(_) => Err(ApiError::bad_input("phone", "not a phone number")),
+        Some(_) => Err(ApiError::bad_input("phone", t!("accounts.not_phone_number"))),
     }
 }
 
@@ -102,7 +102,7 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         .transpose()?;
     let phone = check_phone(input.phone)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::bad_input("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
+        return Err(ApiError::bad_input("password", t!("accounts.password_too_short", min = MIN_PASSWORD_LEN)));
     }
     let password_hash = password::hash(&input.password).await?;
     let uow = UnitOfWork::begin(db, p).await?;
@@ -127,7 +127,7 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
 const USERNAME_TAKEN: Unique = Unique {
     name: "accounts_username_key",
     columns: "accounts.username",
-    error: || ApiError::conflict("username already taken"),
+    error: || ApiError::conflict(t!("accounts.username_already_taken")),
 };
 
 /// A role's scope as given by the caller.
@@ -142,23 +142,26 @@ pub struct ScopeInput {
 /// needs, and that they point at the right kind of object.
 async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) -> ApiResult<ScopeInput> {
     async fn org_of_kind<C: ConnectionTrait>(conn: &C, id: Option<i32>, kind: OrganisationKind) -> ApiResult<i32> {
-        let id = id.ok_or_else(|| ApiError::bad_input("organisationId", "required for this role"))?;
+        let id = id.ok_or_else(|| ApiError::bad_input("organisationId", t!("accounts.required_role")))?;
         match organisation::Entity::find_by_id(id).one(conn).await? {
             Some(o) if o.kind == kind => Ok(o.id),
-            _ => Err(ApiError::bad_input("organisationId", format!("must be an organisation of kind {kind:?}"))),
+            _ => Err(ApiError::bad_input(
+                "organisationId",
+                t!("accounts.organisation_of_kind", kind = format!("{kind:?}")),
+            )),
         }
     }
     match role {
         Role::Resident | Role::BuildingHead => {
-            let bid = s.building_id.ok_or_else(|| ApiError::bad_input("buildingId", "required for this role"))?;
+            let bid = s.building_id.ok_or_else(|| ApiError::bad_input("buildingId", t!("accounts.required_role")))?;
             let b = building::Entity::find_by_id(bid)
                 .one(conn)
                 .await?
-                .ok_or_else(|| ApiError::bad_input("buildingId", "no such building"))?;
+                .ok_or_else(|| ApiError::bad_input("buildingId", t!("accounts.no_such_building")))?;
             Ok(ScopeInput { region_id: Some(b.community_id), building_id: Some(b.id), organisation_id: None })
         }
         Role::CommunityCommittee => {
-            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
+            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", t!("accounts.required_role")))?;
             crate::directory::service::community(conn, rid, "regionId").await?;
             let org = match s.organisation_id {
                 Some(_) => Some(org_of_kind(conn, s.organisation_id, OrganisationKind::CommunityCommittee).await?),
@@ -167,11 +170,11 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
             Ok(ScopeInput { region_id: Some(rid), building_id: None, organisation_id: org })
         }
         Role::GovernmentOffice | Role::DistrictSystem => {
-            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", "required for this role"))?;
+            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", t!("accounts.required_role")))?;
             match region::Entity::find_by_id(rid).one(conn).await? {
                 Some(r) if r.kind != RegionKind::Community => {}
                 _ => {
-                    return Err(ApiError::bad_input("regionId", "must be a street or district"));
+                    return Err(ApiError::bad_input("regionId", t!("accounts.must_street_district")));
                 }
             }
             let org = if role == Role::GovernmentOffice {
@@ -202,7 +205,7 @@ pub async fn add_membership(
 ) -> ApiResult<membership::Model> {
     policy::authorize(p, AccountsPermission::ManageAccounts)?;
     if role == Role::DistrictSystem {
-        return Err(ApiError::bad_input("role", "DISTRICT_SYSTEM is for API clients, not accounts"));
+        return Err(ApiError::bad_input("role", t!("accounts.district_system_api_clients_not")));
     }
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
@@ -261,7 +264,7 @@ pub async fn create_api_client(db: &Db, p: &Principal, input: NewApiClient) -> A
     policy::authorize(p, AccountsPermission::ManageApiClients)?;
     let name = crate::input::Name::parse("name", &input.name).map(crate::input::Name::into_inner)?;
     if !matches!(input.role, Role::DistrictSystem | Role::SocialOrganization) {
-        return Err(ApiError::bad_input("role", "API clients are DISTRICT_SYSTEM or SOCIAL_ORGANIZATION"));
+        return Err(ApiError::bad_input("role", t!("accounts.api_clients_are_district_system")));
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -308,7 +311,7 @@ pub async fn revoke_api_client(db: &Db, p: &Principal, id: i32) -> ApiResult<api
     let txn = uow.txn();
     let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
     if c.revoked_at.is_some() {
-        return Err(ApiError::conflict("API client already revoked"));
+        return Err(ApiError::conflict(t!("accounts.api_client_already_revoked")));
     }
     let mut active: api_client::ActiveModel = c.into();
     active.revoked_at = Set(Some(Utc::now()));

@@ -17,6 +17,12 @@ pub enum AuditPermission {
 }
 
 impl Permission for AuditPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadAuditLog => t!("audit.perm.read"),
+        }
+    }
+
     fn allowed(&self, p: &Principal) -> bool {
         matches!(p.role, Role::PlatformAdmin | Role::GovernmentOffice | Role::CommunityCommittee)
     }

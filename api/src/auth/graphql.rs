@@ -138,7 +138,7 @@ impl AuthMutation {
         let membership =
             input.membership_id.as_ref().map(|i| ids::id_of::<Membership>(i, "membershipId")).transpose()?;
         if input.username.len() > 64 {
-            return Err(ApiError::bad_input("username", "too long"));
+            return Err(ApiError::bad_input("username", t!("auth.too_long")));
         }
         let s = service::login(app, ctx.client_addr(), &input.username, &input.password, membership).await?;
         Ok(s.into())

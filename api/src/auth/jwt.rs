@@ -129,14 +129,14 @@ impl JwtKeys {
             if exp >= Utc::now().timestamp() - i64::try_from(self.validation.leeway).unwrap_or(0) {
                 return Ok((principal, info));
             }
-            return Err(ApiError::Unauthenticated("invalid or expired access token".into()));
+            return Err(ApiError::Unauthenticated(t!("auth.invalid_expired_access_token")));
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             tracing::debug!(error = %e, "rejected access token");
-            ApiError::Unauthenticated("invalid or expired access token".into())
+            ApiError::Unauthenticated(t!("auth.invalid_expired_access_token"))
         })?;
         let c = data.claims;
-        let bad = || ApiError::Unauthenticated("invalid access token subject".into());
+        let bad = || ApiError::Unauthenticated(t!("auth.invalid_access_token_subject"));
         let (kind, id) = c.sub.split_once(':').ok_or_else(bad)?;
         let id: i32 = id.parse().map_err(|_| bad())?;
         let actor = match (kind, c.mid) {

@@ -34,7 +34,7 @@ pub struct Session {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::Unauthenticated("invalid username or password".into())
+    ApiError::Unauthenticated(t!("auth.invalid_username_password"))
 }
 
 fn hash_token(token: &str) -> String {
@@ -147,10 +147,11 @@ async fn reserve(db: &Db, config: &Config, k: &ThrottleKey<'_>, now: DateTime<Ut
 
 fn locked(what: &str, until: DateTime<Utc>) -> ApiError {
     let wait = std::cmp::max(u64::try_from((until - Utc::now()).num_seconds()).unwrap_or(0), 1);
-    ApiError::RateLimited(
-        format!("too many failed logins for this {what}; try again after {}", until.to_rfc3339()),
-        wait,
-    )
+    let message = match what {
+        "username" => t!("auth.locked_username", until = until.to_rfc3339()),
+        _ => t!("auth.locked_address", until = until.to_rfc3339()),
+    };
+    ApiError::RateLimited(message, wait)
 }
 
 /// Gives back the slot a successful login reserved. Other failures in the
@@ -238,11 +239,11 @@ pub async fn login(
         Some(id) => memberships
             .into_iter()
             .find(|m| m.id == id)
-            .ok_or_else(|| ApiError::bad_input("membershipId", "not one of this account's memberships"))?,
+            .ok_or_else(|| ApiError::bad_input("membershipId", t!("auth.not_one_account_s_memberships")))?,
         None => memberships
             .into_iter()
             .next()
-            .ok_or_else(|| ApiError::forbidden("this account has no membership to act in"))?,
+            .ok_or_else(|| ApiError::forbidden(t!("auth.account_has_no_membership_act")))?,
     };
 
     let uow = UnitOfWork::begin_unidentified(db).await?;
@@ -272,7 +273,7 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: &str) -> ApiResu
 /// be used once: presenting it again means it was stolen (or the client is
 /// broken), so the whole family is revoked and both parties must log in again.
 pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> ApiResult<Session> {
-    let refused = || ApiError::Unauthenticated("invalid or expired refresh token".into());
+    let refused = || ApiError::Unauthenticated(t!("auth.invalid_expired_refresh_token"));
     let now = Utc::now();
     let uow = UnitOfWork::begin_unidentified(db).await?;
     let txn = uow.txn();
@@ -288,7 +289,7 @@ pub async fn refresh(db: &Db, keys: &JwtKeys, config: &Config, token: &str) -> A
         revoke_family(txn, &row.family_id).await?;
         uow.commit_unaudited("refresh-token reuse revokes the session").await?;
         tracing::warn!(family = %row.family_id, account = row.account_id, "refresh token reused; family revoked");
-        return Err(ApiError::Unauthenticated("refresh token already used; session revoked".into()));
+        return Err(ApiError::Unauthenticated(t!("auth.refresh_token_already_used_session")));
     }
     if row.expires_at <= now {
         return Err(refused());
@@ -325,13 +326,13 @@ pub async fn logout(db: &Db, token: &str) -> ApiResult<()> {
     let Some(row) =
         refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash_token(token))).one(txn).await?
     else {
-        return Err(ApiError::Unauthenticated("invalid refresh token".into()));
+        return Err(ApiError::Unauthenticated(t!("auth.invalid_refresh_token")));
     };
     revoke_family(txn, &row.family_id).await?;
     let m = membership::Entity::find_by_id(row.membership_id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::Unauthenticated("invalid refresh token".into()))?;
+        .ok_or_else(|| ApiError::Unauthenticated(t!("auth.invalid_refresh_token")))?;
     let principal = principal_for_membership(txn, &m).await?;
     uow.commit_as(&principal, Audit::of::<Account>(Verbs::AuthLogout, row.account_id)).await?;
     Ok(())
@@ -350,7 +351,7 @@ pub async fn client_credentials(
     let client = match client {
         Some(c) if ok && c.revoked_at.is_none() => c,
         _ => {
-            return Err(ApiError::Unauthenticated("invalid client credentials".into()));
+            return Err(ApiError::Unauthenticated(t!("auth.invalid_client_credentials")));
         }
     };
     let uow = UnitOfWork::begin_unidentified(db).await?;

@@ -79,7 +79,7 @@ fn decode(cursor: &str) -> ApiResult<i64> {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix('f').and_then(|n| n.parse().ok()))
         .filter(|n: &i64| *n >= 0)
-        .ok_or_else(|| ApiError::bad_input("after", "invalid cursor"))
+        .ok_or_else(|| ApiError::bad_input("after", t!("changes.invalid_cursor")))
 }
 
 #[derive(Default)]
@@ -109,12 +109,12 @@ impl ChangesQuery {
         let after = after.as_deref().map(decode).transpose()?.unwrap_or(0);
         let first = first.unwrap_or(100);
         if !(1..=MAX_CHANGES).contains(&first) {
-            return Err(ApiError::bad_input("first", format!("must be between 1 and {MAX_CHANGES}")));
+            return Err(ApiError::bad_input("first", t!("connection.first_between", min = 1, max = MAX_CHANGES)));
         }
         let mut q = visible_changes(ctx.principal()?).filter(change::Column::Id.gt(after));
         if let Some(types) = types {
             if let Some(t) = types.iter().find(|t| !crate::domains::NODE_TYPES.contains(&t.as_str())) {
-                return Err(ApiError::bad_input("types", format!("no object type {t}")));
+                return Err(ApiError::bad_input("types", t!("changes.no_object_type", name = t)));
             }
             q = q.filter(change::Column::ObjectType.is_in(types));
         }

@@ -16,6 +16,12 @@ pub enum ChangesPermission {
 }
 
 impl Permission for ChangesPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadChanges => t!("changes.perm.read"),
+        }
+    }
+
     fn allowed(&self, p: &Principal) -> bool {
         matches!(
             p.role,

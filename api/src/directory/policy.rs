@@ -18,6 +18,13 @@ pub enum DirectoryPermission {
 }
 
 impl Permission for DirectoryPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadDirectory => t!("directory.perm.read"),
+            Self::ManageDirectory => t!("directory.perm.manage"),
+        }
+    }
+
     fn allowed(&self, p: &Principal) -> bool {
         match self {
             Self::ReadDirectory => true,

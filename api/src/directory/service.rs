@@ -79,7 +79,7 @@ pub struct NewRegion {
 pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> ApiResult<region::Model> {
     match region::Entity::find_by_id(id).one(conn).await? {
         Some(r) if r.kind == RegionKind::Community => Ok(r),
-        _ => Err(ApiError::bad_input(field, "no such community")),
+        _ => Err(ApiError::bad_input(field, t!("directory.no_such_community"))),
     }
 }
 
@@ -96,7 +96,7 @@ pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResul
             region::Entity::find_by_id(id)
                 .one(txn)
                 .await?
-                .ok_or_else(|| ApiError::bad_input("parentId", "no such region"))?,
+                .ok_or_else(|| ApiError::bad_input("parentId", t!("directory.no_such_region")))?,
         ),
         None => None,
     };
@@ -109,8 +109,8 @@ pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResul
         return Err(ApiError::bad_input(
             "parentId",
             match expected_parent {
-                None => "a district has no parent".to_owned(),
-                Some(k) => format!("the parent must be of kind {k:?}"),
+                None => t!("directory.district_has_no_parent"),
+                Some(k) => t!("directory.parent_of_kind", kind = format!("{k:?}")),
             },
         ));
     }
@@ -186,7 +186,7 @@ pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation)
     let home = region::Entity::find_by_id(input.region_id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::bad_input("regionId", "no such region"))?;
+        .ok_or_else(|| ApiError::bad_input("regionId", t!("directory.no_such_region")))?;
     // A committee belongs to one community; an office to a street or district.
     let home_ok = match input.kind {
         OrganisationKind::CommunityCommittee => home.kind == RegionKind::Community,
@@ -194,7 +194,7 @@ pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation)
         _ => true,
     };
     if !home_ok {
-        return Err(ApiError::bad_input("regionId", "region level does not fit the organisation kind"));
+        return Err(ApiError::bad_input("regionId", t!("directory.region_level_does_not_fit")));
     }
     let created = organisation::ActiveModel {
         id: NotSet,

@@ -35,10 +35,10 @@ pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000_000_000;
 /// A positive amount within [`MAX_AMOUNT_FEN`], else BAD_USER_INPUT on `field`.
 pub fn amount(field: &str, fen: i64) -> ApiResult<i64> {
     if fen <= 0 {
-        return Err(ApiError::bad_input(field, "must be a positive number of fen"));
+        return Err(ApiError::bad_input(field, t!("funds.must_positive_number_fen")));
     }
     if fen > MAX_AMOUNT_FEN {
-        return Err(ApiError::bad_input(field, format!("must be at most {MAX_AMOUNT_FEN} fen")));
+        return Err(ApiError::bad_input(field, t!("funds.amount_at_most", max = MAX_AMOUNT_FEN)));
     }
     Ok(fen)
 }
@@ -135,13 +135,10 @@ pub async fn apply(
     if q.exec(txn).await?.rows_affected != 1 {
         let f = fund::Entity::find_by_id(c.fund_id).one(txn).await?.ok_or_else(|| ApiError::not_found("Fund"))?;
         if c.needs_open && f.status != FundStatus::Open {
-            return Err(ApiError::conflict(format!(
-                "the fund is {}: it takes no new allocations or expenditures",
-                super::lifecycle::name(f.status)
-            )));
+            return Err(ApiError::conflict(t!("funds.fund_not_open", status = super::lifecycle::name(f.status))));
         }
         return Err(ApiError::Insufficient {
-            message: format!("the fund has only {} fen left to allocate", fund_remaining(&f)),
+            message: t!("funds.fund_has_only", left = fund_remaining(&f)),
             balance: "FUND",
             remaining: fund_remaining(&f),
         });
@@ -173,9 +170,9 @@ pub async fn apply(
             if res.rows_affected != 1 {
                 let left = allocation_remaining(&a);
                 let message = if c.allocated < 0 {
-                    format!("the allocation cannot go below what is pending or spent against it; {left} fen are free")
+                    t!("funds.allocation_below_spent", left = left)
                 } else {
-                    format!("the allocation has only {left} fen left")
+                    t!("funds.allocation_has_only", left = left)
                 };
                 return Err(ApiError::Insufficient { message, balance: "ALLOCATION", remaining: left });
             }

@@ -23,6 +23,21 @@ pub enum Action {
     CancelRound,
 }
 
+impl crate::lifecycle::Described for Action {
+    fn words(self) -> crate::i18n::Msg {
+        match self {
+            Freeze => t!("funds.action.freeze"),
+            Unfreeze => t!("funds.action.unfreeze"),
+            CloseFund => t!("funds.action.close"),
+            Approve => t!("funds.action.approve"),
+            Reject => t!("funds.action.reject"),
+            StartVoting => t!("funds.action.start_voting"),
+            CloseRound => t!("funds.action.close_round"),
+            CancelRound => t!("funds.action.cancel_round"),
+        }
+    }
+}
+
 use Action::*;
 
 pub static FUND: &[Transition<FundStatus, Action, Verbs, ()>] = &[
@@ -123,21 +138,21 @@ pub fn check_fund(
     action: Action,
     current: FundStatus,
 ) -> ApiResult<&'static Transition<FundStatus, Action, Verbs, ()>> {
-    crate::lifecycle::check(FUND, action, current, name, "a fund")
+    crate::lifecycle::check(FUND, action, current, name, t!("funds.noun_fund"))
 }
 
 pub fn check_expenditure(
     action: Action,
     current: ExpenditureStatus,
 ) -> ApiResult<&'static Transition<ExpenditureStatus, Action, Verbs, ()>> {
-    crate::lifecycle::check(EXPENDITURE, action, current, name, "an expenditure")
+    crate::lifecycle::check(EXPENDITURE, action, current, name, t!("funds.noun_expenditure"))
 }
 
 pub fn check_round(
     action: Action,
     current: RoundStatus,
 ) -> ApiResult<&'static Transition<RoundStatus, Action, Verbs, ()>> {
-    crate::lifecycle::check(ROUND, action, current, name, "a budget round")
+    crate::lifecycle::check(ROUND, action, current, name, t!("funds.noun_round"))
 }
 
 #[cfg(test)]

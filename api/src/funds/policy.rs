@@ -37,14 +37,14 @@ pub fn owns(p: &Principal, fund: &fund::Model) -> bool {
 pub fn may_create_fund(p: &Principal, region_path: &str) -> ApiResult<()> {
     require(
         p.scope.organisation_id.is_some() && office_over(p, region_path),
-        "only a government office may create funds, for its region or a region under it",
+        t!("funds.government_office_create_funds_region"),
     )
 }
 
 /// Freeze, unfreeze, close; allocate; decide expenditures; open and cancel
 /// rounds: the owning office.
 pub fn may_manage(p: &Principal, fund: &fund::Model) -> ApiResult<()> {
-    require(owns(p, fund), "only the office that owns the fund may do this")
+    require(owns(p, fund), t!("funds.office_owns_fund_do"))
 }
 
 /// May the principal record an expenditure for a project, given its
@@ -53,7 +53,7 @@ pub fn may_spend(p: &Principal, my_participation: &[ParticipationRole]) -> ApiRe
     require(
         is_org_staff(p)
             && my_participation.iter().any(|r| matches!(r, ParticipationRole::Lead | ParticipationRole::Implementer)),
-        "only the project's lead or implementing organisations record expenditures",
+        t!("funds.project_s_lead_implementing_organisations"),
     )
 }
 
@@ -65,20 +65,20 @@ pub fn may_decide(p: &Principal, fund: &fund::Model, x: &fund_expenditure::Model
     require(
         p.account_id() != Some(x.recorded_by_account_id)
             && p.scope.organisation_id != Some(x.recorded_by_organisation_id),
-        "you may not decide an expenditure you recorded",
+        t!("funds.you_not_decide_expenditure_you"),
     )
 }
 
 /// Put projects on a round's ballot and open its voting: the committee.
 pub fn may_prepare_round(p: &Principal, round: &budget_round::Model) -> ApiResult<()> {
-    require(is_committee_of(p, round.community_id), "only the community committee prepares a budget round's ballot")
+    require(is_committee_of(p, round.community_id), t!("funds.community_committee_prepares_budget_round"))
 }
 
 /// Close a round: the committee or the owning office.
 pub fn may_close_round(p: &Principal, round: &budget_round::Model, fund: &fund::Model) -> ApiResult<()> {
     require(
         is_committee_of(p, round.community_id) || owns(p, fund),
-        "only the community committee or the owning office closes a budget round",
+        t!("funds.community_committee_owning_office_closes"),
     )
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn check_size(n: Option<i32>, field: &str) -> ApiResult<Option<u64>> 
     match n {
         None => Ok(None),
         Some(n) if (0..=MAX_PAGE).contains(&n) => Ok(u64::try_from(n).ok()),
-        Some(_) => Err(ApiError::bad_input(field, format!("must be between 0 and {MAX_PAGE}"))),
+        Some(_) => Err(ApiError::bad_input(field, t!("connection.first_between", min = 0, max = MAX_PAGE))),
     }
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn decode_cursor(cursor: &str, field: &str) -> ApiResult<i32> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix('c').and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::bad_input(field, "invalid cursor"))
+        .ok_or_else(|| ApiError::bad_input(field, t!("graphql.invalid_cursor")))
 }
 
 impl PageArgs {
@@ -87,7 +87,7 @@ impl PageArgs {
         let first = check_size(self.first, "first")?;
         let last = check_size(self.last, "last")?;
         if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input("last", "use either first or last, not both"));
+            return Err(ApiError::bad_input("last", t!("graphql.use_either_first_last_not")));
         }
         let after = self.after.as_deref().map(|c| decode_cursor(c, "after")).transpose()?;
         let before = self.before.as_deref().map(|c| decode_cursor(c, "before")).transpose()?;
@@ -271,7 +271,7 @@ where
     F: Fn(E::Model) -> T,
 {
     if args.last.is_some() || args.before.is_some() {
-        return Err(ApiError::bad_input("last", "this order pages forward only (first, after)"));
+        return Err(ApiError::bad_input("last", t!("graphql.order_pages_forward_first_after")));
     }
     let limit = check_size(args.first, "first")?.unwrap_or(DEFAULT_PAGE as u64);
     let count = TotalCount::Query(Box::new(select.clone().into_query()));
@@ -283,7 +283,7 @@ where
                 let at = chrono::DateTime::from_timestamp_micros(t.parse().ok()?)?;
                 Some((at, decode_cursor(i, "after").ok()?))
             })
-            .ok_or_else(|| ApiError::bad_input("after", "invalid cursor"))?;
+            .ok_or_else(|| ApiError::bad_input("after", t!("graphql.invalid_cursor")))?;
         q = q.filter(
             sea_orm::Condition::any()
                 .add(time_col.gt(at))

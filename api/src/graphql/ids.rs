@@ -26,7 +26,7 @@ pub fn decode(id: &ID) -> Option<(String, i32)> {
 pub fn id_of<T: NodeType>(id: &ID, field: &str) -> ApiResult<i32> {
     match decode(id) {
         Some((ty, n)) if ty == T::NAME => Ok(n),
-        _ => Err(ApiError::bad_input(field, format!("not a valid {} id", T::NAME))),
+        _ => Err(ApiError::bad_input(field, t!("ids.not_valid", kind = T::NAME))),
     }
 }
 

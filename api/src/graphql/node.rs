@@ -51,7 +51,7 @@ pub const MAX_NODES: usize = 100;
 /// Unknown, malformed or invisible ids give `None` in their position.
 pub async fn fetch_many<N: NodeSet>(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<Vec<Option<N>>> {
     if wanted.len() > MAX_NODES {
-        return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids")));
+        return Err(ApiError::bad_input("ids", t!("ids.at_most", max = MAX_NODES)));
     }
     let decoded: Vec<Option<(String, i32)>> = wanted.iter().map(ids::decode).collect();
     let mut by_type: HashMap<&str, Vec<i32>> = HashMap::new();

@@ -26,9 +26,11 @@ impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
         let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| InputValueError::custom("expected a date as YYYY-MM-DD"))?;
+            .map_err(|_| InputValueError::custom(t!("scalars.date").render_current()))?;
         if !in_range(d) || s.len() != 10 {
-            return Err(InputValueError::custom(format!("dates must fall in the years {MIN_YEAR} to {MAX_YEAR}")));
+            return Err(InputValueError::custom(
+                t!("scalars.date_years", min = MIN_YEAR, max = MAX_YEAR).render_current(),
+            ));
         }
         Ok(Self(d))
     }
@@ -58,10 +60,12 @@ impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
         let t = chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|_| InputValueError::custom("expected an RFC 3339 date-time, e.g. 2026-11-26T10:00:00Z"))?
+            .map_err(|_| InputValueError::custom(t!("scalars.date_time").render_current()))?
             .with_timezone(&Utc);
         if !in_range(t.date_naive()) {
-            return Err(InputValueError::custom(format!("times must fall in the years {MIN_YEAR} to {MAX_YEAR}")));
+            return Err(InputValueError::custom(
+                t!("scalars.time_years", min = MIN_YEAR, max = MAX_YEAR).render_current(),
+            ));
         }
         Ok(Self(t))
     }
@@ -94,7 +98,7 @@ impl ScalarType for Money {
             Value::Number(n) => n.as_i64(),
             _ => return Err(InputValueError::expected_type(value)),
         };
-        n.map(Self).ok_or_else(|| InputValueError::custom("expected a whole number of fen within 64 bits"))
+        n.map(Self).ok_or_else(|| InputValueError::custom(t!("scalars.money").render_current()))
     }
 
     fn to_value(&self) -> Value {

@@ -49,6 +49,6 @@ pub fn check_anonymous(limiter: &AnonLimiter, addr: Option<IpAddr>) -> Result<()
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         tracing::warn!(client = %addr, "unauthenticated request rate limited");
         let secs = wait.as_secs().max(1);
-        ApiError::RateLimited(format!("too many unauthenticated requests; retry after {secs} s"), secs)
+        ApiError::RateLimited(t!("http.anonymous_rate_limited", seconds = secs), secs)
     })
 }

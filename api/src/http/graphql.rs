@@ -25,35 +25,55 @@ pub(super) fn principal_from_headers(state: &HttpState, headers: &HeaderMap) -> 
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(RequestPrincipal(None));
     };
-    let value = value.to_str().map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated(t!("http.malformed_authorization_header")))?;
     let token =
-        value.strip_prefix("Bearer ").ok_or_else(|| ApiError::Unauthenticated("expected a Bearer token".into()))?;
+        value.strip_prefix("Bearer ").ok_or_else(|| ApiError::Unauthenticated(t!("http.expected_bearer_token")))?;
     Ok(RequestPrincipal(Some(state.app.keys.verify(token.trim())?)))
 }
 
-/// Who is calling, and may they call now? Unauthenticated callers pass the
-/// per-address rate limit.
-fn admit(
-    state: &HttpState,
-    parts: &axum::http::request::Parts,
-) -> Result<(RequestPrincipal, ClientAddr), (StatusCode, ApiError)> {
-    let principal = principal_from_headers(state, &parts.headers).map_err(|e| {
-        // A security event: the reason, never the token.
-        let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
-        tracing::warn!(client = ?addr, reason = %e.public_message(), "request with an invalid bearer token");
-        (StatusCode::UNAUTHORIZED, e)
-    })?;
+/// Who is calling, before the request is read.
+struct Admitted {
+    principal: RequestPrincipal,
+    addr: ClientAddr,
+    /// Why the bearer token that came with the request is no good. Such a
+    /// request is refused (401) once screening shows it needs a principal
+    /// ([`settle`]); one that only logs in or reads the schema runs as
+    /// anonymous ([`crate::gate::ANONYMOUS_FIELDS`]).
+    stale: Option<ApiError>,
+}
+
+/// Who is calling, and may they call now? Callers without a valid token
+/// pass the per-address rate limit.
+fn admit(state: &HttpState, parts: &axum::http::request::Parts) -> Result<Admitted, (StatusCode, ApiError)> {
     let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
+    let (principal, stale) = match principal_from_headers(state, &parts.headers) {
+        Ok(p) => (p, None),
+        Err(e) => (RequestPrincipal(None), Some(e)),
+    };
     if principal.0.is_none() {
         client::check_anonymous(&state.limiter, addr).map_err(|e| (StatusCode::TOO_MANY_REQUESTS, e))?;
     }
-    Ok((principal, ClientAddr(addr)))
+    Ok(Admitted { principal, addr: ClientAddr(addr), stale })
 }
 
-/// Every error gets a code (see [`crate::error::ensure_code`]), and is counted.
+/// After screening: a request whose token is no good is refused unless
+/// none of its root fields needs a principal.
+fn settle(a: &Admitted, principal_fields: usize) -> Result<(), (StatusCode, ApiError)> {
+    match &a.stale {
+        Some(e) if principal_fields > 0 => {
+            // A security event: the reason, never the token.
+            tracing::warn!(client = ?a.addr.0, reason = %e.public_message(), "request with an invalid bearer token");
+            Err((StatusCode::UNAUTHORIZED, e.clone()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every error gets a code and a message in the request's language (see
+/// [`crate::error::finish`]), and is counted.
 fn finish_errors(metrics: &Metrics, resp: &mut GqlResponse) {
     for err in &mut resp.errors {
-        crate::error::ensure_code(err);
+        crate::error::finish(err);
         let code = error_code(err);
         metrics.graphql_errors.with_label_values(&[code.as_str()]).inc();
     }
@@ -72,12 +92,12 @@ fn error_code(err: &ServerError) -> String {
 /// An UNAVAILABLE error makes the whole response 503 with `Retry-After`, so
 /// load balancers and clients back off instead of hammering.
 /// The media type of the GraphQL-over-HTTP specification.
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+pub(super) const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// Does the client accept `application/graphql-response+json`? Then it gets
 /// that media type and its status codes; otherwise `application/json` with
 /// 200 for every executed request, as legacy clients expect.
-fn wants_graphql_response(headers: &HeaderMap) -> bool {
+pub(super) fn wants_graphql_response(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
         .iter()
@@ -107,10 +127,8 @@ fn gql_response(state: &HttpState, mut resp: BatchResponse, graphql_response: bo
         Err(e) => return request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal(e.to_string())),
     };
     if body.len() > state.app.config.max_response_bytes {
-        let err = ApiError::bad_input(
-            "query",
-            format!("response larger than {} bytes; select fewer fields or pages", state.app.config.max_response_bytes),
-        );
+        let err =
+            ApiError::bad_input("query", t!("http.response_too_large", max = state.app.config.max_response_bytes));
         return request_error(StatusCode::BAD_REQUEST, &err);
     }
     let request_error = matches!(&resp, BatchResponse::Single(r) if is_request_error(r));
@@ -180,24 +198,27 @@ fn operation_of(req: &mut async_graphql::Request) -> (Option<String>, &'static s
 }
 
 /// Screen every request of a batch; credential-checking fields are counted
-/// across the whole HTTP request.
+/// across the whole HTTP request. The number of root fields that need a
+/// principal.
 fn screen_all<'a>(
     state: &HttpState,
     reqs: impl IntoIterator<Item = &'a mut async_graphql::Request>,
-) -> Result<(), ApiError> {
-    let mut credential_fields = 0;
+) -> Result<usize, ApiError> {
+    let (mut credential_fields, mut principal_fields) = (0, 0);
     for req in reqs {
-        credential_fields += state.documents.screen(req, &state.limits)?.credential_fields;
+        let counts = state.documents.screen(req, &state.limits)?;
+        credential_fields += counts.credential_fields;
+        principal_fields += counts.principal_fields;
     }
     if credential_fields > 1 {
-        return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));
+        return Err(ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")));
     }
-    Ok(())
+    Ok(principal_fields)
 }
 
 pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let (principal, addr) = match admit(&state, &parts) {
+    let admitted = match admit(&state, &parts) {
         Ok(v) => v,
         Err((status, e)) => return request_error(status, &e),
     };
@@ -213,7 +234,7 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     let max =
         if multipart { config.max_body_bytes + MAX_FILES * 2 * config.max_photo_bytes } else { config.max_body_bytes };
     let Ok(bytes) = to_bytes(Body::new(body), max).await else {
-        let e = ApiError::bad_input("body", format!("request body larger than {max} bytes"));
+        let e = ApiError::bad_input("body", t!("http.body_too_large", max = max));
         return request_error(StatusCode::PAYLOAD_TOO_LARGE, &e);
     };
     let opts = MultipartOptions::default().max_file_size(2 * config.max_photo_bytes).max_num_files(MAX_FILES);
@@ -221,18 +242,17 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         match async_graphql::http::receive_batch_body(content_type, futures_util::io::Cursor::new(bytes), opts).await {
             Ok(b) => b,
             Err(e) => {
-                let err = ApiError::bad_input("body", format!("malformed GraphQL request: {e}"));
+                let err = ApiError::bad_input("body", t!("http.malformed_request", detail = e.to_string()));
                 return request_error(StatusCode::BAD_REQUEST, &err);
             }
         };
     let mut batch = match batch {
         BatchRequest::Batch(rs) if rs.len() > state.app.config.max_batch => {
-            let err =
-                ApiError::bad_input("body", format!("at most {} operations per batch", state.app.config.max_batch));
+            let err = ApiError::bad_input("body", t!("http.batch_too_large", max = state.app.config.max_batch));
             return request_error(StatusCode::BAD_REQUEST, &err);
         }
         BatchRequest::Batch(rs) if rs.is_empty() => {
-            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("body", "empty batch"));
+            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("body", t!("http.empty_batch")));
         }
         b => b,
     };
@@ -251,9 +271,14 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         BatchRequest::Single(r) => screen_all(&state, [r]),
         BatchRequest::Batch(rs) => screen_all(&state, rs.iter_mut()),
     };
-    if let Err(e) = screened {
-        return request_error(StatusCode::BAD_REQUEST, &e);
+    let principal_fields = match screened {
+        Ok(n) => n,
+        Err(e) => return request_error(StatusCode::BAD_REQUEST, &e),
+    };
+    if let Err((status, e)) = settle(&admitted, principal_fields) {
+        return request_error(status, &e);
     }
+    let Admitted { principal, addr, .. } = admitted;
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
     }
@@ -294,12 +319,15 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
             .and_then(|v| v.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
         let (Some(protocol), Ok(upgrade)) = (protocol, WebSocketUpgrade::from_request_parts(&mut parts, &()).await)
         else {
-            return request_error(StatusCode::BAD_REQUEST, &ApiError::bad_input("upgrade", "bad WebSocket request"));
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                &ApiError::bad_input("upgrade", t!("http.bad_websocket_request")),
+            );
         };
         let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
         return super::ws::upgrade(state, protocol, upgrade, ClientAddr(addr));
     }
-    let (principal, addr) = match admit(&state, &parts) {
+    let admitted = match admit(&state, &parts) {
         Ok(v) => v,
         Err((status, e)) => return request_error(status, &e),
     };
@@ -307,7 +335,7 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     let mut gql = match async_graphql::http::parse_query_string(query) {
         Ok(r) => r,
         Err(e) => {
-            let err = ApiError::bad_input("query", format!("malformed GraphQL request: {e}"));
+            let err = ApiError::bad_input("query", t!("http.malformed_request", detail = e.to_string()));
             return request_error(StatusCode::BAD_REQUEST, &err);
         }
     };
@@ -324,12 +352,17 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         Err(e) => return request_error(super::persisted::Persisted::status(&e), &e),
     };
     if gql.query.trim().is_empty() {
-        let err = ApiError::bad_input("query", "a GET request needs a `query` parameter");
+        let err = ApiError::bad_input("query", t!("http.get_request_needs_query_parameter"));
         return request_error(StatusCode::BAD_REQUEST, &err);
     }
-    if let Err(e) = screen_all(&state, [&mut gql]) {
-        return request_error(StatusCode::BAD_REQUEST, &e);
+    let principal_fields = match screen_all(&state, [&mut gql]) {
+        Ok(n) => n,
+        Err(e) => return request_error(StatusCode::BAD_REQUEST, &e),
+    };
+    if let Err((status, e)) = settle(&admitted, principal_fields) {
+        return request_error(status, &e);
     }
+    let Admitted { principal, addr, .. } = admitted;
     if let Some(hash) = remember {
         state.persisted.remember(hash, &gql.query);
     }
@@ -344,7 +377,7 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
             selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
         });
         if is_mutation {
-            let err = ApiError::bad_input("query", "mutations must be sent with POST");
+            let err = ApiError::bad_input("query", t!("http.mutations_must_sent_post"));
             let mut resp = request_error(StatusCode::METHOD_NOT_ALLOWED, &err);
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return resp;

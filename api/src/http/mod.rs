@@ -141,6 +141,35 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("handler panicked"))
 }
 
+/// What the client accepts, applied to every answer: the request's
+/// language, from `Accept-Language`, for everything the request runs
+/// ([`crate::i18n`]; JSON answers say which it is, `Content-Language`, and
+/// that it depends on the header, `Vary`); and a request refused before
+/// execution gets `application/graphql-response+json` when the client
+/// accepts it, as GraphQL over HTTP asks (the status codes are the same).
+async fn negotiate(req: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let graphql_response = graphql::wants_graphql_response(req.headers());
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::i18n::Lang::from_accept_language)
+        .unwrap_or_default();
+    let mut resp = crate::i18n::scope(lang, next.run(req)).await;
+    let json =
+        resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("json"));
+    if json {
+        resp.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        resp.headers_mut().append(header::VARY, HeaderValue::from_static("accept-language"));
+        if graphql_response && resp.extensions().get::<Rejected>().is_some() {
+            let media = HeaderValue::from_static(graphql::GRAPHQL_RESPONSE);
+            resp.headers_mut().insert(header::CONTENT_TYPE, media);
+        }
+    }
+    resp
+}
+
 /// The limits every request is screened against (see [`crate::gate`]).
 pub fn limits(config: &crate::Config) -> Limits {
     Limits {
@@ -192,7 +221,11 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
         .route("/metrics", get(ops::metrics))
         .merge(crate::domains::routes());
     if config.graphiql_enabled() {
-        router = router.route("/", get(ops::graphiql)).route("/graphiql/{name}", get(ops::graphiql_asset));
+        router = router
+            .route("/", get(ops::graphiql))
+            .route("/graphiql", get(ops::graphiql))
+            .route("/graphiql/", get(ops::graphiql))
+            .route("/graphiql/{name}", get(ops::graphiql_asset));
     }
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -210,6 +243,7 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
     let cors = cors_layer(&config);
     Ok(router
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn(negotiate))
         .layer(cors)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())

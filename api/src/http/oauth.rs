@@ -56,17 +56,29 @@ pub async fn token(
         return resp;
     }
     let Ok(Form(req)) = form else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "expected a form-encoded body");
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &t!("oauth.form_body").render_current());
     };
     if req.grant_type.as_deref() != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            &t!("oauth.grant_type").render_current(),
+        );
     }
     let creds = basic_credentials(&headers).or_else(|| Some((req.client_id?, req.client_secret?)));
     let Some((client_id, secret)) = creds else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client credentials missing");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            &t!("oauth.credentials_missing").render_current(),
+        );
     };
     if [&client_id, &secret].iter().any(|v| v.chars().any(crate::gate::is_refused_char) || v.len() > 256) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "malformed client credentials");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &t!("oauth.credentials_malformed").render_current(),
+        );
     }
     match crate::auth::service::client_credentials(&state.app, &client_id, &secret).await {
         Ok((token, exp, _)) => {
@@ -80,7 +92,7 @@ pub async fn token(
             resp
         }
         Err(ApiError::Unauthenticated(_)) => {
-            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &t!("oauth.client_auth_failed").render_current())
         }
         // RFC 6749 has no 5xx error codes; `temporarily_unavailable` is the
         // authorization endpoint's, and stock clients understand it.
@@ -88,7 +100,11 @@ pub async fn token(
             if let ApiError::Internal(detail) = &e {
                 tracing::error!(error = %detail, "token endpoint failed");
             }
-            let mut resp = oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later");
+            let mut resp = oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                &t!("oauth.try_later").render_current(),
+            );
             resp.headers_mut().insert(header::RETRY_AFTER, crate::error::UNAVAILABLE_RETRY_SECS.into());
             resp
         }

@@ -25,22 +25,67 @@ const GRAPHIQL_PAGE: &str = r#"<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Gongzhi GraphiQL</title>
 <link rel="stylesheet" href="/graphiql/graphiql.min.css">
+<style>
+  body { margin: 0; font-family: system-ui, sans-serif; }
+  #session { display: flex; gap: 1em; align-items: center; padding: 4px 12px; font-size: 13px;
+             background: #f3f4f6; border-bottom: 1px solid #d1d5db; height: 24px; }
+  #session button { font-size: 12px; }
+  #graphiql { height: calc(100vh - 33px); }
+</style>
 </head>
-<body style="margin: 0">
-<div id="graphiql" style="height: 100vh">Loading GraphiQL...</div>
+<body>
+<div id="session"><strong>Gongzhi 共治</strong><span id="who">Not signed in: run the Login operation below.</span>
+<button id="signout" hidden>Forget the token</button></div>
+<div id="graphiql">Loading GraphiQL...</div>
 <script src="/graphiql/react.production.min.js"></script>
 <script src="/graphiql/react-dom.production.min.js"></script>
 <script src="/graphiql/graphiql.min.js"></script>
 <script>
+// The page keeps the access token of the last `login` (or `refreshToken`)
+// it ran, in this tab's sessionStorage, and sends it with every later
+// request that has no Authorization header of its own in the Headers tab.
+const KEY = "gongzhi.session";
+const session = () => JSON.parse(sessionStorage.getItem(KEY) || "null");
+function show() {
+  const s = session();
+  document.getElementById("who").textContent = s
+    ? "Signed in as " + s.who + ": the token goes with every request (set an Authorization header to override)."
+    : "Not signed in: run the Login operation below.";
+  document.getElementById("signout").hidden = !s;
+}
+document.getElementById("signout").onclick = () => { sessionStorage.removeItem(KEY); show(); };
+show();
+async function keepingToken(url, init) {
+  const headers = new Headers(init && init.headers);
+  const s = session();
+  if (s && !headers.has("authorization")) headers.set("authorization", "Bearer " + s.token);
+  const resp = await fetch(url, Object.assign({}, init, { headers }));
+  resp.clone().json().then((body) => {
+    const data = (body && body.data) || {};
+    const got = data.login || data.refreshToken;
+    if (got && got.accessToken) {
+      const who = (got.viewer && got.viewer.role) || "the account of the last login";
+      sessionStorage.setItem(KEY, JSON.stringify({ token: got.accessToken, who }));
+      show();
+    }
+  }).catch(() => {});
+  return resp;
+}
 const ws = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql";
-const fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: ws });
-const query = `# Welcome to Gongzhi. Log in with a demo account (password demo-password):
-# demo-resident, demo-building-head, demo-committee, demo-office, demo-ngo,
-# demo-property, demo-admin, demo-resident-river. Then put the accessToken in
-# the Headers tab as {"Authorization": "Bearer <accessToken>"}.
+const fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: ws, fetch: keepingToken });
+const query = `# Welcome to Gongzhi. Press Run (Ctrl-Enter) and choose
+# Login: the page keeps the access token and sends it with
+# what you run next, so Me answers at once.
+#
+# Demo accounts, password demo-password: demo-resident,
+# demo-building-head, demo-committee, demo-office, demo-ngo,
+# demo-property, demo-admin, demo-resident-river.
+# Other clients send the token themselves, as the header
+# {"Authorization": "Bearer <accessToken>"}.
 mutation Login {
   login(input: { username: "demo-resident", password: "demo-password" }) {
     accessToken
+    viewer { role }
   }
 }
 
@@ -52,8 +97,8 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
     fetcher,
     defaultQuery: query,
-    defaultHeaders: '{\n  "Authorization": "Bearer <accessToken from the login mutation>"\n}',
     defaultEditorToolsVisibility: true,
+    shouldPersistHeaders: false,
   }),
 );
 </script>

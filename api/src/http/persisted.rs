@@ -82,12 +82,14 @@ impl Persisted {
         let hash = match req.extensions.remove("persistedQuery") {
             None => None,
             Some(v) => {
-                let v = v.into_json().map_err(|_| ApiError::bad_input("extensions", "invalid persistedQuery"))?;
+                let v =
+                    v.into_json().map_err(|_| ApiError::bad_input("extensions", t!("http.invalid_persistedquery")))?;
                 if v["version"].as_i64() != Some(1) {
-                    return Err(ApiError::bad_input("extensions", "persistedQuery version 1 only"));
+                    return Err(ApiError::bad_input("extensions", t!("http.persistedquery_version_1")));
                 }
-                let h =
-                    v["sha256Hash"].as_str().ok_or_else(|| ApiError::bad_input("extensions", "sha256Hash missing"))?;
+                let h = v["sha256Hash"]
+                    .as_str()
+                    .ok_or_else(|| ApiError::bad_input("extensions", t!("http.sha256hash_missing")))?;
                 Some(h.to_ascii_lowercase())
             }
         };
@@ -101,12 +103,12 @@ impl Persisted {
                     req.query.clone_from(text);
                     Ok(None)
                 }
-                None => Err(ApiError::forbidden("only trusted documents run on this server")),
+                None => Err(ApiError::forbidden(t!("http.trusted_documents_run_server"))),
             };
         }
         let Some(hash) = hash else { return Ok(None) };
         if self.cap == 0 {
-            return Err(ApiError::bad_input("extensions", "persisted queries are off on this server"));
+            return Err(ApiError::bad_input("extensions", t!("http.persisted_queries_are_off_server")));
         }
         if req.query.trim().is_empty() {
             return match self.cache.get(&hash) {
@@ -118,7 +120,7 @@ impl Persisted {
             };
         }
         if sha256_hex(&req.query) != hash {
-            return Err(ApiError::bad_input("extensions", "provided sha256Hash does not match the query"));
+            return Err(ApiError::bad_input("extensions", t!("http.provided_sha256hash_does_not_match")));
         }
         Ok(Some(hash))
     }

@@ -55,14 +55,14 @@ impl Gated {
     fn screen(&self, req: &mut GqlRequest) -> Result<(), ApiError> {
         let counts = self.documents.screen(req, &self.limits)?;
         if counts.credential_fields > 1 {
-            return Err(ApiError::bad_input("query", "at most one login or refreshToken field per request"));
+            return Err(ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")));
         }
         Ok(())
     }
 }
 
 fn with_codes(mut resp: GqlResponse) -> GqlResponse {
-    resp.errors.iter_mut().for_each(crate::error::ensure_code);
+    resp.errors.iter_mut().for_each(crate::error::finish);
     resp
 }
 
@@ -110,7 +110,11 @@ pub fn upgrade(
     upgrade: WebSocketUpgrade,
     addr: ClientAddr,
 ) -> Response {
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, protocol, socket, addr))
+    // The connection keeps the language of its upgrade request.
+    let lang = crate::i18n::current();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| crate::i18n::scope(lang, serve(state, protocol, socket, addr)))
 }
 
 fn close(code: u16, reason: &str) -> Message {

@@ -31,7 +31,7 @@ impl ScalarType for Month {
         let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
         match YearMonth::parse(s) {
             Some(m) if (MIN_YEAR..=MAX_YEAR).contains(&m.year) => Ok(Month(m)),
-            _ => Err(InputValueError::custom("a month is YYYY-MM, in the years 1900 to 9999")),
+            _ => Err(InputValueError::custom(t!("indicators.month_format").render_current())),
         }
     }
 

@@ -42,7 +42,7 @@ pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
         Role::Resident | Role::BuildingHead if in_community(p, target.id) => Ok(own(true, true)),
         Role::CommunityCommittee | Role::Resident | Role::BuildingHead => Err(ApiError::not_found("Region")),
         Role::SocialOrganization | Role::PropertyCompany => {
-            Err(ApiError::forbidden("indicators are for residents, committees, offices and district systems"))
+            Err(ApiError::forbidden(t!("indicators.indicators_are_residents_committees_offices")))
         }
     }
 }

@@ -64,10 +64,10 @@ fn figure_of(v: &indicator_value::Model) -> Figure {
 /// [`MAX_MONTHS`], nothing after the current month.
 pub fn months(config: &Config, from: YearMonth, to: YearMonth) -> ApiResult<Vec<YearMonth>> {
     if to < from {
-        return Err(ApiError::bad_input("to", "is before from"));
+        return Err(ApiError::bad_input("to", t!("indicators.before_from")));
     }
     if from.months_until(to) >= MAX_MONTHS {
-        return Err(ApiError::bad_input("to", format!("at most {MAX_MONTHS} months per request")));
+        return Err(ApiError::bad_input("to", t!("indicators.at_most_months", max = MAX_MONTHS)));
     }
     let current = YearMonth::of(Utc::now(), config.indicator_time_zone);
     Ok(from.through(to.min(current)))
@@ -163,7 +163,7 @@ pub async fn ranking(
 fn allowed(v: &View, names: Option<Vec<Indicator>>) -> ApiResult<Vec<Indicator>> {
     let names = names.unwrap_or_else(|| Indicator::ALL.into_iter().filter(|i| !v.public_only || i.public()).collect());
     if v.public_only && names.iter().any(|i| !i.public()) {
-        return Err(ApiError::forbidden("residents read the public indicators of their community"));
+        return Err(ApiError::forbidden(t!("indicators.residents_read_public_indicators_their")));
     }
     Ok(names)
 }

@@ -75,10 +75,7 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
     if projects.len() != ids.len()
         || projects.iter().any(|pr| pr.community_id != input.community_id || !AGENDA_STATES.contains(&pr.status))
     {
-        return Err(ApiError::bad_input(
-            "projectIds",
-            "agenda items must be this community's projects that are PROPOSED, DELIBERATING or VOTING",
-        ));
+        return Err(ApiError::bad_input("projectIds", t!("projects.agenda_items_must_community_s")));
     }
     let meeting = council_meeting::ActiveModel {
         id: NotSet,
@@ -114,7 +111,7 @@ pub async fn record_meeting(
     minutes: &str,
 ) -> ApiResult<council_meeting::Model> {
     if attendance < 0 {
-        return Err(ApiError::bad_input("attendance", "must not be negative"));
+        return Err(ApiError::bad_input("attendance", t!("projects.must_not_negative")));
     }
     let minutes = crate::input::Minutes::parse("minutes", minutes).map(crate::input::Minutes::into_inner)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;

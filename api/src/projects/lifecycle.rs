@@ -134,7 +134,7 @@ pub fn status_name(status: ProjectStatus) -> String {
 
 /// The move for `action` from `current`, or BAD_USER_INPUT naming the state.
 pub fn check(action: ProjectAction, current: ProjectStatus) -> crate::error::ApiResult<&'static Move> {
-    crate::lifecycle::check(LIFECYCLE, action, current, status_name, "a project")
+    crate::lifecycle::check(LIFECYCLE, action, current, status_name, t!("projects.noun"))
 }
 
 #[cfg(test)]

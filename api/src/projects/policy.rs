@@ -8,8 +8,9 @@ use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::graphql::node::NodeType;
+use crate::lifecycle::Described;
 use crate::policy::{
     communities_filter, in_community, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over,
     people_only, require,
@@ -41,6 +42,32 @@ pub enum ProjectAction {
     CloseEvaluation,
 }
 
+impl crate::lifecycle::Described for ProjectAction {
+    fn words(self) -> crate::i18n::Msg {
+        match self {
+            Self::Submit => t!("projects.action.submit"),
+            Self::Edit => t!("projects.action.edit"),
+            Self::StartDeliberation => t!("projects.action.start_deliberation"),
+            Self::OpenVoting => t!("projects.action.open_voting"),
+            Self::CloseVoting => t!("projects.action.close_voting"),
+            Self::Approve => t!("projects.action.approve"),
+            Self::Reject => t!("projects.action.reject"),
+            Self::Cancel => t!("projects.action.cancel"),
+            Self::AddParticipant => t!("projects.action.add_participant"),
+            Self::Start => t!("projects.action.start"),
+            Self::Complete => t!("projects.action.complete"),
+            Self::CreateTask => t!("projects.action.create_task"),
+            Self::CompleteTask => t!("projects.action.complete_task"),
+            Self::PostUpdate => t!("projects.action.post_update"),
+            Self::Comment => t!("projects.action.comment"),
+            Self::RemoveComment => t!("projects.action.remove_comment"),
+            Self::Vote => t!("projects.action.vote"),
+            Self::Evaluate => t!("projects.action.evaluate"),
+            Self::CloseEvaluation => t!("projects.action.close_evaluation"),
+        }
+    }
+}
+
 /// What the policy needs to know about one project and the principal's
 /// relation to it; loaded by the service before asking.
 pub struct ProjectFacts {
@@ -60,7 +87,7 @@ pub struct ProjectFacts {
 pub fn may_propose_in(p: &Principal, community_id: i32, serves: bool) -> ApiResult<()> {
     require(
         in_community(p, community_id) || (is_org_staff(p) && serves),
-        "you may not propose projects in this community",
+        t!("projects.you_not_propose_projects_community"),
     )
 }
 
@@ -93,21 +120,18 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
         Comment => is_person(p) && p.role != Role::PlatformAdmin,
         Vote | Evaluate => is_resident_of(p, f.community_id),
     };
-    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?} this project", p.role, action))) }
+    if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("projects.this_project"))) }
 }
 
 /// May the principal run this community's council meetings? Its committee only.
 pub fn may_run_council(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_committee_of(p, community_id), "only the community committee runs council meetings")
+    require(is_committee_of(p, community_id), t!("projects.community_committee_runs_council_meetings"))
 }
 
 /// May the principal set this community's deliberation rules? Its committee,
 /// or a platform admin.
 pub fn may_manage_community(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(
-        is_committee_of(p, community_id) || p.role == Role::PlatformAdmin,
-        "only the community committee may do this",
-    )
+    require(is_committee_of(p, community_id) || p.role == Role::PlatformAdmin, t!("projects.community_committee_do"))
 }
 
 /// Projects the principal's organisation takes part in.

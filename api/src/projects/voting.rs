@@ -65,10 +65,10 @@ pub async fn update_settings(
 ) -> ApiResult<community_setting::Model> {
     policy::may_manage_community(p, community_id)?;
     if !(0..=100).contains(&quorum_percent) {
-        return Err(ApiError::bad_input("quorumPercent", "must be between 0 and 100"));
+        return Err(ApiError::bad_input("quorumPercent", t!("projects.must_between_0_100")));
     }
     if !(0..=99).contains(&threshold_percent) {
-        return Err(ApiError::bad_input("thresholdPercent", "must be between 0 and 99"));
+        return Err(ApiError::bad_input("thresholdPercent", t!("projects.must_between_0_99")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -183,7 +183,7 @@ pub async fn open_voting(
     closes_at: DateTime<Utc>,
 ) -> ApiResult<project::Model> {
     if closes_at <= Utc::now() {
-        return Err(ApiError::bad_input("closesAt", "must be in the future"));
+        return Err(ApiError::bad_input("closesAt", t!("projects.must_future")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -220,7 +220,7 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
     policy::authorize_project(p, ProjectAction::CloseVoting, &facts)?;
     let step = lifecycle::check(ProjectAction::CloseVoting, proj.status)?;
     if proj.voting_closed_at.is_some() {
-        return Err(ApiError::bad_input("status", "voting is not open on this project"));
+        return Err(ApiError::bad_input("status", t!("projects.voting_not_open_project")));
     }
     let now = Utc::now();
     // Mark closed first: on PostgreSQL this UPDATE waits for ballots being
@@ -233,7 +233,7 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("voting was closed meanwhile"));
+        return Err(ApiError::conflict(t!("projects.voting_was_closed_meanwhile")));
     }
     let tally = live_tallies(txn, &[proj.id]).await?.get(&proj.id).copied().unwrap_or_default();
     let eligible = eligible_voters(txn, proj.community_id).await?;
@@ -278,10 +278,10 @@ pub async fn decide(
     policy::authorize_project(p, action, &facts)?;
     let step = lifecycle::check(action, proj.status)?;
     if proj.voting_closed_at.is_none() {
-        return Err(ApiError::bad_input("status", "a project is decided after its vote has closed"));
+        return Err(ApiError::bad_input("status", t!("projects.project_decided_after_vote_has")));
     }
     if approve && proj.outcome != Some(VoteOutcome::Passed) {
-        return Err(ApiError::bad_input("status", "an approval may not overrule a failed vote"));
+        return Err(ApiError::bad_input("status", t!("projects.approval_not_overrule_failed_vote")));
     }
     let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), reason, Default::default()).await?;
     uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
@@ -306,9 +306,9 @@ pub async fn cast_vote(
         && proj.voting_closed_at.is_none()
         && proj.voting_closes_at.is_some_and(|c| c > Utc::now());
     if !open {
-        return Err(ApiError::bad_input("projectId", "voting is not open on this project"));
+        return Err(ApiError::bad_input("projectId", t!("projects.voting_not_open_project")));
     }
-    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only residents vote"))?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden(t!("projects.residents_vote")))?;
     let now = Utc::now();
     let ballot = vote::ActiveModel {
         id: NotSet,
@@ -348,7 +348,7 @@ pub async fn evaluate(
     comment: Option<String>,
 ) -> ApiResult<evaluation::Model> {
     if !(1..=5).contains(&rating) {
-        return Err(ApiError::bad_input("rating", "must be between 1 and 5"));
+        return Err(ApiError::bad_input("rating", t!("projects.must_between_1_5")));
     }
     let comment = comment
         .filter(|c| !c.trim().is_empty())
@@ -359,9 +359,9 @@ pub async fn evaluate(
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::Evaluate, &facts)?;
     if proj.status != ProjectStatus::Completed {
-        return Err(wrong_state("evaluate", proj.status));
+        return Err(wrong_state(ProjectAction::Evaluate, proj.status));
     }
-    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only residents evaluate"))?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden(t!("projects.residents_evaluate")))?;
     let now = Utc::now();
     let row = evaluation::ActiveModel {
         id: NotSet,

@@ -135,7 +135,7 @@ pub fn status_name(status: ReportStatus) -> String {
 
 /// The move for `action` from `current`, or BAD_USER_INPUT naming the state.
 pub fn check(action: ReportAction, current: ReportStatus) -> ApiResult<&'static Move> {
-    crate::lifecycle::check(LIFECYCLE, action, current, status_name, "a report")
+    crate::lifecycle::check(LIFECYCLE, action, current, status_name, t!("reports.noun"))
 }
 
 #[cfg(test)]

@@ -50,18 +50,18 @@ pub struct Processed {
 /// input for errors. CPU-bound: run it on a blocking thread.
 pub fn process(field: &str, bytes: &[u8], max_bytes: usize) -> ApiResult<Processed> {
     if bytes.len() > max_bytes {
-        return Err(ApiError::bad_input(field, format!("a photo may be at most {max_bytes} bytes")));
+        return Err(ApiError::bad_input(field, t!("reports.photo_too_large", max = max_bytes)));
     }
     let format = image::guess_format(bytes)
         .ok()
         .filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
-        .ok_or_else(|| ApiError::bad_input(field, "photos must be JPEG, PNG or WebP images"))?;
+        .ok_or_else(|| ApiError::bad_input(field, t!("reports.photos_must_jpeg_png_webp")))?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODE_SIDE);
     limits.max_image_height = Some(MAX_DECODE_SIDE);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| ApiError::bad_input(field, "the photo could not be decoded"))?;
+    let img = reader.decode().map_err(|_| ApiError::bad_input(field, t!("reports.photo_could_not_decoded")))?;
     let img = if img.width().max(img.height()) > MAX_SIDE { img.thumbnail(MAX_SIDE, MAX_SIDE) } else { img };
     let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
     Ok(Processed { jpeg: encode(&img)?, thumbnail: encode(&thumb)?, width: img.width(), height: img.height() })
@@ -129,7 +129,7 @@ pub async fn save_all(
     uploads: Vec<Vec<u8>>,
 ) -> ApiResult<Vec<(String, Processed)>> {
     if uploads.len() > MAX_PHOTOS {
-        return Err(ApiError::bad_input(field, format!("at most {MAX_PHOTOS} photos")));
+        return Err(ApiError::bad_input(field, t!("reports.too_many_photos", max = MAX_PHOTOS)));
     }
     let max = config.max_photo_bytes;
     let store = store(config);

@@ -14,7 +14,8 @@ use entity::report;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::lifecycle::Described;
 use crate::policy::{
     communities_filter, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over, require,
 };
@@ -38,6 +39,24 @@ pub enum ReportAction {
     Rate,
 }
 
+impl crate::lifecycle::Described for ReportAction {
+    fn words(self) -> crate::i18n::Msg {
+        match self {
+            Self::Accept => t!("reports.action.accept"),
+            Self::Reject => t!("reports.action.reject"),
+            Self::Assign => t!("reports.action.assign"),
+            Self::Start => t!("reports.action.start"),
+            Self::Resolve => t!("reports.action.resolve"),
+            Self::Confirm => t!("reports.action.confirm"),
+            Self::Reopen => t!("reports.action.reopen"),
+            Self::Mediate => t!("reports.action.mediate"),
+            Self::Note => t!("reports.action.note"),
+            Self::Escalate => t!("reports.action.escalate"),
+            Self::Rate => t!("reports.action.rate"),
+        }
+    }
+}
+
 /// What the policy needs to know about a report.
 pub struct ReportFacts<'a> {
     pub report: &'a report::Model,
@@ -58,12 +77,12 @@ fn is_assignee(p: &Principal, r: &report::Model) -> bool {
 
 /// May the principal file a report in this community (for themselves)?
 pub fn may_report(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_resident_of(p, community_id), "only residents of the community file reports in it")
+    require(is_resident_of(p, community_id), t!("reports.residents_community_file_reports"))
 }
 
 /// May the principal manage this community's report categories?
 pub fn may_manage_categories(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_committee_of(p, community_id), "only the community committee manages its report categories")
+    require(is_committee_of(p, community_id), t!("reports.community_committee_manages_report_categories"))
 }
 
 /// May the principal do `action` to the report? The state is the
@@ -85,7 +104,7 @@ pub fn authorize(p: &Principal, action: ReportAction, f: &ReportFacts<'_>) -> Ap
         Note => committee || office || head || assignee,
         Escalate => committee || head,
     };
-    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?} this report", p.role, action))) }
+    if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("reports.this_report"))) }
 }
 
 /// The condition of [`visible_reports`].

@@ -48,13 +48,13 @@ struct Checked {
 
 fn check(input: &ServiceInput) -> ApiResult<Checked> {
     if input.fee_fen.is_some_and(|f| f <= 0) {
-        return Err(ApiError::bad_input("fee", "a fee is more than 0 fen; leave it out for a free service"));
+        return Err(ApiError::bad_input("fee", t!("services.fee_more_than_0_fen")));
     }
     let mut communities = input.community_ids.clone();
     communities.sort_unstable();
     communities.dedup();
     if communities.is_empty() || communities.len() > MAX_AREAS {
-        return Err(ApiError::bad_input("communityIds", format!("between 1 and {MAX_AREAS} communities")));
+        return Err(ApiError::bad_input("communityIds", t!("services.areas_between", max = MAX_AREAS)));
     }
     Ok(Checked {
         name: Name::parse("name", &input.name)?.into_inner(),
@@ -77,7 +77,7 @@ async fn ensure_service_area<C: ConnectionTrait>(conn: &C, org: i32, communities
     if served.len() == communities.len() {
         Ok(())
     } else {
-        Err(ApiError::bad_input("communityIds", "a service is offered only in communities the organisation serves"))
+        Err(ApiError::bad_input("communityIds", t!("services.service_offered_communities_organisation_serves")))
     }
 }
 
@@ -132,7 +132,7 @@ async fn owned<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> ApiResul
     if policy::acts_for(p, s.organisation_id) {
         Ok(s)
     } else {
-        Err(ApiError::forbidden("only the organisation that publishes a service changes it"))
+        Err(ApiError::forbidden(t!("services.organisation_publishes_service_changes")))
     }
 }
 
@@ -177,16 +177,16 @@ pub async fn add_session(
     capacity: i32,
 ) -> ApiResult<service_session::Model> {
     if ends_at <= starts_at {
-        return Err(ApiError::bad_input("endsAt", "a session ends after it starts"));
+        return Err(ApiError::bad_input("endsAt", t!("services.session_ends_after_starts")));
     }
     if !(1..=10_000).contains(&capacity) {
-        return Err(ApiError::bad_input("capacity", "between 1 and 10000 seats"));
+        return Err(ApiError::bad_input("capacity", t!("services.between_1_10000_seats")));
     }
     let mut uow = UnitOfWork::begin(db, p).await?;
     let s = owned(uow.txn(), p, service_id).await?;
     let offered = service_area::Entity::find_by_id((service_id, community_id)).one(uow.txn()).await?.is_some();
     if !offered {
-        return Err(ApiError::bad_input("communityId", "the service is not offered in this community"));
+        return Err(ApiError::bad_input("communityId", t!("services.service_not_offered_community")));
     }
     let saved = service_session::ActiveModel {
         id: NotSet,

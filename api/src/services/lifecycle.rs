@@ -83,7 +83,7 @@ pub fn status_name(status: ServiceRequestStatus) -> String {
 
 /// The move for `action` from `current`, or BAD_USER_INPUT naming the state.
 pub fn check(action: RequestAction, current: ServiceRequestStatus) -> ApiResult<&'static Move> {
-    crate::lifecycle::check(LIFECYCLE, action, current, status_name, "a service request")
+    crate::lifecycle::check(LIFECYCLE, action, current, status_name, t!("services.noun_request"))
 }
 
 #[cfg(test)]

@@ -72,9 +72,7 @@ pub async fn service_totals<C: ConnectionTrait>(
             policy::visible_records(p)
         }
         _ => {
-            return Err(ApiError::forbidden(
-                "delivery totals are for offices, committees, organisations and district systems",
-            ));
+            return Err(ApiError::forbidden(t!("services.delivery_totals_are_offices_committees")));
         }
     };
     if let Some(id) = region_id {

@@ -22,6 +22,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Que
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::Described;
 use crate::policy::{communities_filter, is_committee_of, is_person, is_resident_of, never, require};
 
 /// What may be done to a service request.
@@ -35,6 +36,19 @@ pub enum RequestAction {
     Rate,
 }
 
+impl crate::lifecycle::Described for RequestAction {
+    fn words(self) -> crate::i18n::Msg {
+        match self {
+            Self::Accept => t!("services.action.accept"),
+            Self::Schedule => t!("services.action.schedule"),
+            Self::Decline => t!("services.action.decline"),
+            Self::Complete => t!("services.action.complete"),
+            Self::Cancel => t!("services.action.cancel"),
+            Self::Rate => t!("services.action.rate"),
+        }
+    }
+}
+
 /// Acting for the organisation: its staff or its machine client.
 pub fn acts_for(p: &Principal, organisation_id: i32) -> bool {
     p.role == Role::SocialOrganization && p.scope.organisation_id == Some(organisation_id)
@@ -44,7 +58,7 @@ pub fn acts_for(p: &Principal, organisation_id: i32) -> bool {
 pub fn own_organisation(p: &Principal) -> ApiResult<i32> {
     match (p.role, p.scope.organisation_id) {
         (Role::SocialOrganization, Some(o)) => Ok(o),
-        _ => Err(ApiError::forbidden("only a social organisation publishes services and records deliveries")),
+        _ => Err(ApiError::forbidden(t!("services.social_organisation_publishes_services_records"))),
     }
 }
 
@@ -58,7 +72,7 @@ pub fn may_request(p: &Principal, community_id: i32, for_self: bool) -> ApiResul
     } else {
         (p.role == Role::BuildingHead && is_resident_of(p, community_id)) || is_committee_of(p, community_id)
     };
-    require(ok, "residents ask for themselves; a building head or the committee for a resident of their community")
+    require(ok, t!("services.residents_ask_themselves_building_head"))
 }
 
 /// May the principal do `action` to the request of a service owned by
@@ -76,7 +90,7 @@ pub fn authorize(
         Cancel => is_person(p) && (me == Some(r.resident_account_id) || me == Some(r.requested_by_account_id)),
         Rate => is_person(p) && me == Some(r.resident_account_id),
     };
-    if allowed { Ok(()) } else { Err(ApiError::forbidden(format!("{:?} may not {:?} this request", p.role, action))) }
+    if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("services.this_request"))) }
 }
 
 /// `service_id IN (services offered in the communities of this condition)`.

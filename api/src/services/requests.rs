@@ -45,9 +45,9 @@ pub async fn request(
     for_resident: Option<i32>,
     note: Option<String>,
 ) -> ApiResult<service_request::Model> {
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden("only people ask for services"))?;
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("services.people_ask_services")))?;
     let community =
-        p.scope.community_id.ok_or_else(|| ApiError::forbidden("only people of a community ask for services"))?;
+        p.scope.community_id.ok_or_else(|| ApiError::forbidden(t!("services.people_community_ask_services")))?;
     let resident = for_resident.unwrap_or(me);
     policy::may_request(p, community, resident == me)?;
     let note = Remark::parse_opt("note", note.as_deref())?.map(Remark::into_inner);
@@ -60,7 +60,7 @@ pub async fn request(
         .ok_or_else(|| ApiError::not_found("Service"))?;
     let offered = service_area::Entity::find_by_id((service_id, community)).one(txn).await?.is_some();
     if s.status != ServiceStatus::Active || !offered {
-        return Err(ApiError::bad_input("serviceId", "the service is not offered in this community now"));
+        return Err(ApiError::bad_input("serviceId", t!("services.service_not_offered_community_now")));
     }
     if resident != me {
         let mut q = membership::Entity::find()
@@ -71,7 +71,7 @@ pub async fn request(
             q = q.filter(membership::Column::BuildingId.eq(p.scope.building_id));
         }
         if q.one(txn).await?.is_none() {
-            return Err(ApiError::bad_input("residentId", "not a resident you may ask for"));
+            return Err(ApiError::bad_input("residentId", t!("services.not_resident_you_ask")));
         }
     }
     let open = service_request::Entity::find()
@@ -81,7 +81,7 @@ pub async fn request(
         .one(txn)
         .await?;
     if open.is_some() {
-        return Err(ApiError::conflict("the resident already has an open request for this service"));
+        return Err(ApiError::conflict(t!("services.resident_already_has_open_request")));
     }
     let now = Utc::now();
     let saved = service_request::ActiveModel {
@@ -166,7 +166,7 @@ pub async fn step(
             .map(Remark::into_inner),
     };
     if action == RequestAction::Rate && !args.rating.is_some_and(|r| (1..=5).contains(&r)) {
-        return Err(ApiError::bad_input("rating", "between 1 and 5"));
+        return Err(ApiError::bad_input("rating", t!("services.between_1_5")));
     }
     let mut uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
@@ -188,7 +188,8 @@ pub async fn step(
     let mut session_used = None;
     match action {
         RequestAction::Schedule => {
-            let session = args.session_id.ok_or_else(|| ApiError::bad_input("sessionId", "choose a session"))?;
+            let session =
+                args.session_id.ok_or_else(|| ApiError::bad_input("sessionId", t!("services.choose_session")))?;
             take_seat(txn, &r, session).await?;
             session_used = Some(session);
             update = update.col_expr(service_request::Column::SessionId, Expr::value(session));
@@ -213,8 +214,8 @@ pub async fn step(
     }
     if update.exec(txn).await?.rows_affected == 0 {
         return Err(match action {
-            RequestAction::Rate => ApiError::conflict("the request is already rated"),
-            _ => ApiError::conflict("the request changed meanwhile; reload it"),
+            RequestAction::Rate => ApiError::conflict(t!("services.request_already_rated")),
+            _ => ApiError::conflict(t!("services.request_changed_meanwhile_reload")),
         });
     }
     insert_event(txn, p, id, Some(r.status), to, mv.event, note, now).await?;
@@ -245,7 +246,7 @@ async fn take_seat(txn: &DatabaseTransaction, r: &service_request::Model, sessio
         .one(txn)
         .await?
         .filter(|s| s.service_id == r.service_id && s.community_id == r.community_id)
-        .ok_or_else(|| ApiError::bad_input("sessionId", "not a session of this service in the resident's community"))?;
+        .ok_or_else(|| ApiError::bad_input("sessionId", t!("services.not_session_service_resident_s")))?;
     let taken = service_session::Entity::update_many()
         .col_expr(service_session::Column::Booked, Expr::col(service_session::Column::Booked).add(1))
         .filter(service_session::Column::Id.eq(s.id))
@@ -253,7 +254,7 @@ async fn take_seat(txn: &DatabaseTransaction, r: &service_request::Model, sessio
         .exec(txn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(ApiError::conflict("the session is full"));
+        return Err(ApiError::conflict(t!("services.session_full")));
     }
     Ok(())
 }

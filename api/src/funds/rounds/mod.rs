@@ -133,7 +133,7 @@ async fn set_status(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the round changed meanwhile; reload and retry"));
+        return Err(ApiError::conflict(t!("funds.round_changed_meanwhile_reload_retry")));
     }
     Ok(())
 }
@@ -162,7 +162,7 @@ pub async fn open_round(
     let fund_region =
         region::Entity::find_by_id(f.region_id).one(txn).await?.ok_or_else(|| ApiError::not_found("Region"))?;
     if !community.path.starts_with(&fund_region.path) {
-        return Err(ApiError::bad_input("communityId", "the community is outside the fund's region"));
+        return Err(ApiError::bad_input("communityId", t!("funds.community_outside_fund_s_region")));
     }
     let r = budget_round::ActiveModel {
         id: NotSet,
@@ -210,7 +210,7 @@ pub async fn add_project(
     let r = visible_round(txn, p, round_id, true).await?;
     policy::may_prepare_round(p, &r)?;
     if r.status != RoundStatus::Preparing {
-        return Err(ApiError::bad_input("status", "projects join a ballot only while the round is PREPARING"));
+        return Err(ApiError::bad_input("status", t!("funds.projects_join_ballot_while_round")));
     }
     let proj = crate::projects::policy::visible_projects(p)
         .filter(project::Column::Id.eq(project_id))
@@ -219,11 +219,11 @@ pub async fn add_project(
         .await?
         .ok_or_else(|| ApiError::not_found("Project"))?;
     if !matches!(proj.status, ProjectStatus::Proposed | ProjectStatus::Approved) {
-        return Err(ApiError::bad_input("projectId", "only PROPOSED or APPROVED projects go on a ballot"));
+        return Err(ApiError::bad_input("projectId", t!("funds.proposed_approved_projects_go_ballot")));
     }
     let budget = ledger::amount("budget", budget.unwrap_or(proj.budget_fen))?;
     if budget > r.amount_fen {
-        return Err(ApiError::bad_input("budget", "the budget is larger than the round's amount"));
+        return Err(ApiError::bad_input("budget", t!("funds.budget_larger_than_round_s")));
     }
     budget_round_project::ActiveModel {
         id: NotSet,
@@ -243,7 +243,7 @@ pub async fn add_project(
             &[crate::error::Unique {
                 name: "budget_round_projects_round_project_key",
                 columns: "budget_round_projects.round_id, budget_round_projects.project_id",
-                error: || ApiError::conflict("the project is already on this ballot"),
+                error: || ApiError::conflict(t!("funds.project_already_ballot")),
             }],
         )
     })?;

@@ -31,7 +31,7 @@ pub async fn start_voting(
     closes_at: DateTime<Utc>,
 ) -> ApiResult<budget_round::Model> {
     if closes_at <= Utc::now() {
-        return Err(ApiError::bad_input("closesAt", "must be in the future"));
+        return Err(ApiError::bad_input("closesAt", t!("funds.must_future")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -41,7 +41,7 @@ pub async fn start_voting(
     let on_ballot =
         budget_round_project::Entity::find().filter(budget_round_project::Column::RoundId.eq(r.id)).count(txn).await?;
     if on_ballot == 0 {
-        return Err(ApiError::bad_input("roundId", "the ballot has no projects yet"));
+        return Err(ApiError::bad_input("roundId", t!("funds.ballot_has_no_projects_yet")));
     }
     let changes = budget_round::ActiveModel {
         voting_opened_at: Set(Some(Utc::now())),
@@ -66,12 +66,12 @@ pub async fn cast_ballot(
     let txn = uow.txn();
     let r = visible_round(txn, p, round_id, true).await?;
     if !policy::may_vote(p, &r) {
-        return Err(ApiError::forbidden("only residents of the community vote in its budget rounds"));
+        return Err(ApiError::forbidden(t!("funds.residents_community_vote_budget_rounds")));
     }
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("funds.people")))?;
     let open = r.status == RoundStatus::Voting && r.voting_closes_at.is_some_and(|c| Utc::now() < c);
     if !open {
-        return Err(ApiError::bad_input("roundId", "the round is not open for voting"));
+        return Err(ApiError::bad_input("roundId", t!("funds.round_not_open_voting")));
     }
     let lines: HashMap<i32, budget_round_project::Model> = budget_round_project::Entity::find()
         .filter(budget_round_project::Column::RoundId.eq(r.id))
@@ -82,9 +82,9 @@ pub async fn cast_ballot(
         .collect();
     let mut chosen = Vec::new();
     for id in project_ids {
-        let line = lines.get(id).ok_or_else(|| ApiError::bad_input("projectIds", "a project is not on this ballot"))?;
+        let line = lines.get(id).ok_or_else(|| ApiError::bad_input("projectIds", t!("funds.project_not_ballot")))?;
         if chosen.iter().any(|c: &&budget_round_project::Model| c.id == line.id) {
-            return Err(ApiError::bad_input("projectIds", "a project is selected twice"));
+            return Err(ApiError::bad_input("projectIds", t!("funds.project_selected_twice")));
         }
         chosen.push(line);
     }
@@ -92,11 +92,10 @@ pub async fn cast_ballot(
     if total.is_none_or(|t| t > r.amount_fen) {
         return Err(ApiError::bad_input(
             "projectIds",
-            format!(
-                "the selected projects' budgets total {} fen, more than the round's {} fen",
-                total.map_or_else(|| "too many".to_owned(), |t| t.to_string()),
-                r.amount_fen
-            ),
+            match total {
+                Some(total) => t!("funds.selection_over_amount", total = total, amount = r.amount_fen),
+                None => t!("funds.selection_too_large", amount = r.amount_fen),
+            },
         ));
     }
     // One ballot row per voter: the upsert takes its row lock, so two

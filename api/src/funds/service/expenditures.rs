@@ -64,14 +64,14 @@ pub async fn record_expenditure(
     let receipt_ref = Reference::parse_opt("receiptRef", input.receipt_ref.as_deref())?.map(Reference::into_inner);
     // A day of slack for clients in time zones ahead of UTC.
     if input.spent_on > Utc::now().date_naive() + chrono::Days::new(1) {
-        return Err(ApiError::bad_input("spentOn", "must not be in the future"));
+        return Err(ApiError::bad_input("spentOn", t!("funds.must_not_future")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (a, f) = visible_allocation(txn, p, input.allocation_id).await?;
     policy::may_spend(p, &my_participation(txn, p, a.project_id).await?)?;
-    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden("no organisation"))?;
-    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden(t!("funds.no_organisation")))?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden(t!("funds.people")))?;
     let x = fund_expenditure::ActiveModel {
         id: NotSet,
         allocation_id: Set(a.id),
@@ -120,7 +120,7 @@ pub async fn decide_expenditure(
 ) -> ApiResult<fund_expenditure::Model> {
     let reason = Reason::parse_opt("reason", reason.as_deref())?.map(Reason::into_inner);
     if action == Action::Reject && reason.is_none() {
-        return Err(ApiError::bad_input("reason", "a rejection needs a reason"));
+        return Err(ApiError::bad_input("reason", t!("funds.rejection_needs_reason")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -146,7 +146,7 @@ pub async fn decide_expenditure(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the expenditure was decided meanwhile; reload"));
+        return Err(ApiError::conflict(t!("funds.expenditure_was_decided_meanwhile_reload")));
     }
     let a = fund_allocation::Entity::find_by_id(x.allocation_id)
         .one(txn)

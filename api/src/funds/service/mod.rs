@@ -42,7 +42,10 @@ pub(crate) async fn fund_of<C: ConnectionTrait>(conn: &C, id: i32) -> ApiResult<
 }
 
 async fn region_path<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> ApiResult<region::Model> {
-    region::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| ApiError::bad_input(field, "no such region"))
+    region::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, t!("funds.no_such_region")))
 }
 
 /// Filters of the `funds` list.
@@ -82,13 +85,13 @@ pub async fn create_fund(app: &AppState, p: &Principal, input: NewFund) -> ApiRe
     let purpose = Body::parse("purpose", &input.purpose)?.into_inner();
     let total = ledger::amount("total", input.total_fen)?;
     if !FISCAL_YEARS.contains(&input.fiscal_year) {
-        return Err(ApiError::bad_input("fiscalYear", "must be between 2000 and 2100"));
+        return Err(ApiError::bad_input("fiscalYear", t!("funds.must_between_2000_2100")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let region = region_path(txn, input.region_id, "regionId").await?;
     policy::may_create_fund(p, &region.path)?;
-    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden("no organisation"))?;
+    let organisation_id = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden(t!("funds.no_organisation")))?;
     let now = Utc::now();
     let f = fund::ActiveModel {
         id: NotSet,
@@ -134,9 +137,7 @@ pub async fn move_fund(
             .count(txn)
             .await?;
         if f.pending_fen > 0 || open_rounds > 0 {
-            return Err(ApiError::conflict(
-                "the fund has pending expenditures or open budget rounds; decide or cancel them first",
-            ));
+            return Err(ApiError::conflict(t!("funds.fund_has_pending_expenditures_open")));
         }
     }
     let mut q = fund::Entity::update_many()
@@ -149,7 +150,7 @@ pub async fn move_fund(
     }
     let res = q.exec(txn).await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the fund changed meanwhile; reload and retry"));
+        return Err(ApiError::conflict(t!("funds.fund_changed_meanwhile_reload_retry")));
     }
     let after = fund_of(txn, f.id).await?;
     uow.commit(Audit::of::<Fund>(step.verb, f.id).details(json!({
@@ -228,15 +229,12 @@ pub async fn allocate(
     let (proj, community) = project_in_view(txn, p, project_id).await?;
     let fund_region = region_path(txn, f.region_id, "fundId").await?;
     if !community.path.starts_with(&fund_region.path) {
-        return Err(ApiError::bad_input("projectId", "the project is outside the fund's region"));
+        return Err(ApiError::bad_input("projectId", t!("funds.project_outside_fund_s_region")));
     }
     if !matches!(proj.status, ProjectStatus::Approved | ProjectStatus::InProgress) {
         return Err(ApiError::bad_input(
             "projectId",
-            format!(
-                "only APPROVED or IN_PROGRESS projects receive allocations; this one is {}",
-                lifecycle::name(proj.status)
-            ),
+            t!("funds.allocation_needs_approved", status = lifecycle::name(proj.status)),
         ));
     }
     let (a, created) = allocation_row(txn, f.id, &proj, None).await?;
@@ -287,7 +285,7 @@ pub async fn change_allocation(
         }
     };
     if delta == 0 {
-        return Err(ApiError::bad_input("amount", "the allocation already has this amount"));
+        return Err(ApiError::bad_input("amount", t!("funds.allocation_already_has_amount")));
     }
     let change = Change { allocated: delta, ..Change::new(kind, f.id, delta.abs()).on(&a) };
     let (_, after) = ledger::apply(txn, p, change).await?;

@@ -58,7 +58,7 @@ impl NoticesQuery {
         let p = ctx.principal()?;
         if order_by == NoticeOrder::UnreadFirst && f.unread.is_none() {
             if last.is_some() || before.is_some() {
-                return Err(ApiError::bad_input("last", "UNREAD_FIRST pages forward only (first, after)"));
+                return Err(ApiError::bad_input("last", t!("notices.unread_first_pages_forward_first")));
             }
             return unread_first(ctx, p, categories, first, after).await;
         }
@@ -97,7 +97,7 @@ impl NoticesQuery {
         let p = ctx.principal()?;
         let own = match (p.role, &p.scope.region_path) {
             (DbRole::DistrictSystem | DbRole::GovernmentOffice, Some(path)) => path.clone(),
-            _ => return Err(ApiError::forbidden("alert statistics are for district systems and offices")),
+            _ => return Err(ApiError::forbidden(t!("notices.alert_statistics_are_district_systems"))),
         };
         let path = match region_id {
             None => own,
@@ -142,7 +142,8 @@ pub(crate) async fn unread_first(
     let (phase_read, after_id) = match after.as_deref() {
         None => (false, None),
         Some(c) => {
-            let (tag, id) = c.split_once('.').ok_or_else(|| ApiError::bad_input("after", "invalid cursor"))?;
+            let (tag, id) =
+                c.split_once('.').ok_or_else(|| ApiError::bad_input("after", t!("notices.invalid_cursor")))?;
             (tag == "r", Some(decode_cursor(id, "after")?))
         }
     };

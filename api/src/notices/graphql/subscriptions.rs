@@ -116,7 +116,7 @@ impl NoticesSubscription {
     async fn alert_follow_ups(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AlertFollowUp>> {
         let p = ctx.principal()?;
         let (DbRole::BuildingHead, Some(building)) = (p.role, p.scope.building_id) else {
-            return Err(ApiError::forbidden("follow-ups are for building heads").into());
+            return Err(ApiError::forbidden(t!("notices.follow_ups_are_building_heads")).into());
         };
         let rx = ctx.app().events.subscribe();
         let pending: Vec<AlertFollowUp> = Vec::new();

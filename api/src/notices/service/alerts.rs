@@ -26,10 +26,10 @@ use super::*;
 pub(super) async fn open_alert(txn: &DatabaseTransaction, p: &Principal, id: i32) -> ApiResult<notice::Model> {
     let n = visible(txn, p, id).await?;
     if n.category != NoticeCategory::Emergency {
-        return Err(ApiError::bad_input("noticeId", "not an emergency alert"));
+        return Err(ApiError::bad_input("noticeId", t!("notices.not_emergency_alert")));
     }
     if n.status != NoticeStatus::Published {
-        return Err(ApiError::bad_input("status", "the alert is closed"));
+        return Err(ApiError::bad_input("status", t!("notices.alert_closed")));
     }
     Ok(n)
 }
@@ -44,8 +44,8 @@ pub async fn respond(
     whole_household: bool,
 ) -> ApiResult<alert_response::Model> {
     let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
-    require(matches!(p.role, Role::Resident | Role::BuildingHead), "residents answer alerts")?;
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
+    require(matches!(p.role, Role::Resident | Role::BuildingHead), t!("notices.residents_answer_alerts"))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = open_alert(txn, p, id).await?;
@@ -116,7 +116,7 @@ pub async fn targeted<C: ConnectionTrait>(conn: &C, notice_id: i32) -> ApiResult
 pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: Option<String>) -> ApiResult<()> {
     let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
     let (Role::BuildingHead, Some(b), Some(me)) = (p.role, p.scope.building_id, p.account_id()) else {
-        return Err(ApiError::forbidden("building heads record visits"));
+        return Err(ApiError::forbidden(t!("notices.building_heads_record_visits")));
     };
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -128,7 +128,7 @@ pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: 
         .one(txn)
         .await?;
     if household.is_none() {
-        return Err(ApiError::bad_input("accountId", "not a targeted household of your building"));
+        return Err(ApiError::bad_input("accountId", t!("notices.not_targeted_household_your_building")));
     }
     alert_visit::Entity::insert(alert_visit::ActiveModel {
         id: NotSet,
@@ -192,18 +192,18 @@ pub async fn to_report(app: &AppState, p: &Principal, id: i32, resident: i32) ->
         .one(txn)
         .await?
         .filter(|r| r.state == AlertResponseState::NeedHelp)
-        .ok_or_else(|| ApiError::bad_input("accountId", "this resident did not ask for help"))?;
+        .ok_or_else(|| ApiError::bad_input("accountId", t!("notices.resident_did_not_ask_help")))?;
     if response.report_id.is_some() {
-        return Err(ApiError::conflict("a report was already made from this answer"));
+        return Err(ApiError::conflict(t!("notices.report_was_already_made_from")));
     }
     let home = membership::Entity::find()
         .filter(targeted(txn, n.id).await?)
         .filter(membership::Column::AccountId.eq(resident))
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::bad_input("accountId", "not a targeted resident"))?;
+        .ok_or_else(|| ApiError::bad_input("accountId", t!("notices.not_targeted_resident")))?;
     let community = home.region_id.unwrap_or_default();
-    require(is_committee_of(p, community), "only the committee of the resident's community makes reports of answers")?;
+    require(is_committee_of(p, community), t!("notices.committee_resident_s_community_makes"))?;
     let description = format!("{}: {}", n.title, response.note.clone().unwrap_or_else(|| "需要帮助".into()));
     let report =
         crate::reports::service::file_for_resident(txn, p, community, home.building_id, resident, &description).await?;
@@ -226,7 +226,10 @@ pub fn is_resident(p: &Principal) -> bool {
 /// publisher); phones only for the committee and the publisher.
 pub async fn need_help<C: ConnectionTrait>(conn: &C, p: &Principal, n: &notice::Model) -> ApiResult<Vec<RosterRow>> {
     let scope = count_scope(p, n)?;
-    require(!matches!(p.role, Role::BuildingHead) || p.account_id() == Some(n.publisher_account_id), "use the roster")?;
+    require(
+        !matches!(p.role, Role::BuildingHead) || p.account_id() == Some(n.publisher_account_id),
+        t!("notices.use_roster"),
+    )?;
     let phones = policy::may_see_phones(p, n);
     Ok(rows(conn, n, scope)
         .await?

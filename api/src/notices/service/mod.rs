@@ -89,19 +89,19 @@ async fn check_targets<C: ConnectionTrait>(
         let reg = region::Entity::find_by_id(*r)
             .one(conn)
             .await?
-            .ok_or_else(|| ApiError::bad_input("regionIds", "no such region"))?;
+            .ok_or_else(|| ApiError::bad_input("regionIds", t!("notices.no_such_region")))?;
         let ok = match p.role {
             Role::CommunityCommittee => p.scope.community_id == Some(reg.id),
             Role::GovernmentOffice => !path.is_empty() && reg.path.starts_with(&path),
             _ => false,
         };
-        require(ok, "you may not publish to this region")?;
+        require(ok, t!("notices.you_not_publish_region"))?;
     }
     for b in &buildings {
         let bld = building::Entity::find_by_id(*b)
             .one(conn)
             .await?
-            .ok_or_else(|| ApiError::bad_input("buildingIds", "no such building"))?;
+            .ok_or_else(|| ApiError::bad_input("buildingIds", t!("notices.no_such_building")))?;
         let ok = match p.role {
             Role::BuildingHead => p.scope.building_id == Some(bld.id),
             Role::CommunityCommittee => p.scope.community_id == Some(bld.community_id),
@@ -111,7 +111,7 @@ async fn check_targets<C: ConnectionTrait>(
                 .is_some_and(|c| !path.is_empty() && c.path.starts_with(&path)),
             _ => false,
         };
-        require(ok, "you may not publish to this building")?;
+        require(ok, t!("notices.you_not_publish_building"))?;
     }
     Ok((regions, buildings))
 }
@@ -120,22 +120,22 @@ pub async fn publish(app: &AppState, p: &Principal, input: NewNotice) -> ApiResu
     require(
         matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice | Role::BuildingHead)
             && p.account_id().is_some(),
-        "only the committee, the office and building heads publish notices",
+        t!("notices.committee_office_building_heads_publish"),
     )?;
     let title = Title::parse("title", &input.title)?.into_inner();
     let body = Body::parse("body", &input.body)?.into_inner();
     let instructions = Body::parse_opt("instructions", input.instructions.as_deref())?.map(Body::into_inner);
     let alert = input.category == NoticeCategory::Emergency;
     if alert != input.level.is_some() {
-        return Err(ApiError::bad_input("level", "an EMERGENCY notice needs a level; other notices have none"));
+        return Err(ApiError::bad_input("level", t!("notices.emergency_notice_needs_level_other")));
     }
     if input.follow_up_secs.is_some_and(|s| !(1..=7 * 24 * 3600).contains(&s)) {
-        return Err(ApiError::bad_input("followUpSeconds", "between 1 second and 7 days"));
+        return Err(ApiError::bad_input("followUpSeconds", t!("notices.between_1_second_7_days")));
     }
     let now = Utc::now();
     let valid_from = input.valid_from.unwrap_or(now);
     if input.valid_until.is_some_and(|u| u <= valid_from) {
-        return Err(ApiError::bad_input("validUntil", "must be after validFrom"));
+        return Err(ApiError::bad_input("validUntil", t!("notices.must_after_validfrom")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -197,7 +197,7 @@ pub async fn visible<C: ConnectionTrait>(conn: &C, p: &Principal, id: i32) -> Ap
 }
 
 fn publisher_only(p: &Principal, n: &notice::Model) -> ApiResult<()> {
-    require(p.account_id() == Some(n.publisher_account_id), "only the publisher may do this")
+    require(p.account_id() == Some(n.publisher_account_id), t!("notices.publisher_do"))
 }
 
 /// Move a notice to `to` if still in `from` (racing moves: one CONFLICT).
@@ -213,7 +213,7 @@ async fn set_status(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the notice changed meanwhile; reload"));
+        return Err(ApiError::conflict(t!("notices.notice_changed_meanwhile_reload")));
     }
     notice::Entity::find_by_id(n.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Notice"))
 }
@@ -235,13 +235,10 @@ pub async fn edit(
     let n = visible(txn, p, id).await?;
     publisher_only(p, &n)?;
     if n.status != NoticeStatus::Published {
-        return Err(ApiError::bad_input("status", "only a published notice may be edited"));
+        return Err(ApiError::bad_input("status", t!("notices.published_notice_edited")));
     }
     if Utc::now() > n.created_at + Duration::minutes(EDIT_MINUTES) {
-        return Err(ApiError::bad_input(
-            "noticeId",
-            format!("a notice may be edited within {EDIT_MINUTES} minutes of publishing"),
-        ));
+        return Err(ApiError::bad_input("noticeId", t!("notices.edit_window", minutes = EDIT_MINUTES)));
     }
     let changes = notice::ActiveModel {
         title: Set(title),
@@ -267,7 +264,7 @@ pub async fn withdraw(app: &AppState, p: &Principal, id: i32) -> ApiResult<notic
     let n = visible(txn, p, id).await?;
     publisher_only(p, &n)?;
     if n.status != NoticeStatus::Published {
-        return Err(ApiError::bad_input("status", "only a published notice may be withdrawn"));
+        return Err(ApiError::bad_input("status", t!("notices.published_notice_withdrawn")));
     }
     let changes = notice::ActiveModel {
         status: Set(NoticeStatus::Withdrawn),
@@ -285,7 +282,7 @@ pub async fn withdraw(app: &AppState, p: &Principal, id: i32) -> ApiResult<notic
 
 /// A reader marks a notice read; once per person however often it is sent.
 pub async fn mark_read(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::Model> {
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = visible(txn, p, id).await?;

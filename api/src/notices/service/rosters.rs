@@ -99,13 +99,13 @@ pub(super) fn roster_scope(p: &Principal) -> ApiResult<Condition> {
         (Role::CommunityCommittee, _, Some(c)) => {
             Ok(Condition::all().add(Expr::col((Alias::new("m"), membership::Column::RegionId)).eq(c)))
         }
-        _ => Err(ApiError::forbidden("rosters are for the building head and the committee")),
+        _ => Err(ApiError::forbidden(t!("notices.rosters_are_building_head_committee"))),
     }
 }
 
 /// Which households' counts the principal may see.
 pub(super) fn count_scope(p: &Principal, n: &notice::Model) -> ApiResult<Condition> {
-    require(policy::may_see_counts(p, n), "you may not see this alert's counts")?;
+    require(policy::may_see_counts(p, n), t!("notices.you_not_see_alert_s"))?;
     let m = Alias::new("m");
     if p.account_id() == Some(n.publisher_account_id) || p.role == Role::PlatformAdmin {
         return Ok(Condition::all());

@@ -29,9 +29,9 @@ pub async fn add_comment(
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, false).await?;
     policy::authorize_project(p, ProjectAction::Comment, &facts)?;
-    let author = p.account_id().ok_or_else(|| ApiError::forbidden("only people comment"))?;
+    let author = p.account_id().ok_or_else(|| ApiError::forbidden(t!("projects.people_comment")))?;
     if matches!(proj.status, Cancelled | Evaluated) {
-        return Err(wrong_state("comment on", proj.status));
+        return Err(wrong_state(ProjectAction::Comment, proj.status));
     }
     let created = project_comment::ActiveModel {
         id: NotSet,
@@ -64,7 +64,7 @@ async fn load_comment(
         .ok_or_else(|| ApiError::not_found("ProjectComment"))?;
     let (proj, facts) = load(txn, p, c.project_id, false).await?;
     if c.removed_at.is_some() {
-        return Err(ApiError::bad_input("commentId", "the comment was removed"));
+        return Err(ApiError::bad_input("commentId", t!("projects.comment_was_removed")));
     }
     Ok((c, proj, facts))
 }
@@ -80,7 +80,7 @@ pub async fn edit_comment(
     let txn = uow.txn();
     let (c, proj, _) = load_comment(txn, p, comment_id).await?;
     if p.account_id() != Some(c.author_account_id) {
-        return Err(ApiError::forbidden("only the author edits a comment"));
+        return Err(ApiError::forbidden(t!("projects.author_edits_comment")));
     }
     let mut am: project_comment::ActiveModel = c.into();
     am.body = Set(body);

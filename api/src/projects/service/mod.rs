@@ -86,8 +86,15 @@ pub(crate) async fn load(
     Ok((proj, facts))
 }
 
-pub(crate) fn wrong_state(action: &str, status: ProjectStatus) -> ApiError {
-    ApiError::bad_input("status", format!("cannot {action} a project that is {}", lifecycle::status_name(status)))
+pub(crate) fn wrong_state(action: ProjectAction, status: ProjectStatus) -> ApiError {
+    use crate::lifecycle::Described;
+    let message = t!(
+        "lifecycle.cannot",
+        action = action.words(),
+        noun = t!("projects.noun"),
+        state = lifecycle::status_name(status)
+    );
+    ApiError::bad_input("status", message)
 }
 
 /// The live event of a change to a project.
@@ -111,7 +118,7 @@ async fn update_if_unchanged(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the project changed meanwhile; reload and retry"));
+        return Err(ApiError::conflict(t!("projects.project_changed_meanwhile_reload_retry")));
     }
     Ok(())
 }
@@ -270,15 +277,15 @@ async fn validate_fields<C: ConnectionTrait>(
     let title = crate::input::Title::parse("title", &f.title).map(crate::input::Title::into_inner)?;
     let description = f.description.trim().to_owned();
     if description.chars().count() > 5000 {
-        return Err(ApiError::bad_input("description", "must be at most 5000 characters"));
+        return Err(ApiError::bad_input("description", t!("projects.must_most_5000_characters")));
     }
     if f.budget_fen < 0 {
-        return Err(ApiError::bad_input("budgetFen", "must not be negative"));
+        return Err(ApiError::bad_input("budgetFen", t!("projects.must_not_negative")));
     }
     if let (Some(s), Some(e)) = (f.planned_start, f.planned_end)
         && e < s
     {
-        return Err(ApiError::bad_input("plannedEnd", "must not be before plannedStart"));
+        return Err(ApiError::bad_input("plannedEnd", t!("projects.must_not_before_plannedstart")));
     }
     let location_text = f
         .location_text
@@ -288,7 +295,7 @@ async fn validate_fields<C: ConnectionTrait>(
     if let Some(b) = f.building_id {
         match building::Entity::find_by_id(b).one(conn).await? {
             Some(b) if b.community_id == community_id => {}
-            _ => return Err(ApiError::bad_input("buildingId", "not a building of this community")),
+            _ => return Err(ApiError::bad_input("buildingId", t!("projects.not_building_community"))),
         }
     }
     Ok(ProjectFields { title, description, location_text, ..f })
@@ -301,9 +308,10 @@ pub async fn create(
     community_id: Option<i32>,
     fields: ProjectFields,
 ) -> ApiResult<project::Model> {
-    let community_id =
-        community_id.or(p.scope.community_id).ok_or_else(|| ApiError::bad_input("communityId", "required"))?;
-    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden("only people propose projects"))?;
+    let community_id = community_id
+        .or(p.scope.community_id)
+        .ok_or_else(|| ApiError::bad_input("communityId", t!("projects.required")))?;
+    let account_id = p.account_id().ok_or_else(|| ApiError::forbidden(t!("projects.people_propose_projects")))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let serves = org_serves(txn, p, community_id).await?;

@@ -32,7 +32,7 @@ pub async fn add_participant(
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::AddParticipant, &facts)?;
     if !PARTICIPANT_STATES.contains(&proj.status) {
-        return Err(wrong_state("add participants to", proj.status));
+        return Err(wrong_state(ProjectAction::AddParticipant, proj.status));
     }
     match organisation::Entity::find_by_id(organisation_id).one(txn).await? {
         Some(o)
@@ -43,10 +43,10 @@ pub async fn add_participant(
         Some(_) => {
             return Err(ApiError::bad_input(
                 "organisationId",
-                "participants are social organisations or property companies",
+                t!("projects.participants_are_social_organisations_property"),
             ));
         }
-        None => return Err(ApiError::bad_input("organisationId", "no such organisation")),
+        None => return Err(ApiError::bad_input("organisationId", t!("projects.no_such_organisation"))),
     }
     let created = project_participant::ActiveModel {
         id: NotSet,
@@ -63,7 +63,7 @@ pub async fn add_participant(
             &[Unique {
                 name: "uq_project_participants",
                 columns: "project_participants.project_id",
-                error: || ApiError::conflict("this organisation already has this role in the project"),
+                error: || ApiError::conflict(t!("projects.organisation_already_has_role_project")),
             }],
         )
     })?;
@@ -92,7 +92,7 @@ pub async fn create_task(
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::CreateTask, &facts)?;
     if !matches!(proj.status, Approved | InProgress) {
-        return Err(wrong_state("add tasks to", proj.status));
+        return Err(wrong_state(ProjectAction::CreateTask, proj.status));
     }
     let participant = project_participant::Entity::find()
         .filter(project_participant::Column::ProjectId.eq(proj.id))
@@ -100,7 +100,7 @@ pub async fn create_task(
         .count(txn)
         .await?;
     if participant == 0 {
-        return Err(ApiError::bad_input("assigneeOrganisationId", "the assignee must participate in the project"));
+        return Err(ApiError::bad_input("assigneeOrganisationId", t!("projects.assignee_must_participate_project")));
     }
     let created = project_task::ActiveModel {
         id: NotSet,
@@ -132,13 +132,13 @@ pub async fn complete_task(app: &AppState, p: &Principal, task_id: i32) -> ApiRe
     // role); the lead any task.
     let lead = facts.my_participation.contains(&ParticipationRole::Lead);
     if !lead && p.scope.organisation_id != Some(task.assignee_organisation_id) {
-        return Err(ApiError::forbidden("only the assignee or the lead completes this task"));
+        return Err(ApiError::forbidden(t!("projects.assignee_lead_completes_task")));
     }
     if proj.status != InProgress {
-        return Err(wrong_state("complete tasks of", proj.status));
+        return Err(wrong_state(ProjectAction::CompleteTask, proj.status));
     }
     if task.status == TaskStatus::Done {
-        return Err(ApiError::bad_input("taskId", "the task is already done"));
+        return Err(ApiError::bad_input("taskId", t!("projects.task_already_done")));
     }
     let mut am: project_task::ActiveModel = task.into();
     am.status = Set(TaskStatus::Done);
@@ -160,17 +160,17 @@ pub async fn post_update(
 ) -> ApiResult<project_update::Model> {
     let body = crate::input::Body::parse("body", body).map(crate::input::Body::into_inner)?;
     if !(0..=100).contains(&percent_complete) {
-        return Err(ApiError::bad_input("percentComplete", "must be between 0 and 100"));
+        return Err(ApiError::bad_input("percentComplete", t!("projects.must_between_0_100")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::PostUpdate, &facts)?;
     if proj.status != InProgress {
-        return Err(wrong_state("post updates to", proj.status));
+        return Err(wrong_state(ProjectAction::PostUpdate, proj.status));
     }
     let (Some(org), Some(author)) = (p.scope.organisation_id, p.account_id()) else {
-        return Err(ApiError::forbidden("only implementing organisations post updates"));
+        return Err(ApiError::forbidden(t!("projects.implementing_organisations_post_updates")));
     };
     let created = project_update::ActiveModel {
         id: NotSet,

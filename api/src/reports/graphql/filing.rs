@@ -24,7 +24,7 @@ pub(crate) fn read_uploads(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> A
             let mut buf = Vec::new();
             u.value(ctx)
                 .and_then(|v| v.into_read().read_to_end(&mut buf))
-                .map_err(|_| ApiError::bad_input("photos", "an upload could not be read"))?;
+                .map_err(|_| ApiError::bad_input("photos", t!("reports.upload_could_not_read")))?;
             Ok(buf)
         })
         .collect()

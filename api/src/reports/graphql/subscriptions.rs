@@ -106,7 +106,7 @@ impl ReportsSubscription {
         let p = ctx.principal()?;
         let org = match (p.role, p.scope.organisation_id) {
             (entity::enums::Role::SocialOrganization | entity::enums::Role::PropertyCompany, Some(o)) => o,
-            _ => return Err(ApiError::forbidden("only organisation staff have a report queue").into()),
+            _ => return Err(ApiError::forbidden(t!("reports.organisation_staff_have_report_queue")).into()),
         };
         Ok(follow(ctx, Feed::Queue(org))?)
     }

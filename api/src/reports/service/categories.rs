@@ -32,7 +32,7 @@ pub async fn category<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let own = rows.iter().find(|c| c.community_id.is_some()).or_else(|| rows.first());
-    own.cloned().ok_or_else(|| ApiError::bad_input("categoryCode", format!("no category {code} in this community")))
+    own.cloned().ok_or_else(|| ApiError::bad_input("categoryCode", t!("reports.no_category", code = code)))
 }
 
 /// The categories of a community: its own and the defaults it does not override.
@@ -68,11 +68,11 @@ pub async fn set_category(
         || code.len() > 32
         || !code.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
     {
-        return Err(ApiError::bad_input("code", "1 to 32 letters, digits or '_'"));
+        return Err(ApiError::bad_input("code", t!("reports.1_32_letters_digits")));
     }
     let name = Name::parse("name", name)?.into_inner();
     if !(1..=24 * 365).contains(&target_hours) {
-        return Err(ApiError::bad_input("targetHours", "between 1 and 8760 hours"));
+        return Err(ApiError::bad_input("targetHours", t!("reports.between_1_8760_hours")));
     }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
@@ -131,5 +131,5 @@ pub(super) async fn ensure_serves<C: ConnectionTrait>(
         .one(conn)
         .await?
         .is_some();
-    if serves { Ok(()) } else { Err(ApiError::bad_input(field, "the organisation does not serve this community")) }
+    if serves { Ok(()) } else { Err(ApiError::bad_input(field, t!("reports.organisation_does_not_serve_community"))) }
 }

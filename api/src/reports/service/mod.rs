@@ -54,14 +54,14 @@ fn coordinates(lat: Option<f64>, lon: Option<f64>) -> ApiResult<(Option<f64>, Op
         (None, None) => Ok((None, None)),
         (Some(la), Some(lo)) => {
             if !(la.is_finite() && (-90.0..=90.0).contains(&la)) {
-                return Err(ApiError::bad_input("latitude", "must be between -90 and 90 (WGS-84 degrees)"));
+                return Err(ApiError::bad_input("latitude", t!("reports.must_between_90_90_wgs")));
             }
             if !(lo.is_finite() && (-180.0..=180.0).contains(&lo)) {
-                return Err(ApiError::bad_input("longitude", "must be between -180 and 180 (WGS-84 degrees)"));
+                return Err(ApiError::bad_input("longitude", t!("reports.must_between_180_180_wgs")));
             }
             Ok((Some(la), Some(lo)))
         }
-        _ => Err(ApiError::bad_input("latitude", "give both latitude and longitude, or neither")),
+        _ => Err(ApiError::bad_input("latitude", t!("reports.give_both_latitude_longitude_neither"))),
     }
 }
 
@@ -134,9 +134,9 @@ pub(crate) fn event(r: &report::Model, kind: ReportEventKind) -> Event {
 /// of their building). With a category that has a default organisation it
 /// is accepted and assigned to it at once (recorded as the server's steps).
 pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResult<report::Model> {
-    let community_id = p.scope.community_id.ok_or_else(|| ApiError::forbidden("only residents file reports"))?;
+    let community_id = p.scope.community_id.ok_or_else(|| ApiError::forbidden(t!("reports.residents_file_reports")))?;
     policy::may_report(p, community_id)?;
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden("people only"))?;
+    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("reports.people")))?;
     let description = Body::parse("description", &input.description)?.into_inner();
     let location_text = Place::parse_opt("locationText", input.location_text.as_deref())?.map(Place::into_inner);
     let (latitude, longitude) = coordinates(input.latitude, input.longitude)?;
@@ -144,7 +144,7 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
         None => me,
         Some(resident) => {
             let (Role::BuildingHead, Some(b)) = (p.role, p.scope.building_id) else {
-                return Err(ApiError::forbidden("only a building head files reports for other residents"));
+                return Err(ApiError::forbidden(t!("reports.building_head_files_reports_other")));
             };
             let lives_here = membership::Entity::find()
                 .filter(membership::Column::AccountId.eq(resident))
@@ -154,14 +154,14 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
                 .await?
                 .is_some();
             if !lives_here {
-                return Err(ApiError::bad_input("onBehalfOfAccountId", "not a resident of your building"));
+                return Err(ApiError::bad_input("onBehalfOfAccountId", t!("reports.not_resident_your_building")));
             }
             resident
         }
     };
     let building_id = input.building_id.or(p.scope.building_id);
     if input.photos.len() > photos::MAX_PHOTOS {
-        return Err(ApiError::bad_input("photos", format!("at most {} photos", photos::MAX_PHOTOS)));
+        return Err(ApiError::bad_input("photos", t!("reports.too_many_photos", max = photos::MAX_PHOTOS)));
     }
     let cat = category(&app.db.read, community_id, input.category_code.trim()).await?;
     if let Some(b) = building_id {
@@ -170,7 +170,7 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
             .await?
             .is_some_and(|b| b.community_id == community_id);
         if !ok {
-            return Err(ApiError::bad_input("buildingId", "no such building in your community"));
+            return Err(ApiError::bad_input("buildingId", t!("reports.no_such_building_your_community")));
         }
     }
     let saved = photos::save_all(&app.config, "photos", input.photos).await?;

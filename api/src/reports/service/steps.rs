@@ -61,18 +61,18 @@ pub async fn step(
     let rating = match (action, input.rating) {
         (Rate, Some((stars, comment))) => {
             if !(1..=5).contains(&stars) {
-                return Err(ApiError::bad_input("stars", "between 1 and 5"));
+                return Err(ApiError::bad_input("stars", t!("reports.between_1_5")));
             }
             Some((stars, crate::input::Remark::parse_opt("comment", comment.as_deref())?.map(|c| c.into_inner())))
         }
-        (Rate, None) => return Err(ApiError::bad_input("stars", "required")),
+        (Rate, None) => return Err(ApiError::bad_input("stars", t!("reports.required"))),
         _ => None,
     };
     if action == Assign && input.organisation_id.is_none() {
-        return Err(ApiError::bad_input("organisationId", "required"));
+        return Err(ApiError::bad_input("organisationId", t!("reports.required")));
     }
     if input.photos.len() > photos::MAX_PHOTOS {
-        return Err(ApiError::bad_input("photos", format!("at most {} photos", photos::MAX_PHOTOS)));
+        return Err(ApiError::bad_input("photos", t!("reports.too_many_photos", max = photos::MAX_PHOTOS)));
     }
     // Authorise before storing any file.
     {
@@ -110,21 +110,21 @@ pub async fn step(
         Reopen => {
             let window = Duration::hours(i64::try_from(app.config.report_confirm_hours).unwrap_or(i64::MAX / 7200));
             if r.resolved_at.is_none_or(|at| now > at + window) {
-                return Err(ApiError::bad_input("status", "the confirmation period is over"));
+                return Err(ApiError::bad_input("status", t!("reports.confirmation_period_over")));
             }
             changes.resolved_at = Set(None);
         }
         Mediate => changes.mediation_outcome = Set(note.clone()),
         Escalate => {
             if r.escalated_at.is_some() {
-                return Err(ApiError::bad_input("status", "the report is already escalated"));
+                return Err(ApiError::bad_input("status", t!("reports.report_already_escalated")));
             }
             changes.escalated_at = Set(Some(now));
             only_if = only_if.add(report::Column::EscalatedAt.is_null());
         }
         Rate => {
             if r.rating.is_some() {
-                return Err(ApiError::bad_input("stars", "the report is already rated"));
+                return Err(ApiError::bad_input("stars", t!("reports.report_already_rated")));
             }
             let (stars, comment) = rating.clone().unwrap_or_default();
             changes.rating = Set(Some(stars));
@@ -139,7 +139,7 @@ pub async fn step(
     }
     let res = report::Entity::update_many().set(changes).filter(only_if).exec(txn).await?;
     if res.rows_affected != 1 {
-        return Err(ApiError::conflict("the report changed meanwhile; reload and retry"));
+        return Err(ApiError::conflict(t!("reports.report_changed_meanwhile_reload_retry")));
     }
     let event_note = match action {
         Rate => rating.as_ref().map(|(s, _)| format!("{s}/5")),

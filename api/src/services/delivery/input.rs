@@ -79,19 +79,19 @@ pub(super) struct Valid {
 pub(super) fn validate(r: RecordInput, today: NaiveDate) -> ApiResult<(String, RecordFields)> {
     let external_id = Reference::parse("externalId", &r.external_id)?.into_inner();
     if external_id.starts_with(OWN_PREFIX) {
-        return Err(ApiError::bad_input("externalId", format!("the prefix {OWN_PREFIX} is the server's own")));
+        return Err(ApiError::bad_input("externalId", t!("services.own_prefix", prefix = OWN_PREFIX)));
     }
     let service_id = r.service_id?;
     let community_id = r.community_id?;
     let resident_account_id = r.resident_account_id.transpose()?;
     if r.delivered_on > today + chrono::Days::new(1) {
-        return Err(ApiError::bad_input("deliveredOn", "a delivery is not in the future"));
+        return Err(ApiError::bad_input("deliveredOn", t!("services.delivery_not_future")));
     }
     if !(1..=1440).contains(&r.duration_minutes) {
-        return Err(ApiError::bad_input("durationMinutes", "between 1 and 1440 minutes"));
+        return Err(ApiError::bad_input("durationMinutes", t!("services.between_1_1440_minutes")));
     }
     if !(1..=10_000).contains(&r.beneficiaries) {
-        return Err(ApiError::bad_input("beneficiaries", "between 1 and 10000"));
+        return Err(ApiError::bad_input("beneficiaries", t!("services.between_1_10000")));
     }
     let notes = Remark::parse_opt("notes", r.notes.as_deref())?.map(Remark::into_inner);
     let fields = RecordFields {

@@ -59,7 +59,7 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
     let org = policy::own_organisation(p)?;
     let max = app.config.max_delivery_batch;
     if records.is_empty() || records.len() > max {
-        return Err(ApiError::bad_input("records", format!("between 1 and {max} records per call")));
+        return Err(ApiError::bad_input("records", t!("services.records_between", max = max)));
     }
     let today = Utc::now().date_naive();
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(records.len());
@@ -69,7 +69,7 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
         match validate(r, today) {
             Ok((external_id, fields)) if !seen.insert(external_id.clone()) => {
                 let _ = fields;
-                outcomes.push(Some(Outcome::Error(ApiError::bad_input("externalId", "sent twice in this batch"))));
+                outcomes.push(Some(Outcome::Error(ApiError::bad_input("externalId", t!("services.sent_twice_batch")))));
             }
             Ok((external_id, fields)) => {
                 let hash = content_hash(&fields);
@@ -123,13 +123,13 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
         let err = match services.get(&f.service_id) {
             // A service of another organisation is FORBIDDEN whether or not
             // it exists: an NGO cannot probe other organisations' ids.
-            None => Some(ApiError::forbidden("not a service of your organisation")),
-            Some(owner) if *owner != org => Some(ApiError::forbidden("not a service of your organisation")),
+            None => Some(ApiError::forbidden(t!("services.not_service_your_organisation"))),
+            Some(owner) if *owner != org => Some(ApiError::forbidden(t!("services.not_service_your_organisation"))),
             Some(_) if !areas.contains(&(f.service_id, f.community_id)) => {
-                Some(ApiError::bad_input("communityId", "the service is not offered in this community"))
+                Some(ApiError::bad_input("communityId", t!("services.service_not_offered_community")))
             }
             Some(_) if f.resident_account_id.is_some_and(|a| !residents.contains(&(a, f.community_id))) => {
-                Some(ApiError::bad_input("residentId", "not a resident of this community"))
+                Some(ApiError::bad_input("residentId", t!("services.not_resident_community")))
             }
             Some(_) => None,
         };
@@ -262,7 +262,7 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
             }
             (None, _) => match raced.get(&v.external_id) {
                 Some(id) => Outcome::Unchanged(*id),
-                None => Outcome::Error(ApiError::conflict("the record changed meanwhile; send it again")),
+                None => Outcome::Error(ApiError::conflict(t!("services.record_changed_meanwhile_send_again"))),
             },
         };
         outcomes[v.index] = Some(outcome);
@@ -298,7 +298,7 @@ pub async fn delete(app: &AppState, p: &Principal, external_ids: Vec<String>) ->
     let org = policy::own_organisation(p)?;
     let max = app.config.max_delivery_batch;
     if external_ids.is_empty() || external_ids.len() > max {
-        return Err(ApiError::bad_input("externalIds", format!("between 1 and {max} ids per call")));
+        return Err(ApiError::bad_input("externalIds", t!("services.ids_between", max = max)));
     }
     let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let rows = delivery_record::Entity::find()

@@ -25,7 +25,7 @@ pub fn list(p: &Principal, f: RecordFilter) -> ApiResult<Select<delivery_record:
     let mut q = policy::visible_records(p);
     if let Some(ids) = f.external_ids {
         if ids.len() > 1000 {
-            return Err(ApiError::bad_input("externalIds", "at most 1000 ids"));
+            return Err(ApiError::bad_input("externalIds", t!("services.most_1000_ids")));
         }
         q = q.filter(D::ExternalId.is_in(ids));
     }

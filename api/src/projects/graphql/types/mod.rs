@@ -197,7 +197,7 @@ impl Project {
         #[graphql(default = 3, desc = "How many of the newest updates, 1 to 20.")] count: i32,
     ) -> ApiResult<Vec<ProjectUpdate>> {
         if !(1..=20).contains(&count) {
-            return Err(ApiError::bad_input("count", "must be between 1 and 20"));
+            return Err(ApiError::bad_input("count", t!("projects.must_between_1_20")));
         }
         let n = u32::try_from(count).unwrap_or(3);
         let rows = ctx.loader::<LatestUpdatesLoader>()?.load_one((self.0.id, n)).await?.unwrap_or_default();
