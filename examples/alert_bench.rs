@@ -93,6 +93,8 @@ async fn seed(db: &Db, args: &Args) -> (i32, Vec<i32>) {
                 password_hash: Set("!".into()),
                 disabled: Set(false),
                 created_at: Set(now),
+                must_change_password: Set(false),
+                disabled_reason: Set(None),
             })
             .collect();
         for chunk in accounts.chunks(500) {

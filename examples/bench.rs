@@ -107,6 +107,8 @@ async fn seed(db: &Db, args: &Args) -> Seeded {
                 password_hash: Set(hash.clone()),
                 disabled: Set(false),
                 created_at: Set(now),
+                must_change_password: Set(false),
+                disabled_reason: Set(None),
             })
             .collect();
         for chunk in accounts.chunks(200) {

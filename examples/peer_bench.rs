@@ -184,6 +184,8 @@ async fn seed(db: &Db) -> Data {
             password_hash: Set(hash.clone()),
             disabled: Set(false),
             created_at: Set(now),
+            must_change_password: Set(false),
+            disabled_reason: Set(None),
         })
         .exec(&db.write)
         .await

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod access;
 mod auth;
 mod directory;
 mod funds;

@@ -155,10 +155,16 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_DB_PING_AFTER_IDLE_SECS", default_value_t = 30)]
     pub db_ping_after_idle_secs: u64,
 
-    /// How often a WebSocket connection re-checks its session: token expiry,
-    /// membership, account and refresh-token family (seconds).
-    #[arg(long, env = "GONGZHI_WS_RECHECK_SECS", default_value_t = 5)]
+    /// How often a WebSocket connection re-checks its token: expiry and the
+    /// revocations this process knows (an in-memory check), seconds.
+    #[arg(long, env = "GONGZHI_WS_RECHECK_SECS", default_value_t = 1)]
     pub ws_recheck_secs: u64,
+
+    /// How often each process re-reads the revocations even without a
+    /// notification (PostgreSQL: a missed NOTIFY keeps a revoked token
+    /// alive at most this long), milliseconds.
+    #[arg(long, env = "GONGZHI_REVOCATION_POLL_MS", default_value_t = 2000)]
+    pub revocation_poll_ms: u64,
 
     /// WebSocket loader batch window (microseconds); see [`DEFAULT_LOADER_WINDOW_US`].
     #[arg(long, env = "GONGZHI_LOADER_WINDOW_US", default_value_t = DEFAULT_LOADER_WINDOW_US)]

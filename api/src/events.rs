@@ -120,12 +120,15 @@ impl EventBus {
 
     /// On PostgreSQL, LISTEN for events from every process and rebroadcast
     /// them here, and start the publisher (see the module documentation).
-    /// Both run until the process ends and reconnect on failure.
+    /// Both run until the process ends and reconnect on failure. The same
+    /// connection also listens on each channel of `wakes` and wakes its
+    /// `Notify` on a notification there, and on every (re)connection, when
+    /// notifications may have been missed.
     ///
     /// Each has a connection of its own (`PgListener::connect` opens a pool
     /// of one), not one of the request pool: taken from there the listener
     /// held a request connection for the life of the process.
-    pub fn spawn_listener(&self, db: &Db, database_url: &str) {
+    pub fn spawn_listener(&self, db: &Db, database_url: &str, wakes: Vec<(&'static str, Arc<tokio::sync::Notify>)>) {
         if !db.is_postgres() {
             return;
         }
@@ -139,14 +142,24 @@ impl EventBus {
             loop {
                 match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
                     Ok(mut listener) => {
-                        if let Err(e) = listener.listen(CHANNEL).await {
+                        let channels: Vec<&str> =
+                            std::iter::once(CHANNEL).chain(wakes.iter().map(|(c, _)| *c)).collect();
+                        if let Err(e) = listener.listen_all(channels).await {
                             tracing::warn!(error = %e, "LISTEN failed");
                         } else {
+                            for (_, wake) in &wakes {
+                                wake.notify_one();
+                            }
                             loop {
                                 match listener.recv().await {
-                                    Ok(n) => {
+                                    Ok(n) if n.channel() == CHANNEL => {
                                         if let Ok(ev) = serde_json::from_str::<Event>(n.payload()) {
                                             let _ = tx.send(ev);
+                                        }
+                                    }
+                                    Ok(n) => {
+                                        if let Some((_, wake)) = wakes.iter().find(|(c, _)| *c == n.channel()) {
+                                            wake.notify_one();
                                         }
                                     }
                                     Err(e) => {

@@ -54,7 +54,8 @@ pub const CREDENTIAL_FIELDS: [&str; 2] = ["login", "refreshToken"];
 /// schema. A request of these alone runs as anonymous even when it carries
 /// a stale or placeholder `Authorization` header (GraphiQL's, an app's
 /// expired token), so such a header never blocks logging in.
-pub const ANONYMOUS_FIELDS: [&str; 6] = ["login", "refreshToken", "logout", "__schema", "__type", "__typename"];
+pub const ANONYMOUS_FIELDS: [&str; 7] =
+    ["login", "refreshToken", "logout", "changePassword", "__schema", "__type", "__typename"];
 
 /// What the walk counted in one request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

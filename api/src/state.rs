@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::auth::JwtKeys;
+use crate::auth::revocation::Revocations;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::EventBus;
@@ -16,6 +17,10 @@ pub struct AppState {
     pub keys: Arc<JwtKeys>,
     pub events: EventBus,
     pub counters: Arc<Counters>,
+    /// The revocations this process knows (see `auth::revocation`).
+    pub revocations: Revocations,
+    /// Woken when another process revoked something (PostgreSQL NOTIFY).
+    pub revocation_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Process-wide security counters, exported on `/metrics`.
@@ -28,6 +33,14 @@ pub struct Counters {
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         let keys = Arc::new(JwtKeys::new(&config));
-        Self { db, config: Arc::new(config), keys, events: EventBus::new(), counters: Arc::default() }
+        Self {
+            db,
+            config: Arc::new(config),
+            keys,
+            events: EventBus::new(),
+            counters: Arc::default(),
+            revocations: Revocations::default(),
+            revocation_wake: Arc::default(),
+        }
     }
 }

@@ -16,6 +16,11 @@ pub struct Model {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// After a password reset: the one-time code opens `changePassword`
+    /// only, and login is refused until the password is changed.
+    pub must_change_password: bool,
+    /// Why the account was disabled (shown to the person).
+    pub disabled_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

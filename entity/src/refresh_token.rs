@@ -16,6 +16,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub rotated_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The client's `User-Agent` when this token was issued (for the
+    /// session's device label).
+    pub user_agent: Option<String>,
+    /// The client's network (an IPv4 /24 or IPv6 /48 prefix), never the
+    /// full address.
+    pub address_prefix: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

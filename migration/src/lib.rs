@@ -13,6 +13,7 @@ mod m20261126_000006_reports;
 mod m20261126_000007_notices;
 mod m20261126_000008_services;
 mod m20261126_000009_indicators;
+mod m20261204_000010_sessions;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_notices::Migration),
             Box::new(m20261126_000008_services::Migration),
             Box::new(m20261126_000009_indicators::Migration),
+            Box::new(m20261204_000010_sessions::Migration),
         ]
     }
 }

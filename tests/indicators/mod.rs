@@ -62,6 +62,8 @@ async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
         password_hash: Set("not-a-hash".into()),
         disabled: Set(false),
         created_at: Set(at("2025-01-01T00:00:00Z")),
+        must_change_password: Set(false),
+        disabled_reason: Set(None),
     }
     .insert(&app.db.write)
     .await

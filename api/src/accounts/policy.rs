@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
+use crate::error::ApiResult;
 use crate::policy::{COMMUNITY_ROLES, Permission, never, under_region};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +22,9 @@ pub enum AccountsPermission {
     ManageAccounts,
     /// List, create and revoke API clients.
     ManageApiClients,
+    /// Disable, enable and reset the password of accounts (then checked per
+    /// account by [`may_manage_account`]).
+    ManageAccountState,
 }
 
 impl Permission for AccountsPermission {
@@ -29,6 +33,7 @@ impl Permission for AccountsPermission {
             Self::ReadAccounts => t!("accounts.perm.read"),
             Self::ManageAccounts => t!("accounts.perm.manage"),
             Self::ManageApiClients => t!("accounts.perm.clients"),
+            Self::ManageAccountState => t!("accounts.perm.state"),
         }
     }
 
@@ -36,6 +41,9 @@ impl Permission for AccountsPermission {
         match self {
             Self::ReadAccounts => p.role != Role::DistrictSystem && p.api_client_id().is_none(),
             Self::ManageAccounts | Self::ManageApiClients => p.role == Role::PlatformAdmin,
+            Self::ManageAccountState => {
+                matches!(p.role, Role::PlatformAdmin | Role::CommunityCommittee) && p.account_id().is_some()
+            }
         }
     }
 }
@@ -108,6 +116,28 @@ pub fn visible_memberships(p: &Principal) -> Select<membership::Entity> {
 pub fn visible_api_clients(p: &Principal) -> Select<api_client::Entity> {
     let q = api_client::Entity::find();
     if AccountsPermission::ManageApiClients.allowed(p) { q } else { q.filter(never()) }
+}
+
+/// May the principal disable, enable or reset the password of this
+/// account? The platform admin: any account. A community's committee: the
+/// accounts of its residents and building heads, that is accounts whose
+/// every membership is RESIDENT or BUILDING_HEAD of that community (so a
+/// resident who forgot the password is helped at the community office, and
+/// a committee can never lock out staff or another community's people).
+/// `memberships`: the account's memberships.
+pub fn may_manage_account(p: &Principal, _account_id: i32, memberships: &[membership::Model]) -> ApiResult<()> {
+    crate::policy::authorize(p, AccountsPermission::ManageAccountState)?;
+    let allowed = match (p.role, p.scope.community_id) {
+        (Role::PlatformAdmin, _) => true,
+        (Role::CommunityCommittee, Some(c)) => {
+            !memberships.is_empty()
+                && memberships
+                    .iter()
+                    .all(|m| matches!(m.role, Role::Resident | Role::BuildingHead) && m.region_id == Some(c))
+        }
+        _ => false,
+    };
+    crate::policy::require(allowed, t!("accounts.not_your_resident"))
 }
 
 /// May the principal see an account's personal fields? `account_communities`

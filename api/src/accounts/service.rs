@@ -14,10 +14,12 @@ use serde_json::json;
 use super::Verbs;
 use super::graphql::{Account, ApiClient, Membership};
 use crate::accounts::policy::AccountsPermission;
+use crate::auth::revocation::{Subject, revoke};
 use crate::auth::{Principal, password};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Unique, map_unique};
 use crate::policy;
+use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
 /// Accounts the principal may see (see [`super::policy::accounts_filter`]),
@@ -67,9 +69,6 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// Minimum password length (characters).
-pub const MIN_PASSWORD_LEN: usize = 8;
-
 fn check_username(u: &str) -> ApiResult<String> {
     let u = u.trim();
     let ok =
@@ -101,9 +100,7 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         .map(|r| crate::input::PersonName::parse("realName", &r).map(crate::input::PersonName::into_inner))
         .transpose()?;
     let phone = check_phone(input.phone)?;
-    if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::bad_input("password", t!("accounts.password_too_short", min = MIN_PASSWORD_LEN)));
-    }
+    password::check_new("password", &input.password, &username)?;
     let password_hash = password::hash(&input.password).await?;
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
@@ -116,6 +113,8 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         password_hash: Set(password_hash),
         disabled: Set(false),
         created_at: Set(Utc::now()),
+        must_change_password: Set(false),
+        disabled_reason: Set(None),
     }
     .insert(txn)
     .await
@@ -232,9 +231,11 @@ pub async fn add_membership(
     Ok(created)
 }
 
-pub async fn remove_membership(db: &Db, p: &Principal, membership_id: i32) -> ApiResult<membership::Model> {
+/// Ends a membership: the sessions acting in it end, and every access token
+/// acting in it is refused from the next request on (a revocation).
+pub async fn remove_membership(app: &AppState, p: &Principal, membership_id: i32) -> ApiResult<membership::Model> {
     policy::authorize(p, AccountsPermission::ManageAccounts)?;
-    let uow = UnitOfWork::begin(db, p).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let m = membership::Entity::find_by_id(membership_id)
         .one(txn)
@@ -246,8 +247,10 @@ pub async fn remove_membership(db: &Db, p: &Principal, membership_id: i32) -> Ap
         .exec(txn)
         .await?;
     membership::Entity::delete_by_id(m.id).exec(txn).await?;
+    let batch = revoke(txn, &[Subject::Membership(m.id)], app.config.access_token_ttl_secs).await?;
     let community = policy::is_community_role(m.role).then_some(m.region_id).flatten();
     uow.commit(Audit::of::<Membership>(Verbs::MembershipDelete, m.id).community(community)).await?;
+    app.revocations.settle(&app.db, batch).await?;
     Ok(m)
 }
 
@@ -305,9 +308,11 @@ pub async fn insert_api_client(
     Ok(created)
 }
 
-pub async fn revoke_api_client(db: &Db, p: &Principal, id: i32) -> ApiResult<api_client::Model> {
+/// Revokes an API client: its secret no longer gets tokens, and every token
+/// it holds is refused from the next request on.
+pub async fn revoke_api_client(app: &AppState, p: &Principal, id: i32) -> ApiResult<api_client::Model> {
     policy::authorize(p, AccountsPermission::ManageApiClients)?;
-    let uow = UnitOfWork::begin(db, p).await?;
+    let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
     if c.revoked_at.is_some() {
@@ -316,6 +321,8 @@ pub async fn revoke_api_client(db: &Db, p: &Principal, id: i32) -> ApiResult<api
     let mut active: api_client::ActiveModel = c.into();
     active.revoked_at = Set(Some(Utc::now()));
     let updated = active.update(txn).await?;
+    let batch = revoke(txn, &[Subject::Client(updated.id)], app.config.access_token_ttl_secs).await?;
     uow.commit(Audit::of::<ApiClient>(Verbs::ApiClientRevoke, updated.id)).await?;
+    app.revocations.settle(&app.db, batch).await?;
     Ok(updated)
 }

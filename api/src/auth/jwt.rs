@@ -31,6 +31,11 @@ struct Claims {
     /// live connection can notice when the session is revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sid: Option<String>,
+    /// When it was issued, in milliseconds: revocations compare with it
+    /// (`iat` has whole seconds only, and a login right after a password
+    /// reset must not fall in the reset's second).
+    #[serde(default)]
+    ims: i64,
 }
 
 /// What a verified token says beyond the principal.
@@ -39,7 +44,15 @@ pub struct TokenInfo {
     pub expires_at: DateTime<Utc>,
     /// Refresh-token family of a login session; `None` for machine clients.
     pub session_id: Option<String>,
+    /// The token's own id (`jti`).
+    pub token_id: Option<String>,
+    /// When it was issued (milliseconds since the epoch).
+    pub issued_at_ms: i64,
 }
+
+/// How far clocks may disagree: a token is accepted this long after its
+/// expiry (and before its `nbf`), on HTTP and WebSocket alike (seconds).
+pub const LEEWAY_SECS: u64 = 5;
 
 pub struct JwtKeys {
     encoding: EncodingKey,
@@ -68,7 +81,7 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         // An unresolved secret (a library user who skipped
         // `Config::resolve_jwt_secret`) gets a random one for this process:
         // never a shared default.
@@ -110,6 +123,7 @@ impl JwtKeys {
             mid,
             scope: principal.scope.clone(),
             sid: sid.map(str::to_owned),
+            ims: now.timestamp_millis(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -145,7 +159,9 @@ impl JwtKeys {
             _ => return Err(bad()),
         };
         let expires_at = DateTime::from_timestamp(c.exp, 0).ok_or_else(bad)?;
-        let verified = (Principal { actor, role: c.role, scope: c.scope }, TokenInfo { expires_at, session_id: c.sid });
+        let issued_at_ms = if c.ims > 0 { c.ims } else { c.iat * 1000 };
+        let info = TokenInfo { expires_at, session_id: c.sid, token_id: Some(c.jti), issued_at_ms };
+        let verified = (Principal { actor, role: c.role, scope: c.scope }, info);
         self.verified.insert(token.to_owned(), (verified.0.clone(), verified.1.clone(), c.exp));
         Ok(verified)
     }
@@ -192,7 +208,7 @@ mod tests {
         let keys = keys();
         let (token, _) = keys.issue(&resident()).unwrap();
         let (p, info) = keys.verify_with_info(&token).unwrap();
-        let long_ago = Utc::now().timestamp() - 31;
+        let long_ago = Utc::now().timestamp() - LEEWAY_SECS as i64 - 1;
         keys.verified.insert(token.clone(), (p, info, long_ago));
         assert!(matches!(keys.verify_with_info(&token), Err(ApiError::Unauthenticated(_))));
         let altered = format!("{token}x");

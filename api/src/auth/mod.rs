@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod jwt;
 pub mod password;
 pub mod principal;
+pub mod revocation;
 pub mod service;
 
 pub use jwt::JwtKeys;
@@ -17,6 +18,25 @@ crate::verbs! {
         AuthRefresh = "auth.refresh",
         AuthLogout = "auth.logout",
         AuthClientToken = "auth.client_token",
+        AuthChangePassword = "auth.change_password",
+        AuthEndSession = "auth.end_session",
+        AuthEndOtherSessions = "auth.end_other_sessions",
+        AuthRevokeToken = "auth.revoke_token",
+        AccountDisable = "account.disable",
+        AccountEnable = "account.enable",
+        AccountResetPassword = "account.reset_password",
     }
+}
+
+/// The principal of a bearer token, and what else the token says, if the
+/// token is valid and nothing revoked it: the one check every transport
+/// makes (HTTP, WebSocket, the plain HTTP endpoints). A revoked token is
+/// UNAUTHENTICATED with a message that says the session ended.
+pub fn authenticate(app: &crate::state::AppState, token: &str) -> crate::error::ApiResult<(Principal, jwt::TokenInfo)> {
+    let (p, info) = app.keys.verify_with_info(token)?;
+    if app.revocations.is_revoked(&p, &info) {
+        return Err(crate::error::ApiError::Unauthenticated(t!("auth.session_ended")));
+    }
+    Ok((p, info))
 }
 pub use principal::{Actor, Principal, Scope};

@@ -16,6 +16,14 @@ pub struct RequestPrincipal(pub Option<Principal>);
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
+/// The client's `User-Agent`, when it sent one (a session's device label).
+#[derive(Clone, Debug, Default)]
+pub struct UserAgent(pub Option<String>);
+
+/// The login session (refresh-token family) of this request's token.
+#[derive(Clone, Debug, Default)]
+pub struct RequestSession(pub Option<String>);
+
 pub trait ContextExt {
     fn app(&self) -> &AppState;
     fn db(&self) -> &Db {
@@ -25,6 +33,13 @@ pub trait ContextExt {
     fn principal(&self) -> ApiResult<&Principal>;
     fn loader<T: Send + Sync + 'static>(&self) -> ApiResult<&RequestLoader<T>>;
     fn client_addr(&self) -> Option<std::net::IpAddr>;
+    /// The client as a login or password check records it.
+    fn client(&self) -> crate::auth::service::Client {
+        crate::auth::service::Client { addr: self.client_addr(), user_agent: self.user_agent() }
+    }
+    fn user_agent(&self) -> Option<String>;
+    /// The login session of this request's token.
+    fn session_id(&self) -> Option<&str>;
 }
 
 impl ContextExt for Context<'_> {
@@ -46,6 +61,14 @@ impl ContextExt for Context<'_> {
 
     fn client_addr(&self) -> Option<std::net::IpAddr> {
         self.data_opt::<ClientAddr>().and_then(|a| a.0)
+    }
+
+    fn user_agent(&self) -> Option<String> {
+        self.data_opt::<UserAgent>().and_then(|u| u.0.clone())
+    }
+
+    fn session_id(&self) -> Option<&str> {
+        self.data_opt::<RequestSession>().and_then(|s| s.0.as_deref())
     }
 }
 

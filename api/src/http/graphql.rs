@@ -13,28 +13,35 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::{HttpState, client, request_error};
+use crate::auth::jwt::TokenInfo;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
 use crate::graphql::batch::{Mode, Wave};
-use crate::graphql::context::{ClientAddr, RequestPrincipal};
+use crate::graphql::context::{ClientAddr, RequestPrincipal, RequestSession, UserAgent};
 use crate::graphql::loaders::{Setup, add_data_loaders};
 use crate::metrics::Metrics;
 
-/// Reads the bearer token, if any. A token that is present but invalid is
-/// an error: silently treating it as anonymous would hide expiry from clients.
-pub(super) fn principal_from_headers(state: &HttpState, headers: &HeaderMap) -> Result<RequestPrincipal, ApiError> {
+/// Reads the bearer token, if any (see [`crate::auth::authenticate`]). A
+/// token that is present but invalid or revoked is an error: silently
+/// treating it as anonymous would hide expiry from clients.
+pub(super) fn principal_from_headers(
+    state: &HttpState,
+    headers: &HeaderMap,
+) -> Result<Option<(crate::auth::Principal, TokenInfo)>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(RequestPrincipal(None));
+        return Ok(None);
     };
     let value = value.to_str().map_err(|_| ApiError::Unauthenticated(t!("http.malformed_authorization_header")))?;
     let token =
         value.strip_prefix("Bearer ").ok_or_else(|| ApiError::Unauthenticated(t!("http.expected_bearer_token")))?;
-    Ok(RequestPrincipal(Some(state.app.keys.verify(token.trim())?)))
+    crate::auth::authenticate(&state.app, token.trim()).map(Some)
 }
 
 /// Who is calling, before the request is read.
 struct Admitted {
     principal: RequestPrincipal,
+    session: RequestSession,
     addr: ClientAddr,
+    user_agent: UserAgent,
     /// Why the bearer token that came with the request is no good. Such a
     /// request is refused (401) once screening shows it needs a principal
     /// ([`settle`]); one that only logs in or reads the schema runs as
@@ -46,14 +53,19 @@ struct Admitted {
 /// pass the per-address rate limit.
 fn admit(state: &HttpState, parts: &axum::http::request::Parts) -> Result<Admitted, (StatusCode, ApiError)> {
     let addr = client::client_addr(&state.app.config, &parts.headers, &parts.extensions);
-    let (principal, stale) = match principal_from_headers(state, &parts.headers) {
+    let (verified, stale) = match principal_from_headers(state, &parts.headers) {
         Ok(p) => (p, None),
-        Err(e) => (RequestPrincipal(None), Some(e)),
+        Err(e) => (None, Some(e)),
     };
-    if principal.0.is_none() {
+    if verified.is_none() {
         client::check_anonymous(&state.limiter, addr).map_err(|e| (StatusCode::TOO_MANY_REQUESTS, e))?;
     }
-    Ok(Admitted { principal, addr: ClientAddr(addr), stale })
+    let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (principal, session) = match verified {
+        Some((p, info)) => (RequestPrincipal(Some(p)), RequestSession(info.session_id)),
+        None => (RequestPrincipal(None), RequestSession(None)),
+    };
+    Ok(Admitted { principal, session, addr: ClientAddr(addr), user_agent: UserAgent(user_agent), stale })
 }
 
 /// After screening: a request whose token is no good is refused unless
@@ -156,12 +168,13 @@ fn gql_response(state: &HttpState, mut resp: BatchResponse, graphql_response: bo
 fn prepare(
     state: &HttpState,
     req: async_graphql::Request,
-    principal: &RequestPrincipal,
-    addr: ClientAddr,
+    caller: &Admitted,
     wave: &Arc<Wave>,
 ) -> async_graphql::Request {
+    let principal = &caller.principal;
     let mode = Mode::Wave(Arc::downgrade(wave));
-    let mut req = req.data(principal.clone()).data(addr);
+    let mut req =
+        req.data(principal.clone()).data(caller.addr).data(caller.session.clone()).data(caller.user_agent.clone());
     // With a read replica, a mutation runs wholly on the primary: its
     // services, its payload's loaders and every `ctx.db()` read (request
     // data is found before schema data). Queries stay on the replica.
@@ -278,19 +291,18 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     if let Err((status, e)) = settle(&admitted, principal_fields) {
         return request_error(status, &e);
     }
-    let Admitted { principal, addr, .. } = admitted;
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
     }
     let wave = Wave::new();
     let mut batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &principal, addr, &wave)),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &admitted, &wave)),
         BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &principal, addr, &wave)).collect())
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &admitted, &wave)).collect())
         }
     };
     let graphql_response = wants_graphql_response(headers);
-    let mut info = super::AccessInfo::of(principal.0.as_ref());
+    let mut info = super::AccessInfo::of(admitted.principal.0.as_ref());
     match &mut batch {
         BatchRequest::Single(r) => (info.operation_name, info.operation_type) = operation_of(r),
         BatchRequest::Batch(_) => info.operation_type = "batch",
@@ -362,7 +374,6 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     if let Err((status, e)) = settle(&admitted, principal_fields) {
         return request_error(status, &e);
     }
-    let Admitted { principal, addr, .. } = admitted;
     if let Some(hash) = remember {
         state.persisted.remember(hash, &gql.query);
     }
@@ -384,10 +395,10 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         }
     }
     let graphql_response = wants_graphql_response(&parts.headers);
-    let mut info = super::AccessInfo::of(principal.0.as_ref());
+    let mut info = super::AccessInfo::of(admitted.principal.0.as_ref());
     (info.operation_name, info.operation_type) = operation_of(&mut gql);
     let wave = Wave::new();
-    let resp = wave.clone().drive(state.schema.execute(prepare(&state, gql, &principal, addr, &wave))).await;
+    let resp = wave.clone().drive(state.schema.execute(prepare(&state, gql, &admitted, &wave))).await;
     let mut out = gql_response(&state, BatchResponse::Single(resp), graphql_response);
     out.extensions_mut().insert(info);
     out

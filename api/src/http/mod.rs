@@ -201,7 +201,7 @@ pub fn bearer_principal(
     state: &HttpState,
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<crate::auth::Principal>, crate::error::ApiError> {
-    graphql::principal_from_headers(state, headers).map(|p| p.0)
+    graphql::principal_from_headers(state, headers).map(|p| p.map(|(p, _)| p))
 }
 
 /// The router of one server process.
@@ -216,6 +216,8 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/oauth/introspect", post(oauth::introspect))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -260,7 +262,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
-    app.events.spawn_listener(&app.db, &app.config.database_url);
+    let wakes = vec![(crate::auth::revocation::CHANNEL, app.revocation_wake.clone())];
+    app.events.spawn_listener(&app.db, &app.config.database_url, wakes);
+    let poll = Duration::from_millis(app.config.revocation_poll_ms.max(100));
+    app.revocations.spawn(&app.db, app.revocation_wake.clone(), poll);
     crate::domains::spawn_jobs(&app);
     let router = router(app)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -30,7 +30,7 @@ use crate::auth::Principal;
 use crate::auth::jwt::TokenInfo;
 use crate::error::ApiError;
 use crate::gate::{self, Limits};
-use crate::graphql::context::{ClientAddr, RequestPrincipal};
+use crate::graphql::context::{ClientAddr, RequestPrincipal, RequestSession};
 use crate::schema::AppSchema;
 
 /// Close codes of graphql-transport-ws.
@@ -151,7 +151,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
             .map(|v| v.trim_start_matches("Bearer ").to_owned())
             .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_owned));
         let verified = match token {
-            Some(t) => match app.keys.verify_with_info(&t) {
+            Some(t) => match crate::auth::authenticate(&app, &t) {
                 Ok((p, info)) => Some((p, info)),
                 Err(e) => {
                     tracing::warn!("WebSocket connection_init with an invalid token");
@@ -162,9 +162,11 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
             None => None,
         };
         let principal = verified.as_ref().map(|(p, _)| p.clone());
+        let verified_session = verified.as_ref().and_then(|(_, info)| info.session_id.clone());
         set(&init_auth, verified.map_or(Auth::Anonymous, |(p, info)| Auth::Session(p, info)));
         let mut data = Data::default();
         data.insert(RequestPrincipal(principal.clone()));
+        data.insert(RequestSession(verified_session));
         data.insert(addr);
         let window = Duration::from_micros(app.config.loader_window_us);
         // A connection's loaders serve every operation on it at once, so no
@@ -198,13 +200,14 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
             },
             _ = recheck.tick() => {
                 let Auth::Session(principal, info) = get(&auth) else { continue };
-                if info.expires_at <= Utc::now() {
+                // The same leeway as HTTP's token validation.
+                let leeway = chrono::Duration::seconds(crate::auth::jwt::LEEWAY_SECS as i64);
+                if info.expires_at + leeway <= Utc::now() {
                     let _ = sink.send(close(CLOSE_UNAUTHORIZED, "access token expired")).await;
                     break;
                 }
-                let alive = crate::auth::service::session_alive(&state.app.db, &principal, info.session_id.as_deref()).await;
-                // A database outage is not a revocation: keep serving.
-                if matches!(alive, Ok(false)) {
+                // What this process knows of revocations: no database read.
+                if state.app.revocations.is_revoked(&principal, &info) {
                     let _ = sink.send(close(CLOSE_FORBIDDEN, "session ended")).await;
                     break;
                 }

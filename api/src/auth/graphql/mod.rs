@@ -1,4 +1,9 @@
-//! `me`, `login`, `refreshToken`, `logout`.
+//! `me`, `login`, `refreshToken`, `logout` (here); a person's sessions,
+//! password and history ([`sessions`]).
+
+mod sessions;
+
+pub use sessions::*;
 
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -9,6 +14,7 @@ use super::service::{self, Session};
 use crate::accounts::graphql::{Account, ApiClient, Membership, Role};
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{Conn, PageArgs, page_cost};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
@@ -55,6 +61,22 @@ impl Viewer {
     /// The organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.scope.organisation_id, Organisation).await
+    }
+    /// What happened to the person's own account, newest first: logins,
+    /// password changes, sessions ended, and what staff did to it
+    /// (disabled, enabled, password reset). Null for machine clients.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    async fn account_history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Cursor of the last entry seen.")] after: Option<String>,
+        #[graphql(desc = "Cursor of the first entry seen.")] before: Option<String>,
+        #[graphql(desc = "At most this many from the start (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+    ) -> ApiResult<Option<Conn<AccountEvent>>> {
+        let Some(me) = self.0.account_id() else { return Ok(None) };
+        let args = PageArgs::new(after, before, first, last);
+        sessions::account_history(ctx, me, args).await.map(Some)
     }
 }
 
@@ -110,11 +132,19 @@ pub struct LogoutInput {
     pub refresh_token: String,
 }
 
+/// The auth domain's queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct AuthQuery(MeQuery, SessionsQuery);
+
+/// The auth domain's mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct AuthMutation(SignInMutation, SessionsMutation);
+
 #[derive(Default)]
-pub struct AuthQuery;
+pub struct MeQuery;
 
 #[Object]
-impl AuthQuery {
+impl MeQuery {
     /// The acting principal.
     #[graphql(guard = "Authenticated")]
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
@@ -123,10 +153,10 @@ impl AuthQuery {
 }
 
 #[derive(Default)]
-pub struct AuthMutation;
+pub struct SignInMutation;
 
 #[Object]
-impl AuthMutation {
+impl SignInMutation {
     /// Log in with username and password. Repeated failures for one username
     /// are refused with RATE_LIMITED for a while.
     async fn login(
@@ -140,7 +170,7 @@ impl AuthMutation {
         if input.username.len() > 64 {
             return Err(ApiError::bad_input("username", t!("auth.too_long")));
         }
-        let s = service::login(app, ctx.client_addr(), &input.username, &input.password, membership).await?;
+        let s = service::login(app, &ctx.client(), &input.username, &input.password, membership).await?;
         Ok(s.into())
     }
 
@@ -151,17 +181,17 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of the mutation.")] input: RefreshTokenInput,
     ) -> ApiResult<AuthPayload> {
-        let app = ctx.app();
-        Ok(service::refresh(&app.db, &app.keys, &app.config, &input.refresh_token).await?.into())
+        Ok(service::refresh(ctx.app(), &ctx.client(), &input.refresh_token).await?.into())
     }
 
-    /// End the session the refresh token belongs to.
+    /// End the session the refresh token belongs to: its refresh tokens and
+    /// every access token issued in it.
     async fn logout(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The input of the mutation.")] input: LogoutInput,
     ) -> ApiResult<LogoutPayload> {
-        service::logout(ctx.db(), &input.refresh_token).await?;
+        service::logout(ctx.app(), &input.refresh_token).await?;
         Ok(LogoutPayload { logged_out: true })
     }
 }

@@ -1,0 +1,20 @@
+//! GraphQL types, queries and mutations for accounts, memberships and API
+//! clients, by part: the types ([`types`]), the queries, people and their
+//! memberships, API clients, and the state of accounts (disable, enable,
+//! reset).
+
+mod clients;
+mod people;
+mod queries;
+mod state;
+mod types;
+
+pub use clients::*;
+pub use people::*;
+pub use queries::*;
+pub use state::*;
+pub use types::*;
+
+/// The accounts domain's mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct AccountsMutation(PeopleMutation, ClientsMutation, AccountStateMutation);
