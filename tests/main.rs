@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod audit_walk;
 mod auth;
 mod directory;
 mod funds;

@@ -3,7 +3,7 @@
 //! list below; see ARCHITECTURE.md, "Add a domain".
 
 use async_graphql::{Context, ID, Interface, MergedObject, MergedSubscription, Object};
-use sea_orm::Condition;
+use sea_orm::{ColumnTrait, Condition};
 
 use crate::accounts::graphql::{Account, ApiClient, Membership};
 use crate::audit::graphql::AuditEntry;
@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
 use crate::graphql::guards::Authenticated;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::node::{NodeSet, NodeType, fetch_many};
+use crate::graphql::node::{NodeSet, NodeType, feed_clause, fetch_many};
 use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
@@ -69,12 +69,6 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     services::register_loaders(l);
 }
 
-/// Conditions each domain adds to the audit feed's visibility: entries about
-/// objects of the domain that the principal may not see are hidden.
-pub fn audit_visible(p: &Principal) -> Condition {
-    Condition::all().add(projects::policy::audit_visible(p))
-}
-
 /// Every audit verb's wire name, by domain.
 pub fn audit_verbs() -> Vec<&'static str> {
     use crate::uow::Verb;
@@ -117,6 +111,30 @@ macro_rules! node_types {
 
         /// The node type names, for tests and tools.
         pub const NODE_TYPES: &[&str] = &[$(<$ty as NodeType>::NAME,)*];
+
+        /// Feed entries (audit rows, change entries) the principal may read
+        /// by their object: one clause per node type, each through that
+        /// type's own visible-rows query (and its rule for objects that are
+        /// gone). No opt-in: a type without a clause here is not a node
+        /// type, and its entries match nothing.
+        /// With `tombstones` (the audit log), also entries about objects
+        /// that are gone under each type's rule for that.
+        pub fn feed_condition(
+            p: &Principal,
+            type_col: impl ColumnTrait,
+            id_col: impl ColumnTrait,
+            tombstones: bool,
+        ) -> Condition {
+            let mut any = Condition::any();
+            $(
+                // Entries about audit entries do not exist; the audit
+                // entry's own visibility is this condition (no recursion).
+                if <$ty as NodeType>::NAME != <AuditEntry as NodeType>::NAME {
+                    any = any.add(feed_clause::<$ty>(p, type_col, id_col, tombstones));
+                }
+            )*
+            any
+        }
 
         impl NodeSet for Node {
             async fn fetch(ctx: &Context<'_>, ty: &str, ids: Vec<i32>) -> ApiResult<Vec<(i32, Node)>> {

@@ -112,6 +112,18 @@ pub fn visible_memberships(p: &Principal) -> Select<membership::Entity> {
     membership::Entity::find().filter(personal_filter(p, membership::Column::AccountId))
 }
 
+/// Audit entries about memberships that were removed: the platform admin
+/// all, a committee those of its community (the community's people, whose
+/// memberships it saw while they existed).
+pub fn membership_tombstones(p: &Principal) -> Option<Condition> {
+    p.account_id()?;
+    match (p.role, p.scope.community_id) {
+        (Role::PlatformAdmin, _) => Some(Condition::all()),
+        (Role::CommunityCommittee, Some(c)) => Some(Condition::all().add(entity::audit_log::Column::CommunityId.eq(c))),
+        _ => None,
+    }
+}
+
 /// API clients: platform admins only.
 pub fn visible_api_clients(p: &Principal) -> Select<api_client::Entity> {
     let q = api_client::Entity::find();

@@ -3,7 +3,8 @@
 
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object};
-use entity::{account, audit_log};
+use entity::enums::Role as DbRole;
+use entity::{account, audit_log, membership};
 
 use crate::accounts::graphql::{Account, Role};
 use crate::audit::policy::AuditPermission;
@@ -12,7 +13,7 @@ use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
-use crate::graphql::loaders::load_by_id;
+use crate::graphql::loaders::{ByColumn, load_by_id};
 use crate::graphql::node::NodeType;
 
 /// One successful mutation.
@@ -47,8 +48,26 @@ impl AuditEntry {
         self.0.role.map(Into::into)
     }
     /// The acting account (null for machine clients and the command line).
+    /// A resident or building head acting is a person, named only to those
+    /// who may see that person's personal data (the person, the committee
+    /// of their community, platform admins), as the objects themselves name
+    /// them (an anonymous report's reporter stays unnamed to everyone else);
+    /// staff act in their role and are named.
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
-        load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
+        let Some(id) = self.0.account_id else { return Ok(None) };
+        let staff = self.0.role.is_some_and(|r| !matches!(r, DbRole::Resident | DbRole::BuildingHead));
+        if !staff {
+            let memberships = ctx.loader::<ByColumn<membership::Entity>>()?.load_one(id).await?.unwrap_or_default();
+            let communities: Vec<i32> = memberships
+                .iter()
+                .filter(|m| crate::policy::is_community_role(m.role))
+                .filter_map(|m| m.region_id)
+                .collect();
+            if !crate::accounts::policy::may_see_personal(ctx.principal()?, id, &communities) {
+                return Ok(None);
+            }
+        }
+        load_by_id::<account::Entity, _>(ctx, Some(id), Account).await
     }
     /// Action-specific details (JSON), never personal data.
     async fn details(&self) -> Option<&str> {
@@ -62,7 +81,9 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit log, oldest first: everything for platform admins; entries
-    /// about communities in scope for offices and committees.
+    /// about communities in scope for offices and committees; and an entry
+    /// only while you may read the object it records (`node(id: objectId)`),
+    /// so the log is exactly as private as what it records.
     #[graphql(
         complexity = "page_cost(first, last) * child_complexity",
         guard = "Allowed(AuditPermission::ReadAuditLog)"

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use async_graphql::{Context, ID};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ColumnTrait, Condition};
 
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::ids;
 
@@ -31,6 +34,47 @@ pub trait NodeType: Sized + Send + Sync + 'static {
     fn global_id(&self) -> ID {
         ids::encode(Self::NAME, self.db_id())
     }
+
+    /// The ids of the objects the principal may see, as a subquery of the
+    /// same visible-rows query: what the audit log and the change feed
+    /// filter their entries by (see [`feed_condition`]).
+    fn visible_ids(p: &Principal) -> SelectStatement;
+
+    /// The ids of every object of this type (what exists, whoever asks).
+    fn all_ids() -> SelectStatement;
+
+    /// Audit entries about objects of this type that no longer exist, or
+    /// about many at once (no object id), that the principal may read: a
+    /// condition on `audit_log`'s columns. By default the platform admin's
+    /// only ([`admin_tombstones`]): such entries are hidden unless the
+    /// domain says who else may read them.
+    fn tombstones(p: &Principal) -> Option<Condition>;
+}
+
+/// The default rule for entries without a live object: the platform
+/// admin reads them, nobody else.
+pub fn admin_tombstones(p: &Principal) -> Option<Condition> {
+    (p.role == entity::enums::Role::PlatformAdmin && p.account_id().is_some()).then(Condition::all)
+}
+
+/// Feed entries (audit rows, change entries) the principal may read by
+/// their object: `type_col` names a node type of `T` and `id_col` one of
+/// its objects the principal may see now; with `tombstones` (the audit
+/// log), or one that is gone under the type's rule for that. One clause
+/// per node type; an entry of a type not listed matches none (deny by
+/// default).
+pub fn feed_clause<T: NodeType>(
+    p: &Principal,
+    type_col: impl ColumnTrait,
+    id_col: impl ColumnTrait,
+    tombstones: bool,
+) -> Condition {
+    let mut about = Condition::any().add(id_col.in_subquery(T::visible_ids(p)));
+    if let Some(rule) = T::tombstones(p).filter(|_| tombstones) {
+        let gone = Condition::any().add(id_col.is_null()).add(id_col.not_in_subquery(T::all_ids()));
+        about = about.add(Condition::all().add(gone).add(rule));
+    }
+    Condition::all().add(type_col.eq(T::NAME)).add(about)
 }
 
 /// Every node type at once: the registry's `Node` interface, which fetches
@@ -69,12 +113,39 @@ pub async fn fetch_many<N: NodeSet>(ctx: &Context<'_>, wanted: &[ID]) -> ApiResu
 
 /// Implement [`NodeType`] for a GraphQL object wrapping the model of entity
 /// module `$m` (`pub struct Region(pub region::Model)`), with the domain's
-/// visible-rows query `$visible: fn(&Principal) -> Select<$m::Entity>`.
+/// visible-rows query `$visible: fn(&Principal) -> Select<$m::Entity>`, and
+/// optionally its rule for audit entries without a live object
+/// (`tombstones = f`, `f: fn(&Principal) -> Option<Condition>`).
 #[macro_export]
 macro_rules! node_type {
     ($ty:ident, $name:literal, $m:ident, $visible:expr) => {
+        $crate::node_type!(@impl $ty, $name, $m, $visible, None);
+    };
+    ($ty:ident, $name:literal, $m:ident, $visible:expr, tombstones = $tomb:expr) => {
+        $crate::node_type!(@impl $ty, $name, $m, $visible, Some($tomb));
+    };
+    (@impl $ty:ident, $name:literal, $m:ident, $visible:expr, $tomb:expr) => {
         impl $crate::graphql::node::NodeType for $ty {
             const NAME: &'static str = $name;
+
+            fn visible_ids(p: &$crate::auth::Principal) -> sea_orm::sea_query::SelectStatement {
+                use sea_orm::{QuerySelect, QueryTrait};
+                let visible: fn(&$crate::auth::Principal) -> sea_orm::Select<$m::Entity> = $visible;
+                visible(p).select_only().column($m::Column::Id).into_query()
+            }
+
+            fn all_ids() -> sea_orm::sea_query::SelectStatement {
+                use sea_orm::{EntityTrait, QuerySelect, QueryTrait};
+                $m::Entity::find().select_only().column($m::Column::Id).into_query()
+            }
+
+            fn tombstones(p: &$crate::auth::Principal) -> Option<sea_orm::Condition> {
+                let rule: Option<fn(&$crate::auth::Principal) -> Option<sea_orm::Condition>> = $tomb;
+                match rule {
+                    Some(rule) => rule(p),
+                    None => $crate::graphql::node::admin_tombstones(p),
+                }
+            }
 
             fn db_id(&self) -> i32 {
                 self.0.id

@@ -127,8 +127,8 @@ async fn flag(app: &AppState, n: &notice::Model) -> ApiResult<usize> {
     }
     let committed = uow
         .commit(
-            Audit::batch::<Notice>(Verbs::AlertFlag)
-                .details(json!({ "noticeId": n.id, "households": new_flags.len() })),
+            // About the one alert: its entry is as private as the alert.
+            Audit::of::<Notice>(Verbs::AlertFlag, n.id).details(json!({ "households": new_flags.len() })),
         )
         .await?;
     let count = new_flags.len();

@@ -9,7 +9,6 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
 use crate::error::ApiResult;
-use crate::graphql::node::NodeType;
 use crate::lifecycle::Described;
 use crate::policy::{
     communities_filter, in_community, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over,
@@ -197,39 +196,6 @@ pub fn visible_meetings(p: &Principal) -> Select<council_meeting::Entity> {
         .filter(communities_filter(p, council_meeting::Column::CommunityId))
 }
 
-/// Audit entries about objects of this domain that the principal may not
-/// see: those about a draft (and comments on it) of someone else. Combined
-/// by the domain registry into the audit feed's visibility.
-pub fn audit_visible(p: &Principal) -> Condition {
-    use entity::audit_log::Column as A;
-    // Per-ballot rows written before ballots stopped being logged: hidden
-    // from everyone.
-    let legacy_ballots = A::Action.ne("project.vote");
-    if p.role == Role::PlatformAdmin {
-        return Condition::all().add(legacy_ballots);
-    }
-    let mut foreign_drafts = Query::select()
-        .column(project::Column::Id)
-        .from(project::Entity)
-        .and_where(project::Column::Status.eq(ProjectStatus::Draft))
-        .to_owned();
-    if let Some(me) = p.account_id() {
-        foreign_drafts.and_where(project::Column::ProposerAccountId.ne(me));
-    }
-    let comments = Query::select()
-        .column(project_comment::Column::Id)
-        .from(project_comment::Entity)
-        .and_where(project_comment::Column::ProjectId.in_subquery(foreign_drafts.clone()))
-        .to_owned();
-    let not_about = |ty: &str, ids: SelectStatement| {
-        Condition::any().add(A::ObjectType.ne(ty)).add(A::ObjectId.is_null()).add(A::ObjectId.not_in_subquery(ids))
-    };
-    Condition::all()
-        .add(not_about(super::graphql::Project::NAME, foreign_drafts))
-        .add(not_about(super::graphql::ProjectComment::NAME, comments))
-        .add(legacy_ballots)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,13 +235,5 @@ mod tests {
     fn meetings_are_for_people_in_scope() {
         assert!(sql(visible_meetings(&principal(Role::DistrictSystem))).contains("1 = 0"));
         assert!(sql(visible_meetings(&principal(Role::CommunityCommittee))).contains(r#""community_id" = 4"#));
-    }
-
-    #[test]
-    fn draft_entries_are_hidden_in_the_feed() {
-        use sea_orm::EntityTrait;
-        let q = entity::audit_log::Entity::find().filter(audit_visible(&principal(Role::CommunityCommittee)));
-        let s = sql(q);
-        assert!(s.contains(r#""status" = 'DRAFT'"#) && s.contains(r#""proposer_account_id" <> 7"#), "{s}");
     }
 }

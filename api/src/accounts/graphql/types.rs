@@ -191,6 +191,12 @@ impl ApiClient {
 
 crate::node_type!(Account, "Account", account, crate::accounts::policy::visible_accounts);
 
-crate::node_type!(Membership, "Membership", membership, crate::accounts::policy::visible_memberships);
+crate::node_type!(
+    Membership,
+    "Membership",
+    membership,
+    crate::accounts::policy::visible_memberships,
+    tombstones = crate::accounts::policy::membership_tombstones
+);
 
 crate::node_type!(ApiClient, "ApiClient", api_client, crate::accounts::policy::visible_api_clients);
