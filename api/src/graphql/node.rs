@@ -37,7 +37,7 @@ pub trait NodeType: Sized + Send + Sync + 'static {
 
     /// The ids of the objects the principal may see, as a subquery of the
     /// same visible-rows query: what the audit log and the change feed
-    /// filter their entries by (see [`feed_condition`]).
+    /// filter their entries by (see `feed_condition`).
     fn visible_ids(p: &Principal) -> SelectStatement;
 
     /// The ids of every object of this type (what exists, whoever asks).

@@ -1,6 +1,6 @@
 //! Messages in the client's words and language. Every message a client can
 //! see has a stable key in one catalogue per language (`api/locales/en.json`,
-//! `api/locales/zh-CN.json`); code names a message with [`t!`] and the text
+//! `api/locales/zh-CN.json`); code names a message with `t!` and the text
 //! is chosen when it is shown, in the request's language. `extensions.code`
 //! and `extensions.field` never depend on the language.
 //!
@@ -19,7 +19,7 @@
 //! plain sentences with named values, two languages, compiled into the
 //! binary; a flat JSON map per language (read with serde_json, already a
 //! dependency) and a test that both maps have the same keys and
-//! placeholders ([`tests`]) is all that needs, without a macro crate's build
+//! placeholders (`tests`) is all that needs, without a macro crate's build
 //! time.
 
 pub mod library;
@@ -121,7 +121,7 @@ pub struct Msg {
 }
 
 impl Msg {
-    /// The message `key` (see [`t!`]).
+    /// The message `key` (see `t!`).
     pub const fn new(key: &'static str) -> Self {
         Self { key: Cow::Borrowed(key), args: Vec::new() }
     }

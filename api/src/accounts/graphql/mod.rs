@@ -1,5 +1,5 @@
 //! GraphQL types, queries and mutations for accounts, memberships and API
-//! clients, by part: the types ([`types`]), the queries, people and their
+//! clients, by part: the types (`types`), the queries, people and their
 //! memberships, API clients, and the state of accounts (disable, enable,
 //! reset).
 

@@ -1,5 +1,5 @@
 //! `me`, `login`, `refreshToken`, `logout` (here); a person's sessions,
-//! password and history ([`sessions`]).
+//! password and history (`sessions`).
 
 mod sessions;
 

@@ -1,6 +1,6 @@
 //! Sessions and credentials: logging in (here), the login throttle
-//! ([`throttle`]), refresh tokens and the sessions they make
-//! ([`sessions`]), passwords and the state of accounts ([`passwords`]),
+//! (`throttle`), refresh tokens and the sessions they make
+//! (`sessions`), passwords and the state of accounts (`passwords`),
 //! and OAuth2 client credentials.
 
 use base64::Engine;

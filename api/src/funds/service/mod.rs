@@ -2,7 +2,7 @@
 //! one transaction, the row loaded through its `visible_*` query (NOT_FOUND
 //! otherwise), a policy check, a state check, money moved only through
 //! [`ledger::apply`], one audit row, commit.
-//! Expenditures are in [`expenditures`].
+//! Expenditures are in `expenditures`.
 
 use chrono::Utc;
 use entity::enums::{FundStatus, LedgerKind, ProjectStatus, RoundStatus};

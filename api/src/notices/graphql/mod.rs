@@ -1,5 +1,5 @@
 //! GraphQL of notices and emergency alerts, by part: the types
-//! ([`types`]), alert rosters and counts, the viewer's own marks, the
+//! (`types`), alert rosters and counts, the viewer's own marks, the
 //! queries, publishing, answering alerts and the subscriptions.
 use async_graphql::SimpleObject;
 

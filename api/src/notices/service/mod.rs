@@ -1,6 +1,6 @@
 //! Notice and alert writes, and the roster and count queries, by part:
-//! notices (here), alert answers and visits ([`alerts`]), rosters and
-//! counts ([`rosters`]). Writes go through the unit of work (one audit row;
+//! notices (here), alert answers and visits (`alerts`), rosters and
+//! counts (`rosters`). Writes go through the unit of work (one audit row;
 //! reading a notice is a receipt, not a change of shared data, and writes
 //! none), live events after commit.
 

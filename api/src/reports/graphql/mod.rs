@@ -1,4 +1,4 @@
-//! GraphQL of resident reports, by part: the report ([`types`]), its
+//! GraphQL of resident reports, by part: the report (`types`), its
 //! timeline, photos and category, the list, counts and categories, the
 //! mutations of the reporter and of those who handle it (one payload
 //! each), and live events of my reports and of my organisation's queue.

@@ -1,5 +1,5 @@
 //! Report writes and reads, by part: filing (here), the steps of its
-//! lifecycle ([`steps`]), lists and counts ([`lists`]) and categories
+//! lifecycle (`steps`), lists and counts (`lists`) and categories
 //! ([`categories`]). Every write: one transaction, the report loaded
 //! through `visible_reports` (NOT_FOUND otherwise), the policy, the
 //! transition table, a conditional update (two racing steps cannot both

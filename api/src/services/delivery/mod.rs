@@ -12,7 +12,7 @@
 //! hash equal, and reports UNCHANGED). Rows go in sorted by external id, so
 //! two overlapping batches lock in the same order and cannot deadlock.
 //!
-//! Validating one record is [`input`]; lists and sums are [`reads`].
+//! Validating one record is `input`; lists and sums are `reads`.
 
 use std::collections::{HashMap, HashSet};
 

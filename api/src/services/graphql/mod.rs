@@ -1,4 +1,4 @@
-//! GraphQL of community services, by part: the types ([`types`]), the
+//! GraphQL of community services, by part: the types (`types`), the
 //! queries, the catalogue, requests and delivery records, each with its
 //! part of the domain's mutation root. Field names follow the Open
 //! Referral Human Services Data Specification (HSDS 3) where the concept is
