@@ -64,8 +64,17 @@ async fn oversized_and_malformed_bodies_are_refused(app: TestApp) {
     let huge = json!({ "query": format!("{{ me {{ role }} }} #{}", "x".repeat(app.config.max_body_bytes)) });
     let resp = app.client.post(&url).json(&huge).send().await.unwrap();
     assert_eq!(resp.status(), 413);
+    // The body was left unread, so the connection closes after the answer,
+    // and the answer says so: the client's next request goes out on a new
+    // connection and succeeds (the same keep-alive client, at once).
+    assert_eq!(resp.headers().get("connection").map(|v| v.as_bytes()), Some(&b"close"[..]));
     let r: Value = resp.json().await.unwrap();
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    for _ in 0..3 {
+        let resp = app.client.post(&url).json(&json!({ "query": "{ __typename }" })).send().await;
+        let resp = resp.expect("the next request on the same client is answered");
+        assert_eq!(resp.status(), 200);
+    }
 
     let resp = app
         .client
@@ -151,7 +160,111 @@ mod cors {
     }
 }
 
+const TYPE_REF: &str = "kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
+
+/// A type reference as GraphQL writes it (`[ID!]!`).
+fn type_string(t: &Value) -> String {
+    match t["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", type_string(&t["ofType"])),
+        Some("LIST") => format!("[{}]", type_string(&t["ofType"])),
+        _ => t["name"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// The named type under NON_NULL, and whether there is a list on the way.
+fn unwrap_type(t: &Value) -> (bool, &Value) {
+    let mut t = t;
+    let mut list = false;
+    while t["ofType"].is_object() {
+        list |= t["kind"] == "LIST";
+        t = &t["ofType"];
+    }
+    (list, t)
+}
+
+/// Every list argument of every root field, and every list field of the
+/// input objects those take, gets `MAX_LIST` + 1 elements: refused with
+/// BAD_USER_INPUT naming the argument or field, before anything runs (so
+/// the same request with a valid document changes nothing either); as a
+/// variable and, for lists of scalars and enums, as a literal.
+async fn every_list_argument_has_a_maximum(app: TestApp) {
+    let admin = app.token("demo-admin").await;
+    let q = format!(
+        "{{ __schema {{ types {{ name kind enumValues {{ name }} inputFields {{ name type {{ {TYPE_REF} }} }}
+            fields {{ name args {{ name type {{ {TYPE_REF} }} }} type {{ {TYPE_REF} }} }} }} }} }}"
+    );
+    let r = app.gql(Some(&admin), &q, json!({})).await;
+    let types: std::collections::HashMap<String, Value> = r["data"]["__schema"]["types"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t.clone()))
+        .collect();
+    let too_many = api::gate::MAX_LIST + 1;
+    let element = |named: &Value| -> Option<String> {
+        match named["kind"].as_str() {
+            Some("ENUM") => types[named["name"].as_str()?]["enumValues"][0]["name"].as_str().map(str::to_owned),
+            Some("SCALAR") if named["name"] == "Int" => Some("1".into()),
+            Some("SCALAR") => Some("\"1\"".into()),
+            _ => None,
+        }
+    };
+    let audit_before = app.audit_count().await;
+    let mut walked = 0;
+    for (root, op) in [("Query", "query"), ("Mutation", "mutation")] {
+        for field in types[root]["fields"].as_array().unwrap() {
+            let name = field["name"].as_str().unwrap();
+            let selection = match unwrap_type(&field["type"]).1["kind"].as_str() {
+                Some("OBJECT" | "INTERFACE" | "UNION") => " { __typename }",
+                _ => "",
+            };
+            for arg in field["args"].as_array().unwrap() {
+                let arg_name = arg["name"].as_str().unwrap();
+                let (list, named) = unwrap_type(&arg["type"]);
+                let ty = type_string(&arg["type"]);
+                // The variable is named after the argument: an error names the
+                // variable (or the input field) the long list came in.
+                let doc = format!("{op}(${arg_name}: {ty}) {{ {name}({arg_name}: ${arg_name}){selection} }}");
+                // (variables, the field the error must name)
+                let mut cases: Vec<(Value, String)> = Vec::new();
+                if list {
+                    cases.push((json!(vec![json!("1"); too_many]), arg_name.to_owned()));
+                    if let Some(x) = element(named) {
+                        let literal = vec![x; too_many].join(", ");
+                        let doc = format!("{op} {{ {name}({arg_name}: [{literal}]){selection} }}");
+                        let r = app.gql(Some(&admin), &doc, json!({})).await;
+                        assert_eq!(code(&r), "BAD_USER_INPUT", "{name}({arg_name}:) literal: {r}");
+                        assert_eq!(r["errors"][0]["extensions"]["field"], arg_name, "{name}: {r}");
+                        walked += 1;
+                    }
+                } else if named["kind"] == "INPUT_OBJECT" {
+                    for input in types[named["name"].as_str().unwrap()]["inputFields"].as_array().unwrap() {
+                        if unwrap_type(&input["type"]).0 {
+                            let key = input["name"].as_str().unwrap();
+                            cases.push((json!({ key: vec![json!("1"); too_many] }), key.to_owned()));
+                        }
+                    }
+                }
+                for (value, field_name) in cases {
+                    let r = app.gql(Some(&admin), &doc, json!({ arg_name: value })).await;
+                    assert_eq!(code(&r), "BAD_USER_INPUT", "{name}({arg_name}:) {field_name}: {r}");
+                    assert_eq!(r["errors"][0]["extensions"]["field"], field_name.as_str(), "{name}: {r}");
+                    assert!(r["data"].is_null(), "{name}: {r}");
+                    walked += 1;
+                }
+            }
+        }
+    }
+    assert!(walked >= 20, "only {walked} list arguments and fields");
+    assert_eq!(app.audit_count().await, audit_before, "nothing was written");
+    // At the maximum, a list goes through (to the field's own checks).
+    let ok = vec![json!("Q2hhbmdlOjE="); api::gate::MAX_LIST];
+    let r = app.gql(Some(&admin), "query($t: [String!]) { changes(types: $t) { cursor } }", json!({ "t": ok })).await;
+    assert_ne!(r["errors"][0]["extensions"]["field"], "t", "{r}");
+}
+
 both!(
+    every_list_argument_has_a_maximum,
     http_transport_details,
     too_deep_query_is_refused,
     too_complex_query_is_refused,

@@ -68,12 +68,14 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
 
-    /// Failed logins for one username before it is locked (count).
+    /// Failed password checks for one username in the window before it is
+    /// locked; also the most checks in flight at once (count).
     #[arg(long, env = "GONGZHI_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: i32,
 
-    /// Failed logins from one client address, whatever the usernames,
-    /// before the address is locked (count).
+    /// Distinct usernames one client address may fail for in the window
+    /// before its checks are slowed, one at a time after a second each;
+    /// an address is never locked (count).
     #[arg(long, env = "GONGZHI_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
     pub login_max_failures_per_address: i32,
 

@@ -264,6 +264,16 @@ mod tests {
     }
 }
 
+impl ApiError {
+    /// The input field a BAD_USER_INPUT names, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::BadInput { field: Some(f), .. } => Some(f.as_str()),
+            _ => None,
+        }
+    }
+}
+
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
         if let Self::Internal(detail) = self {

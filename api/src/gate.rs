@@ -156,11 +156,31 @@ fn check_text(field: &str, s: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Most elements of any list a request carries (an argument, an input
+/// field, a variable, at any depth), checked here before anything reaches
+/// SQL. Arguments with a smaller maximum of their own say so in the schema
+/// (`upsertDeliveryRecords` takes 500 records, `nodes` 100 ids); this one
+/// keeps every other list far below the engines' limits on bound
+/// parameters (SQLite's 32,766, PostgreSQL's 65,535), where a long list
+/// would fail as a server error or, on PostgreSQL, a broken connection
+/// that reads as an outage.
+pub const MAX_LIST: usize = 1000;
+
+fn check_list(field: &str, len: usize) -> Result<(), ApiError> {
+    if len > MAX_LIST {
+        return Err(ApiError::bad_input(field, t!("gate.list_too_long", max = MAX_LIST, given = len)));
+    }
+    Ok(())
+}
+
 fn check_const(field: &str, v: &ConstValue) -> Result<(), ApiError> {
     use ConstValue as C;
     match v {
         C::String(s) => check_text(field, s),
-        C::List(items) => items.iter().try_for_each(|v| check_const(field, v)),
+        C::List(items) => {
+            check_list(field, items.len())?;
+            items.iter().try_for_each(|v| check_const(field, v))
+        }
         C::Object(map) => map.iter().try_for_each(|(k, v)| {
             check_text(field, k)?;
             check_const(k, v)
@@ -172,7 +192,10 @@ fn check_const(field: &str, v: &ConstValue) -> Result<(), ApiError> {
 fn check_value(field: &str, v: &Value) -> Result<(), ApiError> {
     match v {
         Value::String(s) => check_text(field, s),
-        Value::List(items) => items.iter().try_for_each(|v| check_value(field, v)),
+        Value::List(items) => {
+            check_list(field, items.len())?;
+            items.iter().try_for_each(|v| check_value(field, v))
+        }
         Value::Object(map) => map.iter().try_for_each(|(k, v)| check_value(k, v)),
         _ => Ok(()),
     }

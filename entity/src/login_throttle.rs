@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// Failed login attempts per username, kept in the database so that the
+/// Failed login attempts (and checks in flight) per username, kept in the database so that the
 /// throttle holds across server replicas.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "login_throttle")]
@@ -10,6 +10,11 @@ pub struct Model {
     pub failures: i32,
     pub window_started_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
+    /// Password verifications in flight for this username.
+    pub pending: i32,
+    /// When the latest of them started (a process that died mid-check
+    /// leaves its count behind; it is ignored after a while).
+    pub pending_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

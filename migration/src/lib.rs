@@ -14,6 +14,8 @@ mod m20261126_000007_notices;
 mod m20261126_000008_services;
 mod m20261126_000009_indicators;
 mod m20261204_000010_sessions;
+mod m20261204_000011_suppression;
+mod m20261204_000012_login_throttle;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_services::Migration),
             Box::new(m20261126_000009_indicators::Migration),
             Box::new(m20261204_000010_sessions::Migration),
+            Box::new(m20261204_000011_suppression::Migration),
+            Box::new(m20261204_000012_login_throttle::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::common::TestApp;
 
+mod disclosure;
 mod figures;
 mod privacy;
 mod revisions;

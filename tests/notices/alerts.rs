@@ -75,7 +75,10 @@ async fn red_alert_reaches_two_buildings_and_only_them(app: TestApp) {
     assert!(r["errors"].is_null(), "{r}");
     let b2_id = gid("Account", app.account_id("b2-resident").await);
     let r = app.gql(Some(a.t("demo-building-head")), visit, json!({ "n": alert, "a": b2_id })).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "another building's household: {r}");
+    assert_eq!(code(&r), "FORBIDDEN", "another building's household is its own head's to visit: {r}");
+    let stranger = gid("Account", app.account_id("demo-ngo").await);
+    let r = app.gql(Some(a.t("demo-building-head")), visit, json!({ "n": alert, "a": stranger })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "someone the alert does not target: {r}");
     let roster = "query($n: ID!) { notice(id: $n) { roster { displayName phone state visitNote building { name } } } }";
     let r = app.gql(Some(a.t("demo-building-head")), roster, json!({ "n": alert })).await;
     let lines: Vec<(String, String)> = r["data"]["notice"]["roster"]

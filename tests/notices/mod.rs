@@ -13,6 +13,7 @@ use crate::projects::{Actors, next_json};
 
 mod alerts;
 mod plain;
+mod races;
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 

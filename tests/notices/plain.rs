@@ -50,6 +50,14 @@ async fn read_counts_edit_and_withdraw(app: TestApp) {
         .find(|c| c["building"]["name"] == "1号楼")
         .cloned();
     assert_eq!(b1, Some(json!({ "building": { "name": "1号楼" }, "targeted": 2, "read": 1 })), "{r}");
+    // Read counts are the publisher's, the committee's and the office's:
+    // not a building head's, though the head sees the notice.
+    let counts = "query($n: ID!) { notice(id: $n) { id readCounts { read } } }";
+    let r = app.gql(Some(a.t("demo-building-head")), counts, json!({ "n": n })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert!(!r.to_string().contains("\"read\""), "{r}");
+    let r = app.gql(Some(a.t("demo-office")), counts, json!({ "n": n })).await;
+    assert!(r["errors"].is_null(), "{r}");
     let r = app.gql(Some(a.t("demo-resident")), "{ unread: notices(filter: {unread: true}) { totalCount } read: notices(filter: {unread: false}) { totalCount } }", json!({})).await;
     assert_eq!(r["data"], json!({ "unread": { "totalCount": 0 }, "read": { "totalCount": 1 } }), "{r}");
 

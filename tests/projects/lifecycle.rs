@@ -298,9 +298,20 @@ async fn proposer_edits_until_deliberation(app: TestApp) {
         json!({ "title": "修改稿", "category": "SAFETY", "budgetFen": "88000", "plannedEnd": "2027-02-01" }),
         "{r}"
     );
-    // Bad input names its field and changes nothing.
+    // Bad input names its field and changes nothing; a negative amount is
+    // not Money at all.
+    let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "x", "b": "" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     let r = app.gql(Some(a.t("demo-resident")), edit, json!({ "id": id, "t": "x", "b": -1 })).await;
-    assert_eq!(r["errors"][0]["extensions"]["field"], "budgetFen", "{r}");
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    let backwards = "mutation($id: ID!) { editProject(input: {projectId: $id, title: \"x\", category: SAFETY,
+        budgetFen: \"1\", plannedStart: \"2027-02-10\", plannedEnd: \"2027-02-01\"}) { project { title } } }";
+    let r = app.gql(Some(a.t("demo-resident")), backwards, json!({ "id": id })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "plannedEnd", "{r}");
+    let r = app
+        .gql(Some(a.t("demo-resident")), "query($id: ID!) { project(id: $id) { title } }", json!({ "id": id }))
+        .await;
+    assert_eq!(r["data"]["project"]["title"], "修改稿", "nothing changed: {r}");
     step_ok(&app, a.t("demo-resident"), "submitProject", &id, "PROPOSED").await;
     // Others may not edit; the proposer still may while PROPOSED.
     let r = app.gql(Some(a.t("demo-building-head")), edit, json!({ "id": id, "t": "别人改", "b": 1 })).await;

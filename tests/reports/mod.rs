@@ -7,6 +7,7 @@ use crate::common::TestApp;
 
 mod escalation;
 mod flow;
+mod memory;
 mod privacy;
 
 /// A small valid PNG (`w`×`h`), noisy so that it does not compress away.

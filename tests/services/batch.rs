@@ -215,4 +215,59 @@ async fn concurrent_identical_batches_store_each_record_once(app: TestApp) {
     assert_eq!(distinct, 200);
 }
 
-both!(a_batch_is_idempotent_with_per_record_results, concurrent_identical_batches_store_each_record_once);
+/// Two batches at once with the same 100 external ids and different
+/// content (five rounds): each record is CREATED in exactly one answer and
+/// UPDATED in the other (its content differs from what the first stored),
+/// and the change feed holds exactly one entry per stored change: one
+/// CREATED and one UPDATED per record.
+async fn racing_different_batches_report_what_was_stored(app: TestApp) {
+    let token = ngo_client_token(&app).await;
+    let (service, _) = demo_service(&app, &token).await;
+    let peach = app.peach_garden().await;
+    for round in 0..5 {
+        let ids: Vec<String> = (0..100).map(|i| format!("race-{round}-{i}")).collect();
+        let batch = |people: i32| -> Vec<Value> { ids.iter().map(|id| record(id, &service, &peach, people)).collect() };
+        let (one, two) = (batch(1), batch(2));
+        let changes_before = changes(&app).await;
+        let rs = join_all([one, two].into_iter().map(|b| app.gql(Some(&token), UPSERT, json!({ "r": b })))).await;
+        let mut total: HashMap<String, usize> = HashMap::new();
+        for r in &rs {
+            assert!(r["errors"].is_null(), "{r}");
+            for (k, v) in outcomes(r) {
+                *total.entry(k).or_default() += v;
+            }
+        }
+        assert_eq!(total.get("CREATED"), Some(&100), "round {round}: {total:?}");
+        assert_eq!(total.get("UPDATED"), Some(&100), "round {round}: {total:?}");
+        for i in 0..100 {
+            let mut o: Vec<_> =
+                rs.iter().map(|r| r["data"]["upsertDeliveryRecords"]["results"][i]["outcome"].clone()).collect();
+            o.sort_by_key(|v| v.to_string());
+            assert_eq!(o, [json!("CREATED"), json!("UPDATED")], "round {round}, record {i}");
+        }
+        assert_eq!(changes(&app).await, changes_before + 200, "round {round}: one feed entry per stored change");
+        let stored: Vec<i32> = rs[0]["data"]["upsertDeliveryRecords"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                let id = async_graphql::ID(x["deliveryRecordId"].as_str().unwrap().to_owned());
+                api::graphql::ids::decode(&id).unwrap().1
+            })
+            .collect();
+        let entries = entity::change::Entity::find()
+            .filter(entity::change::Column::ObjectType.eq("DeliveryRecord"))
+            .filter(entity::change::Column::ObjectId.is_in(stored))
+            .all(&app.db.read)
+            .await
+            .unwrap();
+        let created = entries.iter().filter(|c| c.kind == entity::enums::ChangeKind::Created).count();
+        assert_eq!((created, entries.len()), (100, 200), "round {round}: one CREATED and one UPDATED per record");
+    }
+}
+
+both!(
+    a_batch_is_idempotent_with_per_record_results,
+    concurrent_identical_batches_store_each_record_once,
+    racing_different_batches_report_what_was_stored
+);

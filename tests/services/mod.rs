@@ -9,6 +9,7 @@ use crate::common::TestApp;
 mod batch;
 mod feed;
 mod flow;
+mod reach;
 
 pub(crate) const UPSERT: &str = "mutation($r: [DeliveryRecordInput!]!) {
     upsertDeliveryRecords(input: {records: $r}) {

@@ -40,7 +40,17 @@ impl Permission for ChangesPermission {
 pub fn visible_changes(p: &Principal) -> Select<change::Entity> {
     let scope = match p.role {
         Role::PlatformAdmin => Condition::all(),
-        Role::GovernmentOffice | Role::CommunityCommittee => communities_filter(p, change::Column::CommunityId),
+        // An object of no one community (a service, offered in several)
+        // is in scope when the reader may see the object itself (the
+        // `object` condition below); its deletion, which that cannot
+        // check, stays with the entries of a community.
+        Role::GovernmentOffice | Role::CommunityCommittee => {
+            Condition::any().add(communities_filter(p, change::Column::CommunityId)).add(
+                Condition::all()
+                    .add(change::Column::CommunityId.is_null())
+                    .add(change::Column::Kind.ne(ChangeKind::Deleted)),
+            )
+        }
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
             Some(o) => Condition::all().add(change::Column::OrganisationId.eq(o)),
             None => Condition::all().add(never()),

@@ -89,13 +89,22 @@ pub struct Money(pub i64);
 
 /// An amount of money in fen (分, 1/100 yuan), exact. Sent as a decimal
 /// string (`"1250000"`) so that 64-bit amounts survive JavaScript clients;
-/// accepted as a string or an integer.
+/// accepted as a string of digits without sign, spaces or leading zeros
+/// (`0|[1-9][0-9]*`, at most 2^63 − 1) or as a non-negative integer.
 #[Scalar(name = "Money")]
 impl ScalarType for Money {
     fn parse(value: Value) -> InputValueResult<Self> {
+        // Exactly the grammar: `" 100"`, `"+100"`, `"01"` or `"-0"` would
+        // be the same amount, but a client sending them has a bug worth
+        // hearing about, and one spelling per amount keeps stored inputs,
+        // idempotency keys and signatures comparable.
+        let canonical = |s: &str| {
+            s == "0" || (s.starts_with(|c: char| matches!(c, '1'..='9')) && s.bytes().all(|b| b.is_ascii_digit()))
+        };
         let n = match &value {
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            Value::Number(n) => n.as_i64(),
+            Value::String(s) if canonical(s) => s.parse::<i64>().ok(),
+            Value::String(_) => None,
+            Value::Number(n) => n.as_i64().filter(|n| *n >= 0),
             _ => return Err(InputValueError::expected_type(value)),
         };
         n.map(Self).ok_or_else(|| InputValueError::custom(t!("scalars.money").render_current()))
@@ -134,5 +143,10 @@ mod tests {
         assert_eq!(Money::parse(s("9007199254740993")).expect("parses").to_value(), s("9007199254740993"));
         assert_eq!(Money::parse(Value::Number(12.into())).expect("parses"), Money(12));
         assert!(Money::parse(s("1.5")).is_err() && Money::parse(s("99999999999999999999")).is_err());
+        assert_eq!(Money::parse(s("0")).expect("parses"), Money(0));
+        for bad in [" 100", "100 ", "+100", "01", "-0", "-5", "", "1e3", "１００"] {
+            assert!(Money::parse(s(bad)).is_err(), "{bad:?}");
+        }
+        assert!(Money::parse(Value::Number((-1).into())).is_err());
     }
 }

@@ -50,9 +50,16 @@ pub struct HttpState {
 
 /// A GraphQL-shaped error response for problems found before execution.
 pub(crate) fn request_error(status: StatusCode, err: &ApiError) -> Response {
-    let body = json!({
-        "errors": [{ "message": err.public_message(), "extensions": { "code": err.code() } }]
-    });
+    // The same extensions as an error raised in a resolver: the code, the
+    // input field a BAD_USER_INPUT is about, when to retry.
+    let mut extensions = json!({ "code": err.code() });
+    if let Some(field) = err.field() {
+        extensions["field"] = json!(field);
+    }
+    if let Some(secs) = err.retry_after_secs() {
+        extensions["retryAfterSeconds"] = json!(secs);
+    }
+    let body = json!({ "errors": [{ "message": err.public_message(), "extensions": extensions }] });
     let mut resp = (status, axum::Json(body)).into_response();
     if let Some(secs) = err.retry_after_secs() {
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
@@ -170,6 +177,18 @@ async fn negotiate(req: Request, next: Next) -> Response {
     resp
 }
 
+/// A request refused for its size leaves its body unread, so the server
+/// closes the connection after answering: it says so (`Connection: close`),
+/// and a keep-alive client opens a new connection for its next request
+/// instead of writing it into one about to go away.
+async fn close_after_unread_body(mut resp: Response) -> Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
+}
+
 /// The limits every request is screened against (see [`crate::gate`]).
 pub fn limits(config: &crate::Config) -> Limits {
     Limits {
@@ -246,6 +265,7 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
     Ok(router
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(middleware::from_fn(negotiate))
+        .layer(middleware::map_response(close_after_unread_body))
         .layer(cors)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())

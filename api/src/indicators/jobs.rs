@@ -15,7 +15,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Verbs;
 use super::compute::{Tree, compute};
+use super::definitions::Indicator;
 use super::months::{Span, YearMonth};
+use super::patterns::{self, counts};
 use super::service::{changed, freeze, latest, store};
 use crate::auth::Principal;
 use crate::directory::graphql::Region;
@@ -41,6 +43,7 @@ pub fn spawn(app: &AppState) {
 pub async fn run(app: &AppState) -> ApiResult<usize> {
     let db = app.db.primary();
     let tz = app.config.indicator_time_zone;
+    let k = i64::from(app.config.indicator_k);
     let now = Utc::now();
     let current = YearMonth::of(now, tz);
     let oldest = (0..app.config.indicator_revision_months.max(1)).fold(current, |m, _| m.prev());
@@ -48,7 +51,7 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
     let tops = region::Entity::find().filter(region::Column::ParentId.is_null()).all(&db.write).await?;
     let mut revised = 0;
     for top in tops {
-        freeze(&db, tz, top.clone(), &[previous]).await?;
+        freeze(&db, tz, k, top.clone(), &[previous]).await?;
         let months: Vec<YearMonth> = indicator_freeze::Entity::find()
             .filter(indicator_freeze::Column::RootRegionId.eq(top.id))
             .filter(indicator_freeze::Column::Month.gte(oldest.to_string()))
@@ -74,6 +77,16 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
         let mut touched: Vec<String> = new.iter().map(|(_, m, ..)| m.to_string()).collect();
         touched.sort();
         touched.dedup();
+        // The touched tables' patterns grow from their previous revision
+        // over the whole district's figures as they now stand.
+        let mut tables: Vec<(YearMonth, Indicator)> = new.iter().map(|(_, m, i, ..)| (*m, *i)).collect();
+        tables.sort();
+        tables.dedup();
+        let now_counts =
+            counts(figures.iter().filter(|((_, m, i), _)| tables.contains(&(*m, *i))).map(|(key, f)| (*key, f)));
+        let previous = patterns::load(uow.txn(), top.id, &months).await?;
+        let grown = patterns::derive(&tree, &now_counts, &previous, k);
+        patterns::store(uow.txn(), top.id, &grown, k, now).await?;
         let n = store(uow.txn(), new.into_iter(), now).await?;
         uow.commit(
             Audit::batch::<Region>(Verbs::IndicatorsRevise)

@@ -8,7 +8,10 @@
 //!   month), rolled up the region tree by adding counts;
 //! - [`service`]: reading (closed months frozen, the current month live),
 //!   and freezing;
-//! - [`suppress`]: small-count and complementary suppression;
+//! - [`suppress`]: small-count and complementary suppression, one pattern
+//!   per published table;
+//! - [`patterns`]: the patterns stored with frozen months, read by every
+//!   audience of suppressed figures;
 //! - [`jobs`]: freezing at month close and revising corrected months;
 //! - [`policy`]: who reads which region's indicators, and how.
 
@@ -17,6 +20,7 @@ pub mod definitions;
 pub mod graphql;
 pub mod jobs;
 pub mod months;
+pub mod patterns;
 pub mod policy;
 pub mod service;
 pub mod suppress;

@@ -13,8 +13,8 @@ use super::Verbs;
 use super::compute::{Figure, Figures, Tree, compute};
 use super::definitions::Indicator;
 use super::months::{Span, YearMonth};
+use super::patterns::{self, Hidden, counts};
 use super::policy::{View, view};
-use super::suppress::suppressed;
 use crate::auth::Principal;
 use crate::config::Config;
 use crate::db::Db;
@@ -90,9 +90,7 @@ pub async fn series(
     let region = target(&db.read, region_id).await?;
     let v = view(p, &region)?;
     let names = allowed(&v, names)?;
-    let tree = Tree::load(&db.read, &v.root_path).await?;
-    let table = table(db, config, &tree, months).await?;
-    let shown = Shown::new(&v, &tree, &table, config);
+    let (_, shown) = read(db, config, &v, months).await?;
     let series = names
         .into_iter()
         .map(|name| {
@@ -127,9 +125,7 @@ pub async fn ranking(
     let v = view(p, &region)?;
     allowed(&v, Some(vec![name]))?;
     let months = self::months(config, month, month)?;
-    let tree = Tree::load(&db.read, &v.root_path).await?;
-    let table = table(db, config, &tree, &months).await?;
-    let shown = Shown::new(&v, &tree, &table, config);
+    let (tree, shown) = read(db, config, &v, &months).await?;
     let mut out: Vec<Ranked> = tree
         .children(region.id)
         .into_iter()
@@ -168,22 +164,44 @@ fn allowed(v: &View, names: Option<Vec<Indicator>>) -> ApiResult<Vec<Indicator>>
     Ok(names)
 }
 
+/// The viewer's figures of `months` and what of them it may see: its
+/// tree's table, and, for a viewer of suppressed figures, the patterns of
+/// the whole district that tree is part of (`patterns`).
+async fn read(db: &Db, config: &Config, v: &View, months: &[YearMonth]) -> ApiResult<(Tree, Shown)> {
+    let tree = Tree::load(&db.read, &v.root_path).await?;
+    let (table, current, froze) = table(db, config, &tree, months).await?;
+    let mut hidden = Hidden::new();
+    if let (true, Some(root)) = (v.suppress, tree.regions.first()) {
+        let top = top_of(&db.read, root).await?;
+        let (top_tree, live) = if top.id == root.id {
+            let live = counts(table.iter().filter(|((_, m, _), _)| *m == current).map(|(key, s)| (*key, &s.current)));
+            (None, Some(live))
+        } else {
+            (Some(Tree::load(&db.read, &top.path).await?), None)
+        };
+        let top_tree = top_tree.as_ref().unwrap_or(&tree);
+        hidden = patterns::hidden(db, config, (&top, top_tree), months, current, live, froze).await?;
+    }
+    Ok((tree, Shown { table, hidden, k: i64::from(config.indicator_k), suppress: v.suppress }))
+}
+
+/// A table of one region tree: each figure with its history.
+type Table = HashMap<(i32, YearMonth, Indicator), Stored>;
+
 /// Everything the viewer's tree has for `months`: closed months from the
 /// stored figures (freezing the missing ones), the current month live.
-async fn table(
-    db: &Db,
-    config: &Config,
-    tree: &Tree,
-    months: &[YearMonth],
-) -> ApiResult<HashMap<(i32, YearMonth, Indicator), Stored>> {
+/// With the current month, and whether anything was frozen just now.
+async fn table(db: &Db, config: &Config, tree: &Tree, months: &[YearMonth]) -> ApiResult<(Table, YearMonth, bool)> {
     let tz = config.indicator_time_zone;
+    let k = i64::from(config.indicator_k);
     let now = Utc::now();
     let current = YearMonth::of(now, tz);
     let closed: Vec<YearMonth> = months.iter().copied().filter(|m| *m < current).collect();
     let mut out = HashMap::new();
+    let mut froze = false;
     if !closed.is_empty() {
-        let froze = match tree.regions.first() {
-            Some(root) => freeze(db, tz, top_of(&db.read, root).await?, &closed).await?,
+        froze = match tree.regions.first() {
+            Some(root) => freeze(db, tz, k, top_of(&db.read, root).await?, &closed).await?,
             None => false,
         };
         // Right after a freeze, read what was written from the primary
@@ -214,12 +232,12 @@ async fn table(
             );
         }
     }
-    Ok(out)
+    Ok((out, current, froze))
 }
 
 /// The top-level region (district) above `r`: months are frozen for a
 /// whole district at once.
-async fn top_of<C: ConnectionTrait>(conn: &C, r: &region::Model) -> ApiResult<region::Model> {
+pub(super) async fn top_of<C: ConnectionTrait>(conn: &C, r: &region::Model) -> ApiResult<region::Model> {
     match crate::policy::path_ids(&r.path).first() {
         Some(&id) if id != r.id => target(conn, id).await,
         _ => Ok(r.clone()),
@@ -227,10 +245,10 @@ async fn top_of<C: ConnectionTrait>(conn: &C, r: &region::Model) -> ApiResult<re
 }
 
 /// Freeze the `closed` months of `top`'s tree that are not frozen yet:
-/// compute them on the primary and store them as revision 1, with one
-/// audit row. Two processes freezing at once store the same rows once (ON
+/// compute them on the primary and store them as revision 1 with their
+/// suppression patterns (`patterns`), with one audit row. Two processes freezing at once store the same rows once (ON
 /// CONFLICT DO NOTHING). Returns whether anything was missing.
-pub async fn freeze(db: &Db, tz: Tz, top: region::Model, closed: &[YearMonth]) -> ApiResult<bool> {
+pub async fn freeze(db: &Db, tz: Tz, k: i64, top: region::Model, closed: &[YearMonth]) -> ApiResult<bool> {
     let keys: Vec<String> = closed.iter().map(ToString::to_string).collect();
     let frozen: HashSet<String> = indicator_freeze::Entity::find()
         .filter(indicator_freeze::Column::RootRegionId.eq(top.id))
@@ -251,6 +269,9 @@ pub async fn freeze(db: &Db, tz: Tz, top: region::Model, closed: &[YearMonth]) -
     let system = Principal::system();
     let uow = UnitOfWork::begin(db, &system).await?;
     store(uow.txn(), figures.iter().map(|(&(r, m, i), f)| (r, m, i, 1, *f)), now).await?;
+    let tables = counts(figures.iter().map(|(key, f)| (*key, f)));
+    let previous = patterns::load(uow.txn(), top.id, &missing.iter().map(|s| s.month).collect::<Vec<_>>()).await?;
+    patterns::store(uow.txn(), top.id, &patterns::derive(&tree, &tables, &previous, k), k, now).await?;
     let freezes = missing.iter().map(|s| indicator_freeze::ActiveModel {
         id: NotSet,
         root_region_id: Set(top.id),
@@ -341,38 +362,27 @@ async fn stored<C: ConnectionTrait>(
         .collect())
 }
 
-/// The figures as one viewer sees them: suppression decided per
-/// (indicator, month) over the viewer's whole tree.
-struct Shown<'a> {
-    table: &'a HashMap<(i32, YearMonth, Indicator), Stored>,
-    hidden: HashMap<(YearMonth, Indicator), HashSet<i32>>,
+/// The figures as one viewer sees them: the table of its tree, less the
+/// hidden cells of the district's patterns for a viewer of suppressed
+/// figures.
+struct Shown {
+    table: Table,
+    hidden: Hidden,
     k: i64,
     suppress: bool,
 }
 
-impl<'a> Shown<'a> {
-    fn new(v: &View, tree: &Tree, table: &'a HashMap<(i32, YearMonth, Indicator), Stored>, config: &Config) -> Self {
-        let k = i64::from(config.indicator_k);
-        let mut hidden = HashMap::new();
-        if v.suppress {
-            let mut counts: HashMap<(YearMonth, Indicator), HashMap<i32, i64>> = HashMap::new();
-            for (&(region, month, name), s) in table {
-                counts.entry((month, name)).or_default().insert(region, s.current.count);
-            }
-            for (key, c) in counts {
-                hidden.insert(key, suppressed(tree, &c, k));
-            }
-        }
-        Self { table, hidden, k, suppress: v.suppress }
-    }
-
+impl Shown {
     fn point(&self, region: i32, month: YearMonth, name: Indicator) -> Option<Point> {
         let s = self.table.get(&(region, month, name))?;
-        let hidden = self.hidden.get(&(month, name)).is_some_and(|h| h.contains(&region));
+        // `small` is already in every pattern (primary suppression); it is
+        // checked again so that a table without a pattern can never show
+        // a small figure.
+        let hidden = self.suppress && self.hidden.get(&(month, name)).is_some_and(|h| h.contains(&region));
         let small = |f: &Figure| self.suppress && (1..self.k).contains(&f.count);
         Some(Point {
             month,
-            figure: (!hidden).then_some(s.current),
+            figure: (!hidden && !small(&s.current)).then_some(s.current),
             revision: s.revision,
             recorded_at: s.recorded_at,
             earlier: s

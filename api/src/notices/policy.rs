@@ -120,6 +120,14 @@ pub fn may_see_counts(p: &Principal, n: &notice::Model) -> bool {
         )
 }
 
+/// May the principal see a notice's read counts? The publisher, the
+/// committee and the office (for their scope), platform admins; not
+/// building heads, who see an alert's answers for their building only.
+pub fn may_see_read_counts(p: &Principal, n: &notice::Model) -> bool {
+    p.account_id() == Some(n.publisher_account_id)
+        || matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice | Role::PlatformAdmin)
+}
+
 /// May the principal see phone numbers in the NEED_HELP list? The committee
 /// and the publisher (and platform admins).
 pub fn may_see_phones(p: &Principal, n: &notice::Model) -> bool {

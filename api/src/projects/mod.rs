@@ -75,8 +75,8 @@ pub enum ProjectEventKind {
 }
 
 pub fn register_loaders(l: &mut Loaders<'_>) {
-    l.by_id::<project::Entity>();
-    l.by_id::<council_meeting::Entity>();
+    l.visible_by_id::<project::Entity>(policy::visible_projects);
+    l.visible_by_id::<council_meeting::Entity>(policy::visible_meetings);
     l.by_column::<project_participant::Entity, Main>(project_participant::Column::ProjectId);
     l.by_column::<project_task::Entity, Main>(project_task::Column::ProjectId);
     l.first_per_parent::<project_task::Entity, Main>(project_task::Column::ProjectId);

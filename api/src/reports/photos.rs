@@ -3,7 +3,16 @@
 //!
 //! - **Content, not name**: the bytes must decode as JPEG, PNG or WebP
 //!   (the format is sniffed from the data; a text file named `.jpg` is
-//!   refused), within `max_photo_bytes` and 8,000 × 8,000 pixels.
+//!   refused), within `max_photo_bytes` and [`MAX_PIXELS`] (16.7
+//!   megapixels: a 16-megapixel phone photo at 4:3 is 4,608 × 3,456), read
+//!   from the header before anything is decoded.
+//! - **Bounded decoding**: a compressed image can be tiny and decode to
+//!   hundreds of megabytes (an all-black 8,000 × 8,000 PNG is 187 kB). Each
+//!   decode first reserves its estimated memory (from the header's
+//!   dimensions) from a process-wide budget of [`DECODE_BUDGET_MIB`]; a
+//!   decode that cannot get its share within [`DECODE_WAIT`] answers
+//!   RATE_LIMITED (retry in a few seconds). Decoding runs on the blocking
+//!   pool, with the decoder's own allocation limit set to the estimate.
 //! - **Metadata rule**: every photo is decoded and stored re-encoded as
 //!   JPEG (quality 85, at most 2,048 pixels on the long side). Re-encoding
 //!   writes no metadata, so EXIF (GPS location, camera serial, time) never
@@ -35,8 +44,58 @@ pub const MAX_PHOTOS: usize = 6;
 const MAX_SIDE: u32 = 2048;
 /// Longest side of a thumbnail (pixels).
 const THUMB_SIDE: u32 = 256;
-/// Largest image accepted for decoding (pixels per side).
+/// Largest image accepted for decoding (pixels, width × height): 4,096 ×
+/// 4,096, 16.7 megapixels. Phone cameras take 12 and 16 megapixels; more
+/// is not needed to see a broken lamp, and the stored photo is 2,048
+/// pixels on its long side anyway.
+pub const MAX_PIXELS: u64 = 4096 * 4096;
+/// Longest side accepted (pixels): a panorama stays under [`MAX_PIXELS`]
+/// and this.
 const MAX_DECODE_SIDE: u32 = 8000;
+/// Memory all photo decodes of the process may hold at once (MiB). The
+/// largest photo's decode is estimated at 128 MiB (see `estimate_mib`),
+/// so one worst-case photo decodes at a time, and several phone photos of
+/// ordinary size side by side.
+pub const DECODE_BUDGET_MIB: u32 = 160;
+/// Longest a photo waits for its share of the budget before RATE_LIMITED.
+pub const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The process-wide decode budget, in MiB permits.
+fn budget() -> &'static tokio::sync::Semaphore {
+    static BUDGET: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| tokio::sync::Semaphore::new(DECODE_BUDGET_MIB as usize))
+}
+
+/// Memory one decode may use (MiB): the decoded image at 4 bytes a pixel
+/// (RGBA, the widest the three formats give), twice (the image and its
+/// RGB copy or downscaled versions), at least 1.
+fn estimate_mib(width: u32, height: u32) -> u32 {
+    let bytes = u64::from(width) * u64::from(height) * 4 * 2;
+    u32::try_from(bytes.div_ceil(1024 * 1024)).unwrap_or(u32::MAX).max(1)
+}
+
+/// The format and dimensions of an upload, from its first bytes and header
+/// only; refused when the format is not one of the three or the image is
+/// over the pixel budget.
+fn inspect(field: &str, bytes: &[u8], max_bytes: usize) -> ApiResult<(ImageFormat, u32, u32)> {
+    if bytes.len() > max_bytes {
+        return Err(ApiError::bad_input(field, t!("reports.photo_too_large", max = max_bytes)));
+    }
+    let format = image::guess_format(bytes)
+        .ok()
+        .filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
+        .ok_or_else(|| ApiError::bad_input(field, t!("reports.photos_must_jpeg_png_webp")))?;
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| ApiError::bad_input(field, t!("reports.photo_could_not_decoded")))?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS || w.max(h) > MAX_DECODE_SIDE {
+        return Err(ApiError::bad_input(
+            field,
+            t!("reports.photo_too_many_pixels", width = w, height = h, max = MAX_PIXELS / 1_000_000),
+        ));
+    }
+    Ok((format, w, h))
+}
 
 /// A photo ready to store: the re-encoded image and its thumbnail.
 pub struct Processed {
@@ -49,17 +108,14 @@ pub struct Processed {
 /// Check and re-encode one upload (see the module docs). `field` names the
 /// input for errors. CPU-bound: run it on a blocking thread.
 pub fn process(field: &str, bytes: &[u8], max_bytes: usize) -> ApiResult<Processed> {
-    if bytes.len() > max_bytes {
-        return Err(ApiError::bad_input(field, t!("reports.photo_too_large", max = max_bytes)));
-    }
-    let format = image::guess_format(bytes)
-        .ok()
-        .filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP))
-        .ok_or_else(|| ApiError::bad_input(field, t!("reports.photos_must_jpeg_png_webp")))?;
+    let (format, w, h) = inspect(field, bytes, max_bytes)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODE_SIDE);
     limits.max_image_height = Some(MAX_DECODE_SIDE);
+    // The decoder refuses to allocate past the estimate the budget granted
+    // (a header that lies about the size cannot make it allocate more).
+    limits.max_alloc = Some(u64::from(estimate_mib(w, h)) * 1024 * 1024);
     reader.limits(limits);
     let img = reader.decode().map_err(|_| ApiError::bad_input(field, t!("reports.photo_could_not_decoded")))?;
     let img = if img.width().max(img.height()) > MAX_SIDE { img.thumbnail(MAX_SIDE, MAX_SIDE) } else { img };
@@ -132,22 +188,37 @@ pub async fn save_all(
         return Err(ApiError::bad_input(field, t!("reports.too_many_photos", max = MAX_PHOTOS)));
     }
     let max = config.max_photo_bytes;
-    let store = store(config);
-    tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        for bytes in uploads {
+    let mut out = Vec::new();
+    for bytes in uploads {
+        // Header checks first, then the decode's share of the budget, then
+        // the decode on the blocking pool; the share is held until the
+        // photo is encoded and stored.
+        let (_, w, h) = inspect(field, &bytes, max)?;
+        let share = estimate_mib(w, h).min(DECODE_BUDGET_MIB);
+        let permit = match tokio::time::timeout(DECODE_WAIT, budget().acquire_many(share)).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(ApiError::internal("the photo budget closed")),
+            Err(_) => {
+                let wait = DECODE_WAIT.as_secs().max(1);
+                return Err(ApiError::RateLimited(t!("reports.photos_busy"), wait));
+            }
+        };
+        let store = store(config);
+        let saved = tokio::task::spawn_blocking(move || {
             let p = process(field, &bytes, max)?;
             let key = uuid::Uuid::new_v4().simple().to_string();
             store.put(&key, &p.jpeg).map_err(|e| ApiError::internal(format!("photo store: {e}")))?;
             store
                 .put(&format!("{key}.thumb"), &p.thumbnail)
                 .map_err(|e| ApiError::internal(format!("photo store: {e}")))?;
-            out.push((key, p));
-        }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("photo task: {e}")))?
+            Ok::<_, ApiError>((key, p))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("photo task: {e}")))?;
+        drop(permit);
+        out.push(saved?);
+    }
+    Ok(out)
 }
 
 /// `GET /photos/{id}`.

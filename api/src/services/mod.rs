@@ -45,8 +45,10 @@ crate::verbs! {
 }
 
 pub fn register_loaders(l: &mut Loaders<'_>) {
-    l.by_id::<service::Entity>();
-    l.by_id::<service_session::Entity>();
+    // A record, request or session reaches its service only as `node(id:)`
+    // would (a PAUSED service is null to a resident).
+    l.visible_by_id::<service::Entity>(policy::visible_services);
+    l.visible_by_id::<service_session::Entity>(policy::visible_sessions);
     l.by_column::<service_area::Entity, Main>(service_area::Column::ServiceId);
     l.by_column::<service_session::Entity, Main>(service_session::Column::ServiceId);
     l.by_column::<service_request_event::Entity, Main>(service_request_event::Column::RequestId);
@@ -68,18 +70,27 @@ pub async fn service_totals<C: ConnectionTrait>(
         // Aggregates only: the scope of a district system is its region,
         // the rows themselves stay out of its reach.
         Role::DistrictSystem => delivery_record::Entity::find().filter(communities_filter(p, D::CommunityId)),
-        Role::PlatformAdmin | Role::GovernmentOffice | Role::CommunityCommittee | Role::SocialOrganization => {
-            policy::visible_records(p)
-        }
-        _ => {
+        Role::PlatformAdmin
+        | Role::GovernmentOffice
+        | Role::CommunityCommittee
+        | Role::SocialOrganization
+        | Role::PropertyCompany => policy::visible_records(p),
+        Role::Resident | Role::BuildingHead => {
             return Err(ApiError::forbidden(t!("services.delivery_totals_are_offices_committees")));
         }
     };
     if let Some(id) = region_id {
         let r = region::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| ApiError::not_found("Region"))?;
-        if let (Role::DistrictSystem | Role::GovernmentOffice, Some(own)) = (p.role, &p.scope.region_path)
-            && !r.path.starts_with(own.as_str())
-        {
+        // A region outside the scope is as unknown as one that does not
+        // exist. Organisations narrow their own records by any region.
+        let in_scope = match p.role {
+            Role::DistrictSystem | Role::GovernmentOffice => {
+                p.scope.region_path.as_deref().is_some_and(|own| r.path.starts_with(own))
+            }
+            Role::CommunityCommittee => p.scope.community_id == Some(r.id),
+            _ => true,
+        };
+        if !in_scope {
             return Err(ApiError::not_found("Region"));
         }
         q = q.filter(under_region(D::CommunityId, &r.path));

@@ -168,7 +168,9 @@ pub fn visible_records(p: &Principal) -> Select<delivery_record::Entity> {
         (Role::PlatformAdmin, _) => Condition::all(),
         (Role::Resident | Role::BuildingHead, Some(me)) => Condition::all().add(D::ResidentAccountId.eq(me)),
         (Role::CommunityCommittee | Role::GovernmentOffice, Some(_)) => communities_filter(p, D::CommunityId),
-        (Role::SocialOrganization, _) => match p.scope.organisation_id {
+        // An organisation its own records (a property company that
+        // delivers services records them as any organisation does).
+        (Role::SocialOrganization | Role::PropertyCompany, _) => match p.scope.organisation_id {
             Some(o) => Condition::all().add(D::OrganisationId.eq(o)),
             None => Condition::all().add(never()),
         },
@@ -238,8 +240,10 @@ mod tests {
                 Role::Resident | Role::BuildingHead => assert!(s.contains(r#""resident_account_id" = 7"#), "{s}"),
                 Role::CommunityCommittee => assert!(s.contains(r#""community_id" = 4"#), "{s}"),
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
-                Role::SocialOrganization => assert!(s.contains(r#""organisation_id" = 2"#), "{s}"),
-                Role::PropertyCompany | Role::DistrictSystem => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
+                Role::SocialOrganization | Role::PropertyCompany => {
+                    assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
+                }
+                Role::DistrictSystem => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }
     }

@@ -12,9 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::Role;
 use entity::{account, api_client, membership, refresh_token, region};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::graphql::{Account, ApiClient};
@@ -31,7 +29,6 @@ mod throttle;
 
 pub use passwords::*;
 pub use sessions::*;
-pub(crate) use throttle::*;
 
 /// Who is logging in or refreshing, as the request tells: its network
 /// address (throttled like a username; a session keeps only its prefix)
@@ -167,29 +164,24 @@ pub async fn login(
     membership_id: Option<i32>,
 ) -> ApiResult<Session> {
     let (db, config) = (&app.db, &app.config);
-    let now = Utc::now();
-    let user_key = ThrottleKey { key: username.to_owned(), max: config.login_max_failures, what: "username" };
-    let addr_key = client.addr.map(|ip| ThrottleKey {
-        key: format!("@{ip}"),
-        max: config.login_max_failures_per_address,
-        what: "address",
-    });
-    if let Some(k) = &addr_key {
-        reserve(db, config, k, now).await?;
-    }
-    reserve(db, config, &user_key, now).await?;
+    let check = throttle::begin(db, config, username, client.addr).await?;
     let account = account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.read).await?;
     app.counters.password_verifications.fetch_add(1, Ordering::Relaxed);
     let ok = password::verify(secret, account.as_ref().map(|a| a.password_hash.clone())).await;
+    // The check's outcome is the password's: a right one gives its slot
+    // back even where the login goes no further (a disabled account, a
+    // password to change first).
+    if ok && account.is_some() {
+        check.passed(db, config).await?;
+    } else {
+        check.failed(db, config).await?;
+    }
     let account = match account {
         Some(a) if a.disabled => {
             tracing::warn!(username = %username, "login to a disabled account");
             return Err(ApiError::forbidden(t!("auth.account_disabled")));
         }
         Some(a) if ok && a.must_change_password => {
-            let txn = db.write.begin().await?;
-            release(&txn, &user_key.key).await?;
-            txn.commit().await?;
             return Err(ApiError::forbidden(t!("auth.password_change_required")));
         }
         Some(a) if ok => a,
@@ -217,10 +209,6 @@ pub async fn login(
 
     let uow = UnitOfWork::begin_unidentified(db).await?;
     let txn = uow.txn();
-    release(txn, &user_key.key).await?;
-    if let Some(k) = &addr_key {
-        release(txn, &k.key).await?;
-    }
     let principal = principal_for_membership(txn, &chosen).await?;
     let session = issue_session(txn, app, client, principal, uuid::Uuid::new_v4().to_string()).await?;
     uow.commit_as(&session.principal, Audit::of::<Account>(Verbs::AuthLogin, account.id)).await?;

@@ -5,15 +5,12 @@
 //! same transaction, and is audited on the account, so the person sees it
 //! in their history.
 
-use chrono::Utc;
 use entity::{account, membership};
 use rand::Rng;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::sessions::{end_families, live_families};
-use super::throttle::{ThrottleKey, release, reserve};
+use super::throttle;
 use super::{Client, principal_for_membership};
 use crate::accounts::graphql::Account;
 use crate::auth::Verbs;
@@ -59,13 +56,16 @@ pub async fn change_password(
         (Changer::Anonymous { username }, None) => (*username).to_owned(),
         (Changer::LoggedIn { .. }, None) => return Err(ApiError::not_found("Account")),
     };
-    let keys = throttle_keys(app, client, &username);
-    let now = Utc::now();
-    for k in &keys {
-        reserve(db, config, k, now).await?;
-    }
+    let check = throttle::begin(db, config, &username, client.addr).await?;
     app.counters.password_verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ok = password::verify(current, found.as_ref().map(|a| a.password_hash.clone())).await;
+    // The current password was right: its slot goes back before anything
+    // else can fail (a weak new password is not a guess).
+    if ok && found.is_some() {
+        check.passed(db, config).await?;
+    } else {
+        check.failed(db, config).await?;
+    }
     let account = match found {
         Some(a) if a.disabled => return Err(ApiError::forbidden(t!("auth.account_disabled"))),
         Some(a) if ok => a,
@@ -74,13 +74,6 @@ pub async fn change_password(
             return Err(ApiError::Unauthenticated(t!("auth.wrong_current_password")));
         }
     };
-    // The current password was right: its slots go back before anything
-    // else can fail (a weak new password is not a guess).
-    let txn = db.write.begin().await?;
-    for k in &keys {
-        release(&txn, &k.key).await?;
-    }
-    txn.commit().await?;
     password::check_new("newPassword", new, &account.username)?;
     if new == current {
         return Err(ApiError::bad_input("newPassword", t!("auth.password_unchanged")));
@@ -110,21 +103,6 @@ pub async fn change_password(
     uow.commit(Audit::of::<Account>(Verbs::AuthChangePassword, account.id)).await?;
     app.revocations.settle(db, batch).await?;
     Ok(others.len())
-}
-
-/// The throttle keys of a password check: the username, and the client's
-/// address when known.
-fn throttle_keys(app: &AppState, client: &Client, username: &str) -> Vec<ThrottleKey<'static>> {
-    let mut keys = Vec::new();
-    if let Some(ip) = client.addr {
-        keys.push(ThrottleKey {
-            key: format!("@{ip}"),
-            max: app.config.login_max_failures_per_address,
-            what: "address",
-        });
-    }
-    keys.push(ThrottleKey { key: username.to_owned(), max: app.config.login_max_failures, what: "username" });
-    keys
 }
 
 /// The principal a person acts as when not logged in (their first

@@ -37,23 +37,42 @@ pub struct ById<E: EntityTrait> {
     /// Text columns never read for a relation (a password hash): they come
     /// back empty.
     withheld: Vec<E::Column>,
+    /// For an entity with a visibility rule: the request's principal and
+    /// the domain's `visible_*` query. A relation then reaches exactly the
+    /// rows `node(id:)` and the lists reach (a row the viewer may not see
+    /// reads as null), whichever object it is followed from; without a
+    /// principal nothing is found.
+    scope: Option<(Option<Arc<Principal>>, VisibleQuery<E>)>,
 }
+
+/// A domain's `visible_*` query of an entity.
+pub type VisibleQuery<E> = fn(&Principal) -> Select<E>;
 
 impl<E: EntityTrait> ById<E> {
     pub fn new(db: Reads) -> Self {
-        Self { db, withheld: Vec::new() }
+        Self { db, withheld: Vec::new(), scope: None }
+    }
+
+    /// A loader of the rows `visible` lets `principal` see.
+    pub fn visible(db: Reads, principal: Option<Arc<Principal>>, visible: VisibleQuery<E>) -> Self {
+        Self { db, withheld: Vec::new(), scope: Some((principal, visible)) }
     }
 
     /// A loader that leaves `withheld` (text columns) out of its reads.
     pub fn withholding(db: Reads, withheld: Vec<E::Column>) -> Self {
-        Self { db, withheld }
+        Self { db, withheld, scope: None }
     }
 
     /// The query of one batch: every column but the withheld ones, which
     /// are selected as `''` so the row still decodes as `E::Model`.
     pub fn select(&self, keys: &[i32]) -> Result<Select<E>, ApiError> {
         let col = pk_column::<E>()?;
-        let mut q = E::find().filter(col.is_in(keys.iter().copied()));
+        let base = match &self.scope {
+            None => E::find(),
+            Some((Some(p), visible)) => visible(p),
+            Some((None, _)) => E::find().filter(crate::policy::never()),
+        };
+        let mut q = base.filter(col.is_in(keys.iter().copied()));
         if !self.withheld.is_empty() {
             q = q.select_only();
             for (expr, alias) in self.columns() {
@@ -106,6 +125,10 @@ where
     R::Model: Clone + Send + Sync,
 {
     let loader = ctx.loader::<ById<R>>()?;
+    if loader.loader().scope.is_some() {
+        // The join would read the related row past its visibility rule.
+        return Err(ApiError::internal("one_with on a relation with a visibility rule"));
+    }
     let mut q = q.join(sea_orm::JoinType::LeftJoin, E::belongs_to(R::default()).from(fk).to(pk_column::<R>()?).into());
     for (expr, name) in loader.loader().columns() {
         q = q.column_as(expr, format!("{RELATED}{name}"));

@@ -55,6 +55,19 @@ impl Loaders<'_> {
         self.add(l);
     }
 
+    /// Rows of `E` by primary key, as far as `visible` (the entity's
+    /// `visible_*` query, the one `node(id:)` uses) lets the request's
+    /// principal see them: every relation to an entity with a visibility
+    /// rule is registered this way.
+    pub fn visible_by_id<E>(&mut self, visible: fn(&Principal) -> Select<E>)
+    where
+        E: EntityTrait,
+        E::Model: Clone + Send + Sync,
+    {
+        let l = ById::<E>::visible(self.db.clone(), self.principal.clone(), visible);
+        self.add(l);
+    }
+
     /// Rows of `E` by primary key without the text columns `withheld`
     /// (they come back empty): what relations never need, such as a
     /// password hash, is never read for them.

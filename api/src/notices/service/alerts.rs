@@ -4,10 +4,11 @@
 use chrono::Utc;
 use entity::enums::{AlertResponseState, NoticeCategory, NoticeStatus, Role};
 use entity::{alert_response, alert_visit, membership, notice, region};
+use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -23,8 +24,22 @@ use crate::uow::{Audit, UnitOfWork};
 use super::*;
 
 /// An open alert the principal may read, else NOT_FOUND / BAD_USER_INPUT.
-pub(super) async fn open_alert(txn: &DatabaseTransaction, p: &Principal, id: i32) -> ApiResult<notice::Model> {
-    let n = visible(txn, p, id).await?;
+///
+/// The alert's row is locked for the rest of the transaction: shared by
+/// the writes that answer it (`respond`, `visit`), exclusive by `close`. On
+/// PostgreSQL a close therefore waits for the answers in flight to commit
+/// and counts them, and an answer that arrives during a close waits for it
+/// and then finds the alert closed: every answer acknowledged is in the
+/// frozen counts, or refused. (SQLite runs one write transaction at a
+/// time.)
+pub(super) async fn open_alert(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    id: i32,
+    lock: LockType,
+) -> ApiResult<notice::Model> {
+    visible(txn, p, id).await?;
+    let n = notice::Entity::find_by_id(id).lock(lock).one(txn).await?.ok_or_else(|| ApiError::not_found("Notice"))?;
     if n.category != NoticeCategory::Emergency {
         return Err(ApiError::bad_input("noticeId", t!("notices.not_emergency_alert")));
     }
@@ -48,7 +63,7 @@ pub async fn respond(
     require(matches!(p.role, Role::Resident | Role::BuildingHead), t!("notices.residents_answer_alerts"))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
-    let n = open_alert(txn, p, id).await?;
+    let n = open_alert(txn, p, id, LockType::Share).await?;
     let row = alert_response::ActiveModel {
         id: NotSet,
         notice_id: Set(n.id),
@@ -120,15 +135,20 @@ pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: 
     };
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
-    let n = open_alert(txn, p, id).await?;
-    let household = membership::Entity::find()
+    let n = open_alert(txn, p, id, LockType::Share).await?;
+    // A targeted household of another building is the other building
+    // head's to visit (FORBIDDEN); someone the alert does not target is
+    // bad input.
+    let households = membership::Entity::find()
         .filter(targeted(txn, n.id).await?)
         .filter(membership::Column::AccountId.eq(resident))
-        .filter(membership::Column::BuildingId.eq(b))
-        .one(txn)
+        .all(txn)
         .await?;
-    if household.is_none() {
+    if households.is_empty() {
         return Err(ApiError::bad_input("accountId", t!("notices.not_targeted_household_your_building")));
+    }
+    if !households.iter().any(|m| m.building_id == Some(b)) {
+        return Err(ApiError::forbidden(t!("notices.household_of_another_building")));
     }
     alert_visit::Entity::insert(alert_visit::ActiveModel {
         id: NotSet,
@@ -161,7 +181,7 @@ pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: 
 pub async fn close(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::Model> {
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
-    let n = open_alert(txn, p, id).await?;
+    let n = open_alert(txn, p, id, LockType::Update).await?;
     publisher_only(p, &n)?;
     let all = aggregate(txn, &n, Condition::all()).await?;
     let frozen = serde_json::to_string(&all).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -186,15 +206,24 @@ pub async fn to_report(app: &AppState, p: &Principal, id: i32, resident: i32) ->
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = visible(txn, p, id).await?;
+    // The answer's row is locked (FOR UPDATE on PostgreSQL; SQLite runs
+    // one write transaction at a time) until the report is made and the
+    // answer points at it: a racing call waits, then finds the report and
+    // returns it. One answer, one report, however many calls.
     let response = alert_response::Entity::find()
         .filter(alert_response::Column::NoticeId.eq(n.id))
         .filter(alert_response::Column::AccountId.eq(resident))
+        .lock_exclusive()
         .one(txn)
         .await?
         .filter(|r| r.state == AlertResponseState::NeedHelp)
         .ok_or_else(|| ApiError::bad_input("accountId", t!("notices.resident_did_not_ask_help")))?;
-    if response.report_id.is_some() {
-        return Err(ApiError::conflict(t!("notices.report_was_already_made_from")));
+    if let Some(made) = response.report_id {
+        // Nothing to write: the transaction ends unused.
+        return entity::report::Entity::find_by_id(made)
+            .one(txn)
+            .await?
+            .ok_or_else(|| ApiError::internal("an answer's report vanished"));
     }
     let home = membership::Entity::find()
         .filter(targeted(txn, n.id).await?)

@@ -317,6 +317,7 @@ pub async fn read_counts<C: ConnectionTrait>(
     p: &Principal,
     n: &notice::Model,
 ) -> ApiResult<Vec<ReadCountRow>> {
+    require(policy::may_see_read_counts(p, n), t!("notices.read_counts_publisher_committee_office"))?;
     let scope = count_scope(p, n)?;
     let (m, rd) = (Alias::new("m"), Alias::new("rd"));
     let mut q = Query::select();

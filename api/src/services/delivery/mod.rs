@@ -50,6 +50,9 @@ struct Existing {
 struct Returned {
     id: i32,
     external_id: String,
+    /// Whether this statement inserted the row (rather than updated it), as
+    /// PostgreSQL knows it; `None` on SQLite.
+    inserted: Option<bool>,
 }
 
 /// Store a batch of the principal's organisation (see the module docs).
@@ -172,7 +175,7 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
     writes.sort_by(|a, b| a.external_id.cmp(&b.external_id));
 
     let now = Utc::now();
-    let mut written: HashMap<String, i32> = HashMap::new();
+    let mut written: HashMap<String, (i32, Option<bool>)> = HashMap::new();
     for chunk in writes.chunks(CHUNK) {
         use delivery_record::Column as D;
         let mut insert = Query::insert();
@@ -227,9 +230,24 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
                     )
                     .to_owned(),
             )
-            .returning(Query::returning().columns([D::Id, D::ExternalId]));
+            // Inserted or updated is the statement's own outcome, not what
+            // the read above saw: on PostgreSQL a batch racing ours may
+            // insert the row in between, and ours then updates it. A row
+            // this statement inserted has no deleting or locking
+            // transaction (`xmax = 0`); one it updated through ON CONFLICT
+            // does. SQLite runs one write transaction at a time, so the
+            // read above is still true there.
+            .returning(Query::returning().exprs([
+                Expr::col(D::Id),
+                Expr::col(D::ExternalId),
+                if txn.get_database_backend() == DbBackend::Postgres {
+                    Expr::cust("xmax = 0 AS inserted")
+                } else {
+                    Expr::cust("NULL AS inserted")
+                },
+            ]));
         let rows = Returned::find_by_statement(txn.get_database_backend().build(&insert)).all(txn).await?;
-        written.extend(rows.into_iter().map(|r| (r.external_id, r.id)));
+        written.extend(rows.into_iter().map(|r| (r.external_id, (r.id, r.inserted))));
     }
 
     // Written rows are CREATED or UPDATED; a row not written was stored
@@ -247,20 +265,21 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
     }
     for v in &writes {
         let community = v.fields.community_id;
-        let outcome = match (written.get(&v.external_id), existing.contains_key(&v.external_id)) {
-            (Some(id), false) => {
+        let created = |inserted: Option<bool>| inserted.unwrap_or(!existing.contains_key(&v.external_id));
+        let outcome = match written.get(&v.external_id) {
+            Some((id, inserted)) if created(*inserted) => {
                 uow.changed(
                     Change::of::<DeliveryRecord>(ChangeKind::Created, *id).organisation(org).community(community),
                 );
                 Outcome::Created(*id)
             }
-            (Some(id), true) => {
+            Some((id, _)) => {
                 uow.changed(
                     Change::of::<DeliveryRecord>(ChangeKind::Updated, *id).organisation(org).community(community),
                 );
                 Outcome::Updated(*id)
             }
-            (None, _) => match raced.get(&v.external_id) {
+            None => match raced.get(&v.external_id) {
                 Some(id) => Outcome::Unchanged(*id),
                 None => Outcome::Error(ApiError::conflict(t!("services.record_changed_meanwhile_send_again"))),
             },
