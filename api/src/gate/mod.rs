@@ -14,12 +14,16 @@
 //! and control characters in every text input.
 
 use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet};
-use async_graphql::{Name, Positioned, Variables};
-use async_graphql_value::{ConstValue, Value};
+use async_graphql::{Name, Positioned};
 use std::collections::HashMap;
 
 use crate::error::ApiError;
 use crate::i18n::Msg;
+
+mod values;
+
+pub use values::{MAX_LIST, check_variables, is_refused_char};
+use values::{check_const, check_value};
 
 /// Bounds applied to every request (see `Config` for units and defaults).
 #[derive(Clone, Copy, Debug)]
@@ -140,70 +144,6 @@ pub fn scan_text(query: &str, max_nesting: usize, max_tokens: usize) -> Result<(
         }
     }
     Ok(())
-}
-
-/// Is this character refused in text input? Control characters (C0, DEL,
-/// C1) except tab, line feed and carriage return (multi-line text areas
-/// send CRLF).
-pub fn is_refused_char(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
-
-fn check_text(field: &str, s: &str) -> Result<(), ApiError> {
-    if s.chars().any(is_refused_char) {
-        return Err(ApiError::bad_input(field, t!("gate.text_not_contain_nul_other")));
-    }
-    Ok(())
-}
-
-/// Most elements of any list a request carries (an argument, an input
-/// field, a variable, at any depth), checked here before anything reaches
-/// SQL. Arguments with a smaller maximum of their own say so in the schema
-/// (`upsertDeliveryRecords` takes 500 records, `nodes` 100 ids); this one
-/// keeps every other list far below the engines' limits on bound
-/// parameters (SQLite's 32,766, PostgreSQL's 65,535), where a long list
-/// would fail as a server error or, on PostgreSQL, a broken connection
-/// that reads as an outage.
-pub const MAX_LIST: usize = 1000;
-
-fn check_list(field: &str, len: usize) -> Result<(), ApiError> {
-    if len > MAX_LIST {
-        return Err(ApiError::bad_input(field, t!("gate.list_too_long", max = MAX_LIST, given = len)));
-    }
-    Ok(())
-}
-
-fn check_const(field: &str, v: &ConstValue) -> Result<(), ApiError> {
-    use ConstValue as C;
-    match v {
-        C::String(s) => check_text(field, s),
-        C::List(items) => {
-            check_list(field, items.len())?;
-            items.iter().try_for_each(|v| check_const(field, v))
-        }
-        C::Object(map) => map.iter().try_for_each(|(k, v)| {
-            check_text(field, k)?;
-            check_const(k, v)
-        }),
-        _ => Ok(()),
-    }
-}
-
-fn check_value(field: &str, v: &Value) -> Result<(), ApiError> {
-    match v {
-        Value::String(s) => check_text(field, s),
-        Value::List(items) => {
-            check_list(field, items.len())?;
-            items.iter().try_for_each(|v| check_value(field, v))
-        }
-        Value::Object(map) => map.iter().try_for_each(|(k, v)| check_value(k, v)),
-        _ => Ok(()),
-    }
-}
-
-/// Every string in the variables is free of control characters.
-pub fn check_variables(vars: &Variables) -> Result<(), ApiError> {
-    vars.iter().try_for_each(|(name, v)| check_const(name, v))
 }
 
 struct Walk<'a> {
@@ -358,6 +298,8 @@ impl Documents {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use async_graphql::Variables;
+    use values::check_text;
 
     /// A remembered document is the one screening produced, and a request
     /// with the same text but bad variables is still refused.
