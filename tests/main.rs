@@ -20,5 +20,6 @@ mod platform;
 mod projects;
 mod relay;
 mod reports;
+mod retries;
 mod services;
 mod spec;

@@ -24,6 +24,7 @@ pub mod fund;
 pub mod fund_allocation;
 pub mod fund_expenditure;
 pub mod fund_ledger;
+pub mod idempotency_key;
 pub mod indicator_freeze;
 pub mod indicator_pattern;
 pub mod indicator_value;

@@ -16,6 +16,7 @@ mod m20261126_000009_indicators;
 mod m20261204_000010_sessions;
 mod m20261204_000011_suppression;
 mod m20261204_000012_login_throttle;
+mod m20261204_000013_idempotency;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_sessions::Migration),
             Box::new(m20261204_000011_suppression::Migration),
             Box::new(m20261204_000012_login_throttle::Migration),
+            Box::new(m20261204_000013_idempotency::Migration),
         ]
     }
 }

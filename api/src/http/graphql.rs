@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::{HttpState, client, request_error};
+use super::{HttpState, client, idempotency, request_error};
 use crate::auth::jwt::TokenInfo;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
 use crate::graphql::batch::{Mode, Wave};
@@ -294,6 +294,19 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
     }
+    // A keyed mutation runs once per principal and key (`idempotency`).
+    let claimed = match idempotent(&state, headers, &mut batch, &admitted).await {
+        Ok(Some(idempotency::Claim::Run(c))) => Some(c),
+        Ok(Some(idempotency::Claim::Replay(body))) => {
+            let media = if wants_graphql_response(headers) { GRAPHQL_RESPONSE } else { "application/json" };
+            return idempotency::replay(body, media);
+        }
+        Ok(None) => None,
+        Err(e) => {
+            let status = if e.code() == code::CONFLICT { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            return request_error(status, &e);
+        }
+    };
     let wave = Wave::new();
     let mut batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &admitted, &wave)),
@@ -309,8 +322,50 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     }
     let resp = wave.drive(state.schema.execute_batch(batch)).await;
     let mut out = gql_response(&state, resp, graphql_response);
+    if let Some(claim) = claimed {
+        out = keep_answer(&state, claim, out).await;
+    }
     out.extensions_mut().insert(info);
     out
+}
+
+/// The key of a keyed mutation, claimed (or its first answer found); `None`
+/// for a request without a key, or one that is no mutation (reads need no
+/// key: they change nothing).
+async fn idempotent(
+    state: &HttpState,
+    headers: &HeaderMap,
+    batch: &mut BatchRequest,
+    admitted: &Admitted,
+) -> Result<Option<idempotency::Claim>, ApiError> {
+    let r = match batch {
+        BatchRequest::Single(r) => r,
+        BatchRequest::Batch(_) if headers.contains_key("idempotency-key") => {
+            return Err(ApiError::bad_input("Idempotency-Key", t!("http.idempotency_key_single")));
+        }
+        BatchRequest::Batch(_) => return Ok(None),
+    };
+    let Some(key) = idempotency::key_of(headers, r)? else { return Ok(None) };
+    if operation_of(r).1 != "mutation" {
+        return Ok(None);
+    }
+    let owner = idempotency::owner(admitted.principal.0.as_ref());
+    let hash = idempotency::fingerprint(r);
+    idempotency::claim(&state.app.db, owner, key, &hash).await.map(Some)
+}
+
+/// Record a keyed mutation's answer (or let its key go) and send it.
+async fn keep_answer(state: &HttpState, claim: idempotency::Claimed, out: Response) -> Response {
+    let (parts, body) = out.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("response body"));
+    };
+    if let Err(e) = claim.finish(&state.app.db, parts.status, &bytes).await {
+        // The mutation ran and its answer goes out; only a retry with this
+        // key would run it again, after the claim is abandoned.
+        tracing::warn!(error = ?e.public_message(), "idempotency answer not recorded");
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// GET `/graphql`: a query in the query string, or a WebSocket upgrade for

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod graphql;
+pub mod idempotency;
 pub mod oauth;
 pub mod ops;
 pub mod persisted;
