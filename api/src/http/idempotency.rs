@@ -90,7 +90,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// What to do with a keyed request.
 pub enum Claim {
-    /// Run it, then [`Claimed::keep`] or [`Claimed::release`] its answer.
+    /// Run it, then record its answer with [`Claimed::finish`].
     Run(Claimed),
     /// The first answer, to send again.
     Replay(String),
