@@ -193,6 +193,11 @@ fn prepare(
 
 /// The name (given, or the document's) and type of the operation a
 /// (screened, so parsed) request runs.
+/// `query`, `mutation`, `subscription` or `""` for the request's operation.
+pub(super) fn operation_kind(req: &mut async_graphql::Request) -> &'static str {
+    operation_of(req).1
+}
+
 fn operation_of(req: &mut async_graphql::Request) -> (Option<String>, &'static str) {
     use async_graphql::parser::types::OperationType;
     let given = req.operation_name.clone();
@@ -295,7 +300,7 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         state.persisted.remember(hash, &text);
     }
     // A keyed mutation runs once per principal and key (`idempotency`).
-    let claimed = match idempotent(&state, headers, &mut batch, &admitted).await {
+    let claimed = match idempotency::idempotent(&state, headers, &mut batch, admitted.principal.0.as_ref()).await {
         Ok(Some(idempotency::Claim::Run(c))) => Some(c),
         Ok(Some(idempotency::Claim::Replay(body))) => {
             let media = if wants_graphql_response(headers) { GRAPHQL_RESPONSE } else { "application/json" };
@@ -323,49 +328,10 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     let resp = wave.drive(state.schema.execute_batch(batch)).await;
     let mut out = gql_response(&state, resp, graphql_response);
     if let Some(claim) = claimed {
-        out = keep_answer(&state, claim, out).await;
+        out = idempotency::keep_answer(&state, claim, out).await;
     }
     out.extensions_mut().insert(info);
     out
-}
-
-/// The key of a keyed mutation, claimed (or its first answer found); `None`
-/// for a request without a key, or one that is no mutation (reads need no
-/// key: they change nothing).
-async fn idempotent(
-    state: &HttpState,
-    headers: &HeaderMap,
-    batch: &mut BatchRequest,
-    admitted: &Admitted,
-) -> Result<Option<idempotency::Claim>, ApiError> {
-    let r = match batch {
-        BatchRequest::Single(r) => r,
-        BatchRequest::Batch(_) if headers.contains_key("idempotency-key") => {
-            return Err(ApiError::bad_input("Idempotency-Key", t!("http.idempotency_key_single")));
-        }
-        BatchRequest::Batch(_) => return Ok(None),
-    };
-    let Some(key) = idempotency::key_of(headers, r)? else { return Ok(None) };
-    if operation_of(r).1 != "mutation" {
-        return Ok(None);
-    }
-    let owner = idempotency::owner(admitted.principal.0.as_ref());
-    let hash = idempotency::fingerprint(r);
-    idempotency::claim(&state.app.db, owner, key, &hash).await.map(Some)
-}
-
-/// Record a keyed mutation's answer (or let its key go) and send it.
-async fn keep_answer(state: &HttpState, claim: idempotency::Claimed, out: Response) -> Response {
-    let (parts, body) = out.into_parts();
-    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("response body"));
-    };
-    if let Err(e) = claim.finish(&state.app.db, parts.status, &bytes).await {
-        // The mutation ran and its answer goes out; only a retry with this
-        // key would run it again, after the claim is abandoned.
-        tracing::warn!(error = ?e.public_message(), "idempotency answer not recorded");
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// GET `/graphql`: a query in the query string, or a WebSocket upgrade for

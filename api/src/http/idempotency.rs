@@ -26,6 +26,10 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
+use async_graphql::BatchRequest;
+use axum::body::{Body, to_bytes};
+
+use super::{HttpState, request_error};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, code};
@@ -196,4 +200,43 @@ pub fn replay(body: String, media: &'static str) -> Response {
     let mut out = (StatusCode::OK, [(header::CONTENT_TYPE, media)], body).into_response();
     out.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     out
+}
+
+/// The key of a keyed mutation, claimed (or its first answer found); `None`
+/// for a request without a key, or one that is no mutation (reads need no
+/// key: they change nothing).
+pub(super) async fn idempotent(
+    state: &HttpState,
+    headers: &HeaderMap,
+    batch: &mut BatchRequest,
+    principal: Option<&Principal>,
+) -> Result<Option<Claim>, ApiError> {
+    let r = match batch {
+        BatchRequest::Single(r) => r,
+        BatchRequest::Batch(_) if headers.contains_key("idempotency-key") => {
+            return Err(ApiError::bad_input("Idempotency-Key", t!("http.idempotency_key_single")));
+        }
+        BatchRequest::Batch(_) => return Ok(None),
+    };
+    let Some(key) = key_of(headers, r)? else { return Ok(None) };
+    if super::graphql::operation_kind(r) != "mutation" {
+        return Ok(None);
+    }
+    let owner = owner(principal);
+    let hash = fingerprint(r);
+    claim(&state.app.db, owner, key, &hash).await.map(Some)
+}
+
+/// Record a keyed mutation's answer (or let its key go) and send it.
+pub(super) async fn keep_answer(state: &HttpState, claim: Claimed, out: Response) -> Response {
+    let (parts, body) = out.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return request_error(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal("response body"));
+    };
+    if let Err(e) = claim.finish(&state.app.db, parts.status, &bytes).await {
+        // The mutation ran and its answer goes out; only a retry with this
+        // key would run it again, after the claim is abandoned.
+        tracing::warn!(error = ?e.public_message(), "idempotency answer not recorded");
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
