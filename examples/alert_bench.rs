@@ -95,6 +95,8 @@ async fn seed(db: &Db, args: &Args) -> (i32, Vec<i32>) {
                 created_at: Set(now),
                 must_change_password: Set(false),
                 disabled_reason: Set(None),
+                privacy_notice_version: Set(None),
+                privacy_accepted_at: Set(None),
             })
             .collect();
         for chunk in accounts.chunks(500) {
@@ -118,6 +120,7 @@ async fn seed(db: &Db, args: &Args) -> (i32, Vec<i32>) {
                 region_id: Set(Some(community.id)),
                 building_id: Set(Some(buildings[i % buildings.len()])),
                 organisation_id: Set(None),
+                household_id: Set(None),
                 created_at: Set(now),
             })
             .collect();
@@ -160,7 +163,7 @@ async fn seed(db: &Db, args: &Args) -> (i32, Vec<i32>) {
         api::accounts::service::ScopeInput {
             region_id: Some(district.id),
             organisation_id: Some(office.id),
-            building_id: None,
+            ..Default::default()
         },
     )
     .await

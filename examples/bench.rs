@@ -109,6 +109,8 @@ async fn seed(db: &Db, args: &Args) -> Seeded {
                 created_at: Set(now),
                 must_change_password: Set(false),
                 disabled_reason: Set(None),
+                privacy_notice_version: Set(None),
+                privacy_accepted_at: Set(None),
             })
             .collect();
         for chunk in accounts.chunks(200) {
@@ -132,6 +134,7 @@ async fn seed(db: &Db, args: &Args) -> Seeded {
                 region_id: Set(Some(community.id)),
                 building_id: Set(Some(buildings[i % buildings.len()])),
                 organisation_id: Set(None),
+                household_id: Set(None),
                 created_at: Set(now),
             })
             .collect();

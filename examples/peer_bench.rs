@@ -186,6 +186,8 @@ async fn seed(db: &Db) -> Data {
             created_at: Set(now),
             must_change_password: Set(false),
             disabled_reason: Set(None),
+            privacy_notice_version: Set(None),
+            privacy_accepted_at: Set(None),
         })
         .exec(&db.write)
         .await
@@ -198,6 +200,7 @@ async fn seed(db: &Db) -> Data {
             region_id: Set(Some(region.id)),
             building_id: Set(Some(building)),
             organisation_id: Set(None),
+            household_id: Set(None),
             created_at: Set(now),
         })
         .exec(&db.write)

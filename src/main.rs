@@ -83,7 +83,12 @@ struct CliScope {
 
 impl From<CliScope> for ScopeInput {
     fn from(s: CliScope) -> Self {
-        ScopeInput { region_id: s.region_id, building_id: s.building_id, organisation_id: s.organisation_id }
+        ScopeInput {
+            region_id: s.region_id,
+            building_id: s.building_id,
+            organisation_id: s.organisation_id,
+            ..Default::default()
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod platform;
 mod projects;
 mod relay;
 mod reports;
+mod residency;
 mod retries;
 mod services;
 mod spec;

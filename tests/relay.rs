@@ -129,6 +129,29 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     let r = app.gql(Some(admin), "{ auditLog(first: 1) { edges { node { id } } } }", json!({})).await;
     ids.insert("AuditEntry", first_id(&r, "auditLog"));
 
+    // Residency: a join request, an invitation, a household with a flag and
+    // a visit (care data: resolved as the committee, not the admin).
+    let r = crate::residency::sign_up(&app, "relay-person", json!({ "join": { "communityId": app.peach_garden().await,
+        "buildingId": crate::residency::building(&crate::residency::buildings(&app, admin).await, "桃园社区", "1号楼") } })).await;
+    ids.insert("JoinRequest", r["data"]["signUp"]["joinRequest"]["id"].clone());
+    let committee = a.t("demo-committee");
+    let b1 = crate::residency::building(&crate::residency::buildings(&app, committee).await, "桃园社区", "1号楼");
+    let r = app
+        .gql(
+            Some(committee),
+            "mutation($b: ID!) { createInvitation(input: {buildingId: $b}) { invitation { id } } }",
+            json!({ "b": b1 }),
+        )
+        .await;
+    ids.insert("Invitation", r["data"]["createInvitation"]["invitation"]["id"].clone());
+    let r = app.gql(Some(a.t("demo-resident")), "{ households(first: 1) { edges { node { id } } } }", json!({})).await;
+    let flat = first_id(&r, "households");
+    ids.insert("Household", flat.clone());
+    let r = app.gql(Some(committee), "mutation($h: ID!) { setHouseholdFlag(input: {householdId: $h, kind: OTHER, consentNote: \"本人同意\"}) { household { vulnerabilities { id } } } }", json!({ "h": flat })).await;
+    ids.insert("HouseholdFlag", r["data"]["setHouseholdFlag"]["household"]["vulnerabilities"][0]["id"].clone());
+    let r = app.gql(Some(committee), "mutation($h: ID!) { recordHouseholdVisit(input: {householdId: $h, visitedOn: \"2026-12-01\", note: \"正常\"}) { visit { id } } }", json!({ "h": flat })).await;
+    ids.insert("HouseholdVisit", r["data"]["recordHouseholdVisit"]["visit"]["id"].clone());
+
     // Every type implementing Node is covered, and each resolves to itself.
     let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;
     let mut types: Vec<String> = r["data"]["__type"]["possibleTypes"]
@@ -165,7 +188,9 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     }
     for (ty, id) in &ids {
         assert!(id.is_string(), "no {ty} was made");
-        let r = app.gql(Some(admin), "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;
+        // Care data is the committee's and the building head's, not the admin's.
+        let who = if matches!(*ty, "HouseholdFlag" | "HouseholdVisit") { committee } else { admin };
+        let r = app.gql(Some(who), "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;
         assert_eq!(r["data"]["node"], json!({ "__typename": ty, "id": id }), "{ty}: {r}");
     }
 }

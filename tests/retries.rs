@@ -1,7 +1,8 @@
 //! Safe retries (issue 32): a mutation sent with an `Idempotency-Key` runs
 //! once per principal and key, however often, however concurrently and
 //! through whichever server process it arrives; the same key with another
-//! request is CONFLICT and changes nothing.
+//! request is CONFLICT and changes nothing. Over the WebSocket the key is
+//! `extensions.idempotencyKey`.
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -88,4 +89,57 @@ async fn a_retried_report_is_filed_once(app: TestApp) {
     assert_eq!(r["data"]["me"]["role"], "RESIDENT", "{r}");
 }
 
-both!(a_retried_report_is_filed_once);
+/// Send `payload` (query, variables, extensions) as one graphql-ws
+/// operation on a new connection as `token`; the `next` payload.
+async fn over_websocket(app: &TestApp, token: &str, payload: Value) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/graphql", app.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::Text(init.to_string().into())).await.unwrap();
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": payload });
+    let mut sent = false;
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("an answer");
+        let Some(Ok(Message::Text(t))) = m else { panic!("closed: {m:?}") };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        match v["type"].as_str() {
+            Some("connection_ack") if !sent => {
+                ws.send(Message::Text(sub.to_string().into())).await.unwrap();
+                sent = true;
+            }
+            Some("next") => return v["payload"].clone(),
+            Some("error") => return json!({ "errors": v["payload"] }),
+            _ => {}
+        }
+    }
+}
+
+/// The WebSocket takes the key as `extensions.idempotencyKey`: a retry on a
+/// new connection (the phone reconnected) gets the first answer, whether
+/// the first went over the WebSocket or over HTTP; another request with
+/// the key is CONFLICT.
+async fn a_websocket_retry_is_filed_once(app: TestApp) {
+    let token = app.token("demo-resident").await;
+    let before = reports(&app).await;
+    let mut b = body("消防通道被占");
+    b["extensions"] = json!({ "idempotencyKey": "ws-report-1" });
+    let first = over_websocket(&app, &token, b.clone()).await;
+    let again = over_websocket(&app, &token, b.clone()).await;
+    assert_eq!(report_id(&first), report_id(&again), "{first} {again}");
+    let (_, h, http) = app.post_with(Some(&token), &[], &b).await;
+    assert_eq!(report_id(&http), report_id(&first));
+    assert!(h.get("idempotent-replayed").is_some());
+    assert_eq!(reports(&app).await, before + 1);
+    let mut other = body("另一件事");
+    other["extensions"] = json!({ "idempotencyKey": "ws-report-1" });
+    let r = over_websocket(&app, &token, other).await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    assert_eq!(reports(&app).await, before + 1);
+}
+
+both!(a_retried_report_is_filed_once, a_websocket_retry_is_filed_once);

@@ -68,6 +68,16 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
 
+    /// The version of the privacy notice a person must accept to sign up
+    /// (`signUp(input: {privacyNoticeVersion})`); stored with the time.
+    #[arg(long, env = "GONGZHI_PRIVACY_NOTICE_VERSION", default_value = "2026-12-01")]
+    pub privacy_notice_version: String,
+
+    /// A household its building head has not visited for this long is on
+    /// the overdue-visit list (days).
+    #[arg(long, env = "GONGZHI_VISIT_OVERDUE_DAYS", default_value_t = 90)]
+    pub visit_overdue_days: i64,
+
     /// Failed password checks for one username in the window before it is
     /// locked; also the most checks in flight at once (count).
     #[arg(long, env = "GONGZHI_LOGIN_MAX_FAILURES", default_value_t = 5)]

@@ -17,8 +17,11 @@ use crate::graphql::node::{NodeSet, NodeType, feed_clause, fetch_many};
 use crate::notices::graphql::Notice;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
+use crate::residency::graphql::{Household, HouseholdFlag, HouseholdVisit, Invitation, JoinRequest};
 use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
-use crate::{accounts, audit, auth, changes, directory, funds, indicators, notices, projects, reports, services};
+use crate::{
+    accounts, audit, auth, changes, directory, funds, indicators, notices, projects, reports, residency, services,
+};
 
 /// The query root: one entry per domain.
 #[derive(MergedObject, Default)]
@@ -33,6 +36,7 @@ pub struct Query(
     reports::graphql::ReportsQuery,
     notices::graphql::NoticesQuery,
     services::graphql::ServicesQuery,
+    residency::graphql::ResidencyQuery,
     changes::graphql::ChangesQuery,
     indicators::graphql::IndicatorsQuery,
 );
@@ -48,6 +52,7 @@ pub struct Mutation(
     reports::graphql::ReportsMutation,
     notices::graphql::NoticesMutation,
     services::graphql::ServicesMutation,
+    residency::graphql::ResidencyMutation,
 );
 
 /// The subscription root: one entry per domain with live events.
@@ -67,6 +72,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     reports::register_loaders(l);
     notices::register_loaders(l);
     services::register_loaders(l);
+    residency::register_loaders(l);
 }
 
 /// Every audit verb's wire name, by domain.
@@ -82,6 +88,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(notices::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(services::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(indicators::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(residency::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -200,6 +207,11 @@ node_types!(
     ServiceSession,
     ServiceRequest,
     DeliveryRecord,
+    JoinRequest,
+    Invitation,
+    Household,
+    HouseholdFlag,
+    HouseholdVisit,
 );
 
 #[cfg(test)]
@@ -307,6 +319,18 @@ mod tests {
                 "delivery_record.delete",
                 "indicators.freeze",
                 "indicators.revise",
+                "account.sign_up",
+                "join_request.create",
+                "join_request.approve",
+                "join_request.reject",
+                "join_request.withdraw",
+                "invitation.create",
+                "invitation.redeem",
+                "household.create",
+                "household.set_contact",
+                "household.flag_set",
+                "household.flag_clear",
+                "household.visit_record",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -316,6 +340,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 22);
+        assert_eq!(super::NODE_TYPES.len(), 27);
     }
 }

@@ -36,6 +36,7 @@ pub mod notices;
 pub mod policy;
 pub mod projects;
 pub mod reports;
+pub mod residency;
 pub mod schema;
 pub mod seed;
 pub mod services;

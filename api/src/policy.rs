@@ -51,6 +51,7 @@ pub fn role_name(role: Role) -> Msg {
         Role::PropertyCompany => t!("role.PROPERTY_COMPANY"),
         Role::DistrictSystem => t!("role.DISTRICT_SYSTEM"),
         Role::PlatformAdmin => t!("role.PLATFORM_ADMIN"),
+        Role::Person => t!("role.PERSON"),
     }
 }
 
@@ -149,6 +150,7 @@ pub fn communities_filter(p: &Principal, col: impl ColumnTrait) -> Condition {
             Some(o) => served_by(col, o),
             None => never(),
         },
+        Role::Person => never(),
     };
     Condition::all().add(expr)
 }
@@ -195,12 +197,12 @@ pub(crate) mod testing {
             Role::SocialOrganization | Role::PropertyCompany => {
                 (person, Scope { organisation_id: Some(ORGANISATION), ..Scope::default() })
             }
-            Role::PlatformAdmin => (person, Scope::default()),
+            Role::PlatformAdmin | Role::Person => (person, Scope::default()),
         };
         Principal { actor, role, scope }
     }
 
-    pub const ALL_ROLES: [Role; 8] = [
+    pub const ALL_ROLES: [Role; 9] = [
         Role::Resident,
         Role::BuildingHead,
         Role::CommunityCommittee,
@@ -209,6 +211,7 @@ pub(crate) mod testing {
         Role::PropertyCompany,
         Role::DistrictSystem,
         Role::PlatformAdmin,
+        Role::Person,
     ];
 
     /// The WHERE clause of a query, as PostgreSQL would receive it
@@ -247,6 +250,7 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{role:?}: {s}")
                 }
+                Role::Person => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The demo dataset: one district with two streets, three communities with
-//! buildings, one organisation of each kind, one account per role (password
+//! buildings and flats (unit 1, 101 to 302, in every building of 桃园社区
+//! and the first of the others; each demo resident lives in one), one
+//! organisation of each kind, one account per role (password
 //! `demo-password`), the `demo-district` and `demo-ngo-sync` API clients
 //! and one published service with a session. Seeded through the
 //! same service functions as the API, acting as the command-line system
@@ -14,6 +16,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::directory::service::{self as directory, NewOrganisation, NewRegion};
 use crate::error::ApiResult;
+use crate::residency::service as residency;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEMO_CLIENT_ID: &str = "demo-district";
@@ -66,15 +69,30 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
         directory::create_region(db, &sys, region("河湾社区", "1101990201", RegionKind::Community, Some(west.id)))
             .await?;
     let mut first_buildings = Vec::new();
+    // Flats by building: unit 1, floors 1 to 3, two flats a floor
+    // (101, 102, …, 302); `flats[0]` are 桃园社区 building 1's.
+    let mut flats: Vec<Vec<i32>> = Vec::new();
+    let numbers: Vec<String> = (1..=3).flat_map(|f| [format!("{f}01"), format!("{f}02")]).collect();
     for c in [&peach, &willow, &river] {
         for n in 1..=3 {
             let b = directory::create_building(db, &sys, c.id, &format!("{n}号楼")).await?;
             if n == 1 {
                 first_buildings.push(b.id);
+                flats.push(
+                    residency::add_households(db, &sys, b.id, "1", numbers.clone())
+                        .await?
+                        .into_iter()
+                        .map(|h| h.id)
+                        .collect(),
+                );
+            } else if c.id == peach.id {
+                residency::add_households(db, &sys, b.id, "1", numbers.clone()).await?;
             }
         }
     }
     let (peach_b1, river_b1) = (first_buildings[0], first_buildings[2]);
+    // demo-resident in 101, demo-building-head in 201; the river resident in 101.
+    let flat = |b: usize, i: usize| flats.get(b).and_then(|f| f.get(i)).copied();
 
     let org = |name: &str, kind, region_id, service_area: Vec<i32>| NewOrganisation {
         name: name.into(),
@@ -114,7 +132,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "李明",
             "13800000001",
             Role::Resident,
-            ScopeInput { building_id: Some(peach_b1), ..Default::default() },
+            ScopeInput { building_id: Some(peach_b1), household_id: flat(0, 0), ..Default::default() },
         ),
         (
             "demo-building-head",
@@ -122,7 +140,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "王芳",
             "13800000002",
             Role::BuildingHead,
-            ScopeInput { building_id: Some(peach_b1), ..Default::default() },
+            ScopeInput { building_id: Some(peach_b1), household_id: flat(0, 2), ..Default::default() },
         ),
         (
             "demo-committee",
@@ -163,7 +181,7 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "周杰",
             "13800000008",
             Role::Resident,
-            ScopeInput { building_id: Some(river_b1), ..Default::default() },
+            ScopeInput { building_id: Some(river_b1), household_id: flat(2, 0), ..Default::default() },
         ),
     ];
     for (username, display, real, phone, role, scope) in people {

@@ -21,6 +21,9 @@ pub struct Model {
     pub must_change_password: bool,
     /// Why the account was disabled (shown to the person).
     pub disabled_reason: Option<String>,
+    /// The privacy notice version the person accepted at sign-up, and when.
+    pub privacy_notice_version: Option<String>,
+    pub privacy_accepted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -53,6 +53,43 @@ pub enum Role {
     DistrictSystem,
     #[sea_orm(string_value = "PLATFORM_ADMIN")]
     PlatformAdmin,
+    /// An account acting for itself in no community role: signed up and
+    /// not yet verified, or moved out. Held through a membership without
+    /// scope, created at sign-up or at the first login without another.
+    #[sea_orm(string_value = "PERSON")]
+    Person,
+}
+
+/// Where a request to join a community stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JoinRequestStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// Why a household needs extra care (sensitive personal information).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Vulnerability {
+    #[sea_orm(string_value = "ELDERLY_ALONE")]
+    ElderlyAlone,
+    #[sea_orm(string_value = "DISABILITY")]
+    Disability,
+    #[sea_orm(string_value = "CHRONIC_ILLNESS")]
+    ChronicIllness,
+    #[sea_orm(string_value = "LEFT_BEHIND_CHILD")]
+    LeftBehindChild,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
 }
 
 /// Topic of a shared project.

@@ -14,6 +14,8 @@ pub struct Model {
     pub region_id: Option<i32>,
     pub building_id: Option<i32>,
     pub organisation_id: Option<i32>,
+    /// The household (flat) of a resident or building head, once known.
+    pub household_id: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

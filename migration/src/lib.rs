@@ -17,6 +17,7 @@ mod m20261204_000010_sessions;
 mod m20261204_000011_suppression;
 mod m20261204_000012_login_throttle;
 mod m20261204_000013_idempotency;
+mod m20261204_000014_residency;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_suppression::Migration),
             Box::new(m20261204_000012_login_throttle::Migration),
             Box::new(m20261204_000013_idempotency::Migration),
+            Box::new(m20261204_000014_residency::Migration),
         ]
     }
 }

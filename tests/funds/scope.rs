@@ -51,7 +51,7 @@ async fn refusals_change_nothing(app: TestApp) {
         api::accounts::service::ScopeInput {
             region_id: Some(west_street),
             organisation_id: Some(west_office.id),
-            building_id: None,
+            ..Default::default()
         },
     )
     .await;
@@ -124,7 +124,7 @@ async fn refusals_change_nothing(app: TestApp) {
         api::accounts::service::ScopeInput {
             region_id: Some(app.region_id("东湖街道").await),
             organisation_id: Some(office_id),
-            building_id: None,
+            ..Default::default()
         },
     )
     .await;

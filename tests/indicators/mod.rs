@@ -65,6 +65,8 @@ async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
         created_at: Set(at("2025-01-01T00:00:00Z")),
         must_change_password: Set(false),
         disabled_reason: Set(None),
+        privacy_notice_version: Set(None),
+        privacy_accepted_at: Set(None),
     }
     .insert(&app.db.write)
     .await
@@ -76,6 +78,7 @@ async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
         region_id: Set(Some(community)),
         building_id: Set(None),
         organisation_id: Set(None),
+        household_id: Set(None),
         created_at: Set(at("2025-01-01T00:00:00Z")),
     }
     .insert(&app.db.write)

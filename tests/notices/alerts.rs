@@ -79,7 +79,7 @@ async fn red_alert_reaches_two_buildings_and_only_them(app: TestApp) {
     let stranger = gid("Account", app.account_id("demo-ngo").await);
     let r = app.gql(Some(a.t("demo-building-head")), visit, json!({ "n": alert, "a": stranger })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "someone the alert does not target: {r}");
-    let roster = "query($n: ID!) { notice(id: $n) { roster { displayName phone state visitNote building { name } } } }";
+    let roster = "query($n: ID!) { notice(id: $n) { roster { displayName phone state visitNote building { name } household { unit number } } } }";
     let r = app.gql(Some(a.t("demo-building-head")), roster, json!({ "n": alert })).await;
     let lines: Vec<(String, String)> = r["data"]["notice"]["roster"]
         .as_array()
@@ -97,6 +97,10 @@ async fn red_alert_reaches_two_buildings_and_only_them(app: TestApp) {
         "{r}"
     );
     assert_eq!(r["data"]["notice"]["roster"][0]["phone"], "13800000001");
+    // Flat by flat (the register's): 1-101, 1-201, then those it has no flat for.
+    let flats: Vec<Value> =
+        r["data"]["notice"]["roster"].as_array().unwrap().iter().map(|l| l["household"].clone()).collect();
+    assert_eq!(flats, [json!({ "unit": "1", "number": "101" }), json!({ "unit": "1", "number": "201" }), Value::Null]);
     let b2_head = resident_of(&app, "b2-head", Role::BuildingHead, b[1]).await;
     let r = app.gql(Some(&b2_head), roster, json!({ "n": alert })).await;
     let names: Vec<_> =

@@ -76,7 +76,7 @@ pub fn accounts_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
             Some(o) => id_col.in_subquery(members(membership::Column::OrganisationId.eq(o))),
             None => never(),
         },
-        Role::DistrictSystem => never(),
+        Role::DistrictSystem | Role::Person => never(),
     };
     let mut cond = Condition::any().add(scoped);
     if let Some(me) = p.account_id() {
@@ -104,6 +104,30 @@ pub fn personal_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
         cond = cond.add(id_col.in_subquery(community_members(c)));
     }
     if cond.is_empty() { Condition::all().add(never()) } else { cond }
+}
+
+/// May the principal end some memberships (then checked per membership by
+/// [`may_end_membership`])?
+pub fn may_end_memberships(p: &Principal) -> bool {
+    p.account_id().is_some() && matches!(p.role, Role::PlatformAdmin | Role::CommunityCommittee)
+}
+
+/// May the principal end this membership? The platform admin any (but an
+/// account's PERSON membership, which is not granted); the committee the
+/// RESIDENT and BUILDING_HEAD memberships of its community.
+pub fn may_end_membership(p: &Principal, m: &membership::Model) -> bool {
+    if !may_end_memberships(p) || m.role == Role::Person {
+        return false;
+    }
+    match p.role {
+        Role::PlatformAdmin => true,
+        Role::CommunityCommittee => {
+            matches!(m.role, Role::Resident | Role::BuildingHead)
+                && m.region_id.is_some()
+                && m.region_id == p.scope.community_id
+        }
+        _ => false,
+    }
 }
 
 /// A membership is personal to its account: visible where the account's
@@ -179,6 +203,7 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#) && s.contains(r#""id" = 7"#), "{s}")
                 }
+                Role::Person => assert!(s.contains("1 = 0") && s.contains(r#""id" = 7"#), "only oneself: {s}"),
                 _ => assert!(s.contains(r#""region_id" = 4"#) && s.contains(r#""id" = 7"#), "{s}"),
             }
         }

@@ -69,7 +69,7 @@ pub struct NewAccount {
     pub password: String,
 }
 
-fn check_username(u: &str) -> ApiResult<String> {
+pub(crate) fn check_username(u: &str) -> ApiResult<String> {
     let u = u.trim();
     let ok =
         (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
@@ -80,7 +80,7 @@ fn check_username(u: &str) -> ApiResult<String> {
     }
 }
 
-fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
+pub(crate) fn check_phone(phone: Option<String>) -> ApiResult<Option<String>> {
     match phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
         None => Ok(None),
         Some(p) if (5..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)) => {
@@ -115,6 +115,8 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         created_at: Set(Utc::now()),
         must_change_password: Set(false),
         disabled_reason: Set(None),
+        privacy_notice_version: Set(None),
+        privacy_accepted_at: Set(None),
     }
     .insert(txn)
     .await
@@ -135,6 +137,8 @@ pub struct ScopeInput {
     pub region_id: Option<i32>,
     pub building_id: Option<i32>,
     pub organisation_id: Option<i32>,
+    /// The flat (household) of a resident or building head, if known.
+    pub household_id: Option<i32>,
 }
 
 /// The scope stored for a membership or API client: which fields a role
@@ -157,7 +161,18 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
                 .one(conn)
                 .await?
                 .ok_or_else(|| ApiError::bad_input("buildingId", t!("accounts.no_such_building")))?;
-            Ok(ScopeInput { region_id: Some(b.community_id), building_id: Some(b.id), organisation_id: None })
+            if let Some(h) = s.household_id {
+                match entity::household::Entity::find_by_id(h).one(conn).await? {
+                    Some(h) if h.building_id == b.id => {}
+                    _ => return Err(ApiError::bad_input("householdId", t!("residency.household_outside_building"))),
+                }
+            }
+            Ok(ScopeInput {
+                region_id: Some(b.community_id),
+                building_id: Some(b.id),
+                organisation_id: None,
+                household_id: s.household_id,
+            })
         }
         Role::CommunityCommittee => {
             let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", t!("accounts.required_role")))?;
@@ -166,7 +181,7 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
                 Some(_) => Some(org_of_kind(conn, s.organisation_id, OrganisationKind::CommunityCommittee).await?),
                 None => None,
             };
-            Ok(ScopeInput { region_id: Some(rid), building_id: None, organisation_id: org })
+            Ok(ScopeInput { region_id: Some(rid), organisation_id: org, ..Default::default() })
         }
         Role::GovernmentOffice | Role::DistrictSystem => {
             let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", t!("accounts.required_role")))?;
@@ -181,7 +196,7 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
             } else {
                 None
             };
-            Ok(ScopeInput { region_id: Some(rid), building_id: None, organisation_id: org })
+            Ok(ScopeInput { region_id: Some(rid), organisation_id: org, ..Default::default() })
         }
         Role::SocialOrganization => Ok(ScopeInput {
             organisation_id: Some(org_of_kind(conn, s.organisation_id, OrganisationKind::SocialOrganization).await?),
@@ -192,6 +207,8 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
             ..Default::default()
         }),
         Role::PlatformAdmin => Ok(ScopeInput::default()),
+        // Every account acts as a person without being granted it.
+        Role::Person => Err(ApiError::bad_input("role", t!("accounts.person_is_not_granted"))),
     }
 }
 
@@ -217,10 +234,14 @@ pub async fn add_membership(
         region_id: Set(scope.region_id),
         building_id: Set(scope.building_id),
         organisation_id: Set(scope.organisation_id),
+        household_id: Set(scope.household_id),
         created_at: Set(Utc::now()),
     }
     .insert(txn)
     .await?;
+    if let Some(h) = scope.household_id {
+        crate::residency::service::move_in(txn, h, account_id).await?;
+    }
     let community = policy::is_community_role(role).then_some(scope.region_id).flatten();
     uow.commit(
         Audit::of::<Membership>(Verbs::MembershipCreate, created.id)
@@ -232,15 +253,24 @@ pub async fn add_membership(
 }
 
 /// Ends a membership: the sessions acting in it end, and every access token
-/// acting in it is refused from the next request on (a revocation).
+/// acting in it is refused from the next request on (a revocation). The
+/// platform admin ends any; the committee ends the residents' and building
+/// heads' memberships of its community (moving out): the person keeps the
+/// account and acts as PERSON at the next login.
 pub async fn remove_membership(app: &AppState, p: &Principal, membership_id: i32) -> ApiResult<membership::Model> {
-    policy::authorize(p, AccountsPermission::ManageAccounts)?;
+    if !super::policy::may_end_memberships(p) {
+        policy::authorize(p, AccountsPermission::ManageAccounts)?;
+    }
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
-    let m = membership::Entity::find_by_id(membership_id)
+    let m = super::policy::visible_memberships(p)
+        .filter(membership::Column::Id.eq(membership_id))
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::not_found("Membership"))?;
+    if !super::policy::may_end_membership(p, &m) {
+        return Err(policy::refusal_on(p, t!("accounts.action.end_membership"), t!("accounts.this_membership")));
+    }
     // Sessions acting in this membership end with it.
     entity::refresh_token::Entity::delete_many()
         .filter(entity::refresh_token::Column::MembershipId.eq(m.id))

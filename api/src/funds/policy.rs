@@ -120,7 +120,7 @@ pub fn funds_condition(p: &Principal) -> Condition {
             ),
             None => never(),
         },
-        Role::DistrictSystem => never(),
+        Role::DistrictSystem | Role::Person => never(),
     };
     Condition::all().add(expr)
 }
@@ -146,7 +146,7 @@ fn money_condition(p: &Principal, community: impl ColumnTrait, project: impl Col
             Some(o) => Condition::all().add(project.in_subquery(participating(o))),
             None => Condition::all().add(never()),
         },
-        Role::DistrictSystem => Condition::all().add(never()),
+        Role::DistrictSystem | Role::Person => Condition::all().add(never()),
     }
 }
 
@@ -212,7 +212,7 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(w.contains(r#""organisation_id" = 2"#), "{w}")
                 }
-                Role::DistrictSystem => assert!(w.contains("1 = 0"), "{w}"),
+                Role::DistrictSystem | Role::Person => assert!(w.contains("1 = 0"), "{w}"),
             }
         }
     }
@@ -236,7 +236,7 @@ mod tests {
                     assert!(a.contains(r#""organisation_id" = 2"#) && !x.contains("APPROVED"), "{x}");
                     assert!(l.contains("1 = 0"), "{l}");
                 }
-                Role::DistrictSystem => {
+                Role::DistrictSystem | Role::Person => {
                     assert!(a.contains("1 = 0") && x.contains("1 = 0") && l.contains("1 = 0"));
                     assert!(sql(visible_rounds(&p)).contains("1 = 0"));
                 }

@@ -45,6 +45,10 @@ struct Gated {
     documents: Arc<gate::Documents>,
     /// Live subscriptions (operations), for `/metrics`.
     subscriptions: prometheus::IntGauge,
+    /// The database the idempotency keys of this connection's mutations live in.
+    db: crate::db::Db,
+    /// Who the connection acts as (set by `connection_init`): keys are per principal.
+    auth: Arc<Mutex<Auth>>,
 }
 
 fn refused(e: &ApiError) -> GqlResponse {
@@ -58,6 +62,49 @@ impl Gated {
             return Err(ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")));
         }
         Ok(())
+    }
+}
+
+impl Gated {
+    /// A mutation sent with `extensions.idempotencyKey` (the WebSocket
+    /// form of the `Idempotency-Key` header): run once per principal and
+    /// key, whichever transport or process the retry reaches; a retry gets
+    /// the first answer (see `http::idempotency`). Other operations with a
+    /// key run as usual.
+    async fn keyed(self, mut request: GqlRequest, session: Arc<Data>) -> GqlResponse {
+        use super::idempotency::{Claim, claim, fingerprint, key_of, owner};
+        let key = match key_of(&axum::http::HeaderMap::new(), &request) {
+            Ok(Some(k)) if super::graphql::operation_kind(&mut request) == "mutation" => k,
+            Ok(_) => return self.run(request, session).await,
+            Err(e) => return refused(&e),
+        };
+        let principal = match get(&self.auth) {
+            Auth::Session(p, _) => Some(p),
+            _ => None,
+        };
+        let hash = fingerprint(&request);
+        match claim(&self.db, owner(principal.as_ref()), key, &hash).await {
+            Err(e) => refused(&e),
+            Ok(Claim::Replay(body)) => {
+                serde_json::from_str(&body).unwrap_or_else(|_| refused(&ApiError::internal("stored idempotent answer")))
+            }
+            Ok(Claim::Run(claimed)) => {
+                let resp = self.run(request, session).await;
+                let body = serde_json::to_vec(&resp).unwrap_or_default();
+                if let Err(e) = claimed.finish(&self.db, axum::http::StatusCode::OK, &body).await {
+                    tracing::warn!(error = ?e.public_message(), "idempotency answer not recorded");
+                }
+                resp
+            }
+        }
+    }
+
+    async fn run(&self, request: GqlRequest, session: Arc<Data>) -> GqlResponse {
+        let mut s = self.schema.execute_stream_with_session_data(request, session);
+        match s.next().await {
+            Some(r) => with_codes(r),
+            None => refused(&ApiError::internal("no answer")),
+        }
     }
 }
 
@@ -76,6 +123,9 @@ impl Executor for Gated {
 
     fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
         match self.screen(&mut request) {
+            Ok(()) if request.extensions.contains_key("idempotencyKey") => {
+                stream::once(self.clone().keyed(request, session.unwrap_or_default())).boxed()
+            }
             Ok(()) => {
                 // Counted while the stream lives: it ends with the operation
                 // (complete, error) or the connection.
@@ -182,6 +232,8 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         limits: state.limits,
         documents: state.documents.clone(),
         subscriptions: state.metrics.subscriptions.clone(),
+        db: state.app.db.clone(),
+        auth: auth.clone(),
     };
     let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures_util::pin_mut!(messages);

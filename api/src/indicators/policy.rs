@@ -40,7 +40,9 @@ pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
         },
         Role::CommunityCommittee if in_community(p, target.id) => Ok(own(false, false)),
         Role::Resident | Role::BuildingHead if in_community(p, target.id) => Ok(own(true, true)),
-        Role::CommunityCommittee | Role::Resident | Role::BuildingHead => Err(ApiError::not_found("Region")),
+        Role::CommunityCommittee | Role::Resident | Role::BuildingHead | Role::Person => {
+            Err(ApiError::not_found("Region"))
+        }
         Role::SocialOrganization | Role::PropertyCompany => {
             Err(ApiError::forbidden(t!("indicators.indicators_are_residents_committees_offices")))
         }

@@ -85,6 +85,9 @@ pub fn notices_condition(p: &Principal, with_withdrawn: bool) -> Condition {
     if p.role == Role::PlatformAdmin {
         return Condition::all();
     }
+    if p.role == Role::Person {
+        return public_board();
+    }
     let mut scoped = Condition::all().add(in_scope(p));
     if !with_withdrawn {
         scoped = scoped.add(N::Status.ne(NoticeStatus::Withdrawn));
@@ -103,6 +106,19 @@ pub fn notices_condition(p: &Principal, with_withdrawn: bool) -> Condition {
         c = c.add(N::PublisherAccountId.eq(me));
     }
     c
+}
+
+/// What a person outside any community reads: published, valid notices to a
+/// whole region (the public board), never a building's notices or an alert.
+fn public_board() -> Condition {
+    use notice::Column as N;
+    let now = Utc::now();
+    Condition::all()
+        .add(N::Status.eq(NoticeStatus::Published))
+        .add(N::Category.ne(NoticeCategory::Emergency))
+        .add(N::ValidFrom.lte(now))
+        .add(Condition::any().add(N::ValidUntil.is_null()).add(N::ValidUntil.gt(now)))
+        .add(N::Id.in_subquery(targets_where(Condition::all().add(notice_target::Column::RegionId.is_not_null()))))
 }
 
 /// Notices the principal may read.
@@ -157,6 +173,11 @@ mod tests {
                     assert!(w.contains("1 = 0") && w.contains(r#""publisher_account_id" = 7"#), "{w}")
                 }
                 Role::DistrictSystem => assert!(w.contains("1 = 0"), "{w}"),
+                // The public board: published notices to whole regions, no alerts.
+                Role::Person => {
+                    assert!(w.contains(r#""region_id" IS NOT NULL"#) && w.contains(r#""status" = 'PUBLISHED'"#), "{w}");
+                    assert!(w.contains(r#""category" <> 'EMERGENCY'"#) && !w.contains("building_id\" ="), "{w}")
+                }
             }
         }
     }

@@ -208,6 +208,7 @@ mod tests {
             match role {
                 Role::PlatformAdmin => assert!(unrestricted(&s), "{s}"),
                 Role::DistrictSystem => assert!(s.contains("1 = 0"), "machine clients read no projects: {s}"),
+                Role::Person => assert!(s.contains("1 = 0"), "a person outside the community reads none: {s}"),
                 Role::Resident | Role::BuildingHead | Role::CommunityCommittee => {
                     assert!(s.contains(r#""community_id" = 4"#), "{s}");
                     assert!(s.contains(r#""status" <> 'DRAFT' OR "projects"."proposer_account_id" = 7"#), "{s}");

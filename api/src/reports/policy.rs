@@ -154,7 +154,7 @@ pub fn may_see_reporter(p: &Principal, r: &report::Model) -> bool {
         Role::PlatformAdmin | Role::CommunityCommittee | Role::GovernmentOffice => is_person(p),
         Role::BuildingHead => is_head_of(p, r),
         Role::SocialOrganization | Role::PropertyCompany => is_assignee(p, r) && !r.is_anonymous,
-        Role::Resident | Role::DistrictSystem => false,
+        Role::Resident | Role::DistrictSystem | Role::Person => false,
     }
 }
 
@@ -198,7 +198,7 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert_eq!(w, r#""reports"."assigned_organisation_id" = 2"#)
                 }
-                Role::DistrictSystem => assert!(w.contains("1 = 0"), "{w}"),
+                Role::DistrictSystem | Role::Person => assert!(w.contains("1 = 0"), "{w}"),
             }
         }
     }

@@ -75,7 +75,7 @@ pub async fn service_totals<C: ConnectionTrait>(
         | Role::CommunityCommittee
         | Role::SocialOrganization
         | Role::PropertyCompany => policy::visible_records(p),
-        Role::Resident | Role::BuildingHead => {
+        Role::Resident | Role::BuildingHead | Role::Person => {
             return Err(ApiError::forbidden(t!("services.delivery_totals_are_offices_committees")));
         }
     };

@@ -114,6 +114,8 @@ pub fn services_condition(p: &Principal) -> Condition {
         Role::PlatformAdmin => Condition::all(),
         Role::Resident | Role::BuildingHead if is_person(p) => Condition::all().add(active()).add(offered_in(area())),
         Role::CommunityCommittee | Role::GovernmentOffice if is_person(p) => offered_in(area()),
+        // The public catalogue, before a person has joined a community.
+        Role::Person if is_person(p) => Condition::all().add(active()),
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
             Some(o) => Condition::any()
                 .add(service::Column::OrganisationId.eq(o))
@@ -209,6 +211,8 @@ mod tests {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
                 }
                 Role::DistrictSystem => assert!(s.contains("1 = 0"), "{s}"),
+                // The catalogue: active services anywhere.
+                Role::Person => assert_eq!(s, r#""services"."status" = 'ACTIVE'"#),
             }
         }
     }
@@ -224,7 +228,7 @@ mod tests {
                 }
                 Role::CommunityCommittee => assert!(s.contains(r#""community_id" = 4"#), "{s}"),
                 Role::SocialOrganization => assert!(s.contains(r#""organisation_id" = 2"#), "{s}"),
-                Role::GovernmentOffice | Role::PropertyCompany | Role::DistrictSystem => {
+                Role::GovernmentOffice | Role::PropertyCompany | Role::DistrictSystem | Role::Person => {
                     assert!(s.contains("1 = 0"), "{role:?}: {s}")
                 }
             }
@@ -243,7 +247,7 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
                 }
-                Role::DistrictSystem => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
+                Role::DistrictSystem | Role::Person => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }
     }

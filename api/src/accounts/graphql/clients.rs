@@ -67,8 +67,8 @@ impl ClientsMutation {
             role: input.role.into(),
             scope: ScopeInput {
                 region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
-                building_id: None,
                 organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
+                ..Default::default()
             },
         };
         let (client, secret) = service::create_api_client(ctx.db(), p, new).await?;

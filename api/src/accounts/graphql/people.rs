@@ -7,7 +7,7 @@ use crate::accounts::service::{self, NewAccount, ScopeInput};
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
-use crate::graphql::guards::Allowed;
+use crate::graphql::guards::{Allowed, Authenticated};
 use crate::graphql::ids;
 
 use super::*;
@@ -38,6 +38,8 @@ pub struct AddMembershipInput {
     pub region_id: Option<ID>,
     /// The building of a resident or building head.
     pub building_id: Option<ID>,
+    /// The flat (household) of a resident or building head, in that building.
+    pub household_id: Option<ID>,
     /// The organisation of an office, committee, social organisation or
     /// property company.
     pub organisation_id: Option<ID>,
@@ -113,6 +115,10 @@ impl PeopleMutation {
                 region_id: ids::opt_id_of::<Region>(input.region_id.as_ref(), "regionId")?,
                 building_id: ids::opt_id_of::<Building>(input.building_id.as_ref(), "buildingId")?,
                 organisation_id: ids::opt_id_of::<Organisation>(input.organisation_id.as_ref(), "organisationId")?,
+                household_id: ids::opt_id_of::<crate::residency::graphql::Household>(
+                    input.household_id.as_ref(),
+                    "householdId",
+                )?,
             };
             Ok(Membership(service::add_membership(ctx.db(), p, account_id, input.role.into(), scope).await?))
         }
@@ -120,8 +126,10 @@ impl PeopleMutation {
         Ok(AddMembershipPayload { membership: membership? })
     }
 
-    /// Remove a membership; sessions acting in it end (platform admins).
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
+    /// End a membership; sessions acting in it end. Platform admins any;
+    /// the committee a resident's or building head's of its community (the
+    /// person moved out: they keep the account).
+    #[graphql(guard = "Authenticated")]
     async fn remove_membership(
         &self,
         ctx: &Context<'_>,

@@ -33,6 +33,10 @@ pub enum Role {
     DistrictSystem,
     /// 平台管理员: operates the platform.
     PlatformAdmin,
+    /// 个人: an account acting for itself in no community role (signed up
+    /// and not yet verified, or moved out): public information, its own
+    /// data and its own join requests.
+    Person,
 }
 
 /// A person's account. `realName`, `phone` and `memberships` are personal:

@@ -25,7 +25,7 @@ use crate::uow::{Audit, UnitOfWork};
 
 mod passwords;
 mod sessions;
-mod throttle;
+pub(crate) mod throttle;
 
 pub use passwords::*;
 pub use sessions::*;
@@ -151,6 +151,44 @@ async fn issue_session<C: ConnectionTrait>(
     Ok(Session { access_token, access_expires_at, refresh_token, refresh_expires_at, principal })
 }
 
+/// The membership in which an account acts as a person: no scope, no
+/// community role. Made at sign-up, or at the first login of an account
+/// without any (the one a committee moved out, say).
+pub async fn person_membership<C: ConnectionTrait>(conn: &C, account_id: i32) -> ApiResult<membership::Model> {
+    let existing = membership::Entity::find()
+        .filter(membership::Column::AccountId.eq(account_id))
+        .filter(membership::Column::Role.eq(Role::Person))
+        .one(conn)
+        .await?;
+    if let Some(m) = existing {
+        return Ok(m);
+    }
+    Ok(membership::ActiveModel {
+        id: NotSet,
+        account_id: Set(account_id),
+        role: Set(Role::Person),
+        region_id: Set(None),
+        building_id: Set(None),
+        organisation_id: Set(None),
+        household_id: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// A new login session acting in `m` (sign-up starts one without a
+/// password check: the password was just set).
+pub(crate) async fn session_in<C: ConnectionTrait>(
+    conn: &C,
+    app: &AppState,
+    client: &Client,
+    m: &membership::Model,
+) -> ApiResult<Session> {
+    let principal = principal_for_membership(conn, m).await?;
+    issue_session(conn, app, client, principal, uuid::Uuid::new_v4().to_string()).await
+}
+
 /// Username + password → session acting in the chosen membership (default:
 /// the account's first). The client's network address is throttled like a
 /// username. A disabled account is refused with FORBIDDEN whether or not
@@ -191,24 +229,25 @@ pub async fn login(
         }
     };
 
+    let uow = UnitOfWork::begin_unidentified(db).await?;
+    let txn = uow.txn();
     let memberships = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(account.id))
         .order_by_asc(membership::Column::Id)
-        .all(&db.read)
+        .all(txn)
         .await?;
     let chosen = match membership_id {
         Some(id) => memberships
             .into_iter()
             .find(|m| m.id == id)
             .ok_or_else(|| ApiError::bad_input("membershipId", t!("auth.not_one_account_s_memberships")))?,
-        None => memberships
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::forbidden(t!("auth.account_has_no_membership_act")))?,
+        // The first community or organisation role; else the account acts
+        // as a person (signed up and waiting, or moved out).
+        None => match memberships.iter().find(|m| m.role != Role::Person).or_else(|| memberships.first()) {
+            Some(m) => m.clone(),
+            None => person_membership(txn, account.id).await?,
+        },
     };
-
-    let uow = UnitOfWork::begin_unidentified(db).await?;
-    let txn = uow.txn();
     let principal = principal_for_membership(txn, &chosen).await?;
     let session = issue_session(txn, app, client, principal, uuid::Uuid::new_v4().to_string()).await?;
     uow.commit_as(&session.principal, Audit::of::<Account>(Verbs::AuthLogin, account.id)).await?;

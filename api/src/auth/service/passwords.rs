@@ -108,12 +108,15 @@ pub async fn change_password(
 /// The principal a person acts as when not logged in (their first
 /// membership), for the audit row of a password change after a reset.
 async fn first_membership_principal<C: ConnectionTrait>(conn: &C, account_id: i32) -> ApiResult<Principal> {
-    let m = membership::Entity::find()
+    let first = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(account_id))
         .order_by_asc(membership::Column::Id)
         .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::forbidden(t!("auth.account_has_no_membership_act")))?;
+        .await?;
+    let m = match first {
+        Some(m) => m,
+        None => super::person_membership(conn, account_id).await?,
+    };
     principal_for_membership(conn, &m).await
 }
 

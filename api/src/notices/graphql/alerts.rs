@@ -55,14 +55,17 @@ impl AlertCount {
     }
 }
 
-/// One household of a roster (one line per resident: no address units are recorded).
-pub struct Household(pub(crate) RosterRow);
+/// One line of a roster: a resident, with their flat when the household
+/// register knows it.
+pub struct RosterEntry(pub(crate) RosterRow);
 
-/// One household of a roster (one line per resident: no address units are
-/// recorded). Names and phones only to the building head of the building and
-/// the committee; the office's NEED_HELP list has them only if it published.
+/// One line of a roster: a resident, with their flat (`household`) when the
+/// household register knows it; lines of one flat follow each other, in
+/// building and flat order (the door-to-door round). Names and phones only
+/// to the building head of the building and the committee; the office's
+/// NEED_HELP list has them only if it published.
 #[Object]
-impl Household {
+impl RosterEntry {
     /// The resident (account global id).
     async fn account_id(&self) -> ID {
         ids::encode(<Account as NodeType>::NAME, self.0.account_id)
@@ -82,6 +85,10 @@ impl Household {
     /// The building.
     async fn building(&self, ctx: &Context<'_>) -> ApiResult<Option<Building>> {
         load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
+    }
+    /// The flat and its household, as the viewer may see it.
+    async fn household(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::residency::graphql::Household>> {
+        crate::residency::graphql::Household::load(ctx, self.0.household_id).await
     }
     /// Where it stands.
     async fn state(&self) -> HouseholdState {

@@ -197,15 +197,15 @@ impl Notice {
     }
     /// The households of the viewer's building (building head) or community
     /// (committee), each with its state and contact. FORBIDDEN for others.
-    async fn roster(&self, ctx: &Context<'_>) -> ApiResult<Vec<Household>> {
+    async fn roster(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::roster(&ctx.db().read, ctx.principal()?, &self.0).await?;
-        Ok(rows.into_iter().map(Household).collect())
+        Ok(rows.into_iter().map(RosterEntry).collect())
     }
     /// Households that answered NEED_HELP (the committee with contact, the
     /// office without phones unless it published).
-    async fn need_help(&self, ctx: &Context<'_>) -> ApiResult<Vec<Household>> {
+    async fn need_help(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::need_help(&ctx.db().read, ctx.principal()?, &self.0).await?;
-        Ok(rows.into_iter().map(Household).collect())
+        Ok(rows.into_iter().map(RosterEntry).collect())
     }
     /// Read counts per building (the publisher; the committee and office for their scope).
     async fn read_counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReadCount>> {

@@ -33,6 +33,8 @@ pub struct RosterRow {
     pub account_id: i32,
     pub building_id: Option<i32>,
     pub community_id: Option<i32>,
+    /// The resident's flat, when the register knows it.
+    pub household_id: Option<i32>,
     pub display_name: String,
     pub real_name: Option<String>,
     pub phone: Option<String>,
@@ -150,6 +152,7 @@ pub(super) async fn rows<C: ConnectionTrait>(
     .expr_as(Expr::col((m.clone(), membership::Column::AccountId)), Alias::new("account_id"))
     .expr_as(Expr::col((m.clone(), membership::Column::BuildingId)), Alias::new("building_id"))
     .expr_as(Expr::col((m.clone(), membership::Column::RegionId)), Alias::new("community_id"))
+    .expr_as(Expr::col((m.clone(), membership::Column::HouseholdId)), Alias::new("household_id"))
     .expr_as(Expr::col((a.clone(), account::Column::DisplayName)), Alias::new("display_name"))
     .expr_as(Expr::col((a.clone(), account::Column::RealName)), Alias::new("real_name"))
     .expr_as(Expr::col((a, account::Column::Phone)), Alias::new("phone"))
@@ -161,6 +164,10 @@ pub(super) async fn rows<C: ConnectionTrait>(
     .expr_as(Expr::col((v, alert_visit::Column::Note)), Alias::new("visit_note"))
     .expr_as(Expr::col((f, alert_flag::Column::FlaggedAt)), Alias::new("flagged_at"))
     .order_by((m.clone(), membership::Column::BuildingId), sea_orm::Order::Asc)
+    // Flat by flat, residents the register has no flat for last (the same
+    // on both engines: they sort NULL differently).
+    .order_by_expr(Expr::col((m.clone(), membership::Column::HouseholdId)).is_null(), sea_orm::Order::Asc)
+    .order_by((m.clone(), membership::Column::HouseholdId), sea_orm::Order::Asc)
     .order_by((m, membership::Column::AccountId), sea_orm::Order::Asc);
     let stmt = conn.get_database_backend().build(&q);
     Ok(RosterRow::find_by_statement(stmt).all(conn).await?)
