@@ -46,6 +46,10 @@ struct Args {
     /// Duration of the measured run (seconds).
     #[arg(long, default_value_t = 15)]
     seconds: u64,
+    /// Send this `Accept-Encoding` (e.g. `gzip` or `br`) to measure what
+    /// compression costs; answers are then checked by status only.
+    #[arg(long)]
+    accept_encoding: Option<String>,
 }
 
 const PASSWORD: &str = "bench-password";
@@ -307,8 +311,10 @@ async fn main() {
     let statements_before = db.statement_count();
     let results = Arc::new(tokio::sync::Mutex::new(HashMap::<&'static str, (Vec<Duration>, u64)>::new()));
     let mut tasks = Vec::new();
+    let encoding = args.accept_encoding.clone();
     for (i, (token, project)) in sessions.into_iter().enumerate() {
         let (client, base, results) = (client.clone(), base.clone(), results.clone());
+        let encoding = encoding.clone();
         tasks.push(tokio::spawn(async move {
             let mut local: HashMap<&'static str, (Vec<Duration>, u64)> = HashMap::new();
             let mut n: u64 = i as u64;
@@ -323,10 +329,14 @@ async fn main() {
                     _ => ("addComment", json!({ "query": COMMENT, "variables": { "id": project } })),
                 };
                 let start = Instant::now();
-                let resp = client.post(&base).bearer_auth(&token).json(&body).send().await;
-                let ok = match resp {
-                    Ok(r) => r.json::<Value>().await.map(|v| v["errors"].is_null()).unwrap_or(false),
-                    Err(_) => false,
+                let mut req = client.post(&base).bearer_auth(&token).json(&body);
+                if let Some(e) = &encoding {
+                    req = req.header("accept-encoding", e.as_str());
+                }
+                let ok = match (req.send().await, &encoding) {
+                    (Ok(r), None) => r.json::<Value>().await.map(|v| v["errors"].is_null()).unwrap_or(false),
+                    (Ok(r), Some(_)) => r.status().is_success() && r.bytes().await.is_ok(),
+                    (Err(_), _) => false,
                 };
                 let e = local.entry(name).or_default();
                 e.0.push(start.elapsed());

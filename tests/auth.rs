@@ -153,7 +153,19 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     let me = app.gql(Some(&access), "{ me { role } }", json!({})).await;
     assert_eq!(me["data"]["me"]["role"], "RESIDENT");
 
-    // Reusing the rotated token is refused and revokes the family...
+    // Within the grace window the rotated token gets a fresh pair of the
+    // same session (a parallel tab, a retried refresh)...
+    let r = app.gql(None, REFRESH, json!({ "t": first })).await;
+    assert!(r["data"]["refreshToken"]["refreshToken"].is_string(), "{r}");
+    // ...after it, reusing it is refused and revokes the family...
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let before_window = chrono::Utc::now() - chrono::Duration::seconds(app.config.refresh_grace_secs + 1);
+    entity::refresh_token::Entity::update_many()
+        .col_expr(entity::refresh_token::Column::RotatedAt, sea_orm::sea_query::Expr::value(Some(before_window)))
+        .filter(entity::refresh_token::Column::RotatedAt.is_not_null())
+        .exec(&app.db.write)
+        .await
+        .unwrap();
     let r = app.gql(None, REFRESH, json!({ "t": first })).await;
     assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
     // ...so the legitimate newer token is dead too.

@@ -12,7 +12,7 @@ async fn too_deep_query_is_refused(app: TestApp) {
         q = format!("parent {{ {q} }}");
     }
     let r = app.gql(Some(&token), &format!("{{ me {{ community {{ {q} }} }} }}"), json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("deeper than 12 levels"), "{r}");
     assert!(r["data"].is_null());
 }
@@ -22,7 +22,7 @@ async fn too_complex_query_is_refused(app: TestApp) {
     let q = "{ regions(first: 100) { edges { node { children(first: 100) { edges { node {
         children(first: 100) { edges { node { id name } } } } } } } } } }";
     let r = app.gql(Some(&token), q, json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{r}");
 }
 
@@ -90,7 +90,7 @@ async fn oversized_and_malformed_bodies_are_refused(app: TestApp) {
 
     // A syntactically broken query gets a code too.
     let r = app.gql(None, "{ me { role ", json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_PARSE_FAILED", "{r}");
 }
 
 async fn batches_are_capped(app: TestApp) {

@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod audit_walk;
 mod auth;
+mod clients;
 mod directory;
 mod funds;
 mod hostile;

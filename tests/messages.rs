@@ -19,21 +19,26 @@ fn media(headers: &reqwest::header::HeaderMap) -> &str {
 async fn request_errors_use_the_graphql_response_media_type(app: TestApp) {
     let accept = [("accept", GRAPHQL_RESPONSE)];
     let cases = [
-        (json!({ "query": "query { a(" }), "Syntax error: expected a name at line 1, column 11"),
-        (json!({ "query": "{ nope }" }), "Unknown field \"nope\" on type \"Query\"."),
+        (
+            json!({ "query": "query { a(" }),
+            "Syntax error: expected a name at line 1, column 11",
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        (json!({ "query": "{ nope }" }), "Unknown field \"nope\" on type \"Query\".", "GRAPHQL_VALIDATION_FAILED"),
         (
             json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": { "x": 1 } } }),
             "Invalid value for argument",
+            "BAD_USER_INPUT",
         ),
     ];
     let token = app.token("demo-resident").await;
-    for (body, message) in cases {
+    for (body, message, expected) in cases {
         let (status, headers, r) = app.post_with(Some(&token), &accept, &body).await;
         assert_eq!((status, media(&headers)), (400, GRAPHQL_RESPONSE), "{body}: {r}");
         let got = r["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(got.starts_with(message), "{body}: {got}");
         assert!(!got.contains("-->"), "{got}");
-        assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+        assert_eq!(code(&r), expected, "{r}");
         assert!(r["data"].is_null(), "{r}");
     }
     // Without the header: application/json, as legacy clients expect.

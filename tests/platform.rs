@@ -275,7 +275,7 @@ async fn production_turns_introspection_and_graphiql_off() {
     let token = app.token("demo-resident").await;
     // Refused with an error, not answered `__schema: null`.
     let (status, r) = app.post_json(Some(&token), &json!({ "query": "{ __schema { queryType { name } } }" })).await;
-    assert_eq!((status, code(&r)), (400, "BAD_USER_INPUT"), "{r}");
+    assert_eq!((status, code(&r)), (400, "GRAPHQL_VALIDATION_FAILED"), "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("introspection is disabled"), "{r}");
     // `__typename` is not introspection of the schema and still works.
     let r = app.gql(Some(&token), "{ __typename }", json!({})).await;
@@ -369,7 +369,7 @@ async fn metrics_families_behind_a_token(app: TestApp) {
         "gongzhi_websocket_connections",
         "gongzhi_graphql_operations_total{operation=\"Me\",type=\"query\"} 1",
         "gongzhi_graphql_operation_duration_seconds_count{operation=\"Me\"} 1",
-        "gongzhi_http_rejected_total{code=\"BAD_USER_INPUT\"}",
+        "gongzhi_http_rejected_total{code=\"GRAPHQL_PARSE_FAILED\"}",
     ] {
         assert!(text.contains(family), "{family} missing in\n{text}");
     }

@@ -129,7 +129,7 @@ async fn stock_introspection_passes_deep_data_does_not(app: TestApp) {
     let q = format!("{}id{}", "parent { ".repeat(18), " }".repeat(18));
     let token = app.token("demo-resident").await;
     let r = app.gql(Some(&token), &format!("{{ me {{ region {{ {q} }} }} }}"), json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("deeper than 12 levels"), "{r}");
 }
 
@@ -152,7 +152,7 @@ async fn graphql_response_media_type(app: TestApp) {
     assert_eq!((status, ct.as_str()), (200, "application/graphql-response+json"), "{body}");
     let (status, ct, body) = send(modern, "{ noSuchField }").await;
     assert_eq!((status, ct.as_str()), (400, "application/graphql-response+json"), "{body}");
-    assert_eq!(code(&body), "BAD_USER_INPUT");
+    assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
     let (status, ct, _) = send("application/json", "{ noSuchField }").await;
     assert_eq!((status, ct.as_str()), (200, "application/json"));
     // A field error (here: `me` without a token) is not a request error:

@@ -64,6 +64,12 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl_secs: i64,
 
+    /// How long after a refresh token was used it may be presented again
+    /// for a fresh pair of the same session instead of counting as a reuse
+    /// (parallel tabs, a retried refresh) (seconds; 0: no grace).
+    #[arg(long, env = "GONGZHI_REFRESH_GRACE_SECS", default_value_t = 30)]
+    pub refresh_grace_secs: i64,
+
     /// Lifetime of a refresh token (seconds).
     #[arg(long, env = "GONGZHI_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
@@ -149,6 +155,30 @@ pub struct Config {
     /// and servers do not need CORS; only browser consoles on other origins do.
     #[arg(long, env = "GONGZHI_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+
+    /// Request headers a cross-origin browser app may send besides the
+    /// built-in ones (`authorization`, `content-type`, `accept`,
+    /// `idempotency-key`, `x-request-id`, `apollographql-client-name`,
+    /// `apollographql-client-version`, `traceparent`), comma separated.
+    #[arg(long, env = "GONGZHI_CORS_EXTRA_HEADERS", value_delimiter = ',')]
+    pub cors_extra_headers: Vec<String>,
+
+    /// The API's public base URL as clients reach it (e.g.
+    /// `https://gongzhi.example.org`, no trailing slash). Set, links the
+    /// API hands out (photo URLs) are absolute; unset, they are paths
+    /// relative to the server.
+    #[arg(long, env = "GONGZHI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How long a browser may cache a CORS preflight answer (seconds).
+    #[arg(long, env = "GONGZHI_CORS_MAX_AGE", default_value_t = 86_400)]
+    pub cors_max_age_secs: u64,
+
+    /// Responses at least this large are compressed (gzip or brotli, as
+    /// the client's `Accept-Encoding` asks); smaller ones are sent as they
+    /// are (bytes; 0: never compress).
+    #[arg(long, env = "GONGZHI_COMPRESS_MIN_BYTES", default_value_t = 1024)]
+    pub compress_min_bytes: u16,
 
     /// How long a request waits for a database connection before answering
     /// UNAVAILABLE (seconds).

@@ -13,7 +13,14 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// A value the client sent is wrong (an argument, a variable, an input
+    /// field): the user's input, to show or fix.
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The document is not GraphQL (a syntax error): a bug in the client.
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The document does not fit the schema or the server's limits (an
+    /// unknown field, a missing selection, too deep): a bug in the client.
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// An automatic persisted query the server does not know (yet): send
@@ -55,6 +62,10 @@ pub enum ApiError {
     PersistedQueryNotFound,
     /// Too many requests; the second field is the seconds to wait.
     RateLimited(Msg, u64),
+    /// The document is not GraphQL.
+    ParseFailed(Msg),
+    /// The document does not fit the schema or the server's limits.
+    ValidationFailed(Msg),
     /// A dependency (the database) is unreachable; the request may be retried.
     Unavailable(String),
     /// Never shown to clients: the message is logged and replaced.
@@ -103,7 +114,12 @@ impl ApiError {
     /// The message a client may see, as a catalogue message.
     pub fn message(&self) -> Msg {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::Conflict(m) | Self::RateLimited(m, _) => m.clone(),
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::Conflict(m)
+            | Self::RateLimited(m, _)
+            | Self::ParseFailed(m)
+            | Self::ValidationFailed(m) => m.clone(),
             Self::Insufficient { message, .. } | Self::BadInput { message, .. } => message.clone(),
             Self::PersistedQueryNotFound => t!("error.persisted_query_not_found"),
             Self::Unavailable(_) => t!("error.unavailable"),
@@ -130,6 +146,8 @@ impl ApiError {
             Self::BadInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) | Self::Insufficient { .. } => code::CONFLICT,
             Self::RateLimited(..) => code::RATE_LIMITED,
+            Self::ParseFailed(_) => code::GRAPHQL_PARSE_FAILED,
+            Self::ValidationFailed(_) => code::GRAPHQL_VALIDATION_FAILED,
             Self::PersistedQueryNotFound => code::PERSISTED_QUERY_NOT_FOUND,
             Self::Unavailable(_) => code::UNAVAILABLE,
             Self::Internal(_) => code::INTERNAL,
@@ -302,11 +320,25 @@ impl ErrorExtensions for ApiError {
 /// async-graphql itself (parse, validation, depth and complexity limits,
 /// bad variables) are the client's input, worded by the catalogue
 /// ([`crate::i18n::library`]). Used by every transport.
+///
+/// Which code: an error at a path (a value that failed to parse while a
+/// field ran) and the messages about values (arguments, variables, input
+/// fields, enum values) are BAD_USER_INPUT; the rest of validation
+/// (unknown fields and types, fragments, limits) is
+/// GRAPHQL_VALIDATION_FAILED, and a document that does not parse is
+/// GRAPHQL_PARSE_FAILED: a bug in the client, not the user's mistake.
 pub fn finish(err: &mut async_graphql::ServerError) {
     let has = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
     if !has {
+        use crate::i18n::library::{Kind, kind};
+        let code = match kind(&err.message) {
+            _ if !err.path.is_empty() => code::BAD_USER_INPUT,
+            Kind::Value => code::BAD_USER_INPUT,
+            Kind::Parse => code::GRAPHQL_PARSE_FAILED,
+            Kind::Validation => code::GRAPHQL_VALIDATION_FAILED,
+        };
         err.message = crate::i18n::library::translate(&err.message, crate::i18n::current());
-        err.extensions.get_or_insert_with(Default::default).set("code", code::BAD_USER_INPUT);
+        err.extensions.get_or_insert_with(Default::default).set("code", code);
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Metrics {
     pub graphql_errors: IntCounterVec,
     /// Password and client-secret verifications (argon2 checks), read from
     /// the process counters at render time.
-    password_verifications: IntGauge,
+    password_verifications: prometheus::IntCounter,
     counters: Arc<Counters>,
     /// Requests refused before execution, by error code.
     pub rejected: IntCounterVec,
@@ -59,7 +59,8 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(graphql_errors.clone()))?;
-        let password_verifications = IntGauge::new(
+        // A counter (it only grows): promtool refuses `_total` gauges.
+        let password_verifications = prometheus::IntCounter::new(
             "password_verifications_total",
             "Password and client-secret verifications (argon2) run by this process",
         )?;
@@ -181,7 +182,10 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let verifications = self.counters.password_verifications.load(Ordering::Relaxed);
-        self.password_verifications.set(i64::try_from(verifications).unwrap_or(i64::MAX));
+        let shown = self.password_verifications.get();
+        if verifications > shown {
+            self.password_verifications.inc_by(verifications - shown);
+        }
         let mut buf = Vec::new();
         if TextEncoder::new().encode(&self.registry.gather(), &mut buf).is_err() {
             return String::new();

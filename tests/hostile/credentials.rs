@@ -22,7 +22,7 @@ async fn aliased_logins_are_refused_up_front(app: TestApp) {
         .collect();
     let (status, r) = app.post_json(None, &json!({ "query": format!("mutation {{ {fields} }}") })).await;
     assert_eq!(status, 400);
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     let one = json!({ "query": LOGIN, "variables": { "u": "demo-resident", "p": "guess" } });
     let (status, r) = app.post_json(None, &json!([one, one])).await;
     assert_eq!((status, code(&r)), (400, "BAD_USER_INPUT"), "{r}");
@@ -98,6 +98,7 @@ async fn client_addresses_are_throttled(app: TestApp) {
     assert!(resp.headers().get("retry-after").is_some());
     let r: Value = resp.json().await.unwrap();
     assert_eq!(code(&r), "RATE_LIMITED", "{r}");
+    assert!(r["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().is_some_and(|s| s >= 1), "{r}");
     let r = app.gql(Some(&token), "{ me { role } }", json!({})).await;
     assert_eq!(r["data"]["me"]["role"], "RESIDENT", "token holders are not limited: {r}");
     let resp = app

@@ -73,8 +73,9 @@ pub struct Counts {
     pub principal_fields: usize,
 }
 
+/// A document over the limits: the client's document, not the user's input.
 fn refuse(message: Msg) -> ApiError {
-    ApiError::bad_input("query", message)
+    ApiError::ValidationFailed(message)
 }
 
 /// Scan the raw query text without recursion: bracket nesting and token
@@ -247,8 +248,8 @@ pub fn screen(req: &mut async_graphql::Request, limits: &Limits) -> Result<Count
     check_variables(&req.variables)?;
     // Parsed here rather than by `parsed_query`, which keeps only the
     // parser's report as text: the error's parts make a readable message.
-    let doc =
-        async_graphql::parser::parse_query(&req.query).map_err(|e| refuse(crate::i18n::library::syntax_error(&e)))?;
+    let doc = async_graphql::parser::parse_query(&req.query)
+        .map_err(|e| ApiError::ParseFailed(crate::i18n::library::syntax_error(&e)))?;
     req.set_parsed_query(doc);
     let doc = req.parsed_query().map_err(|_| ApiError::internal("the parsed document vanished"))?;
     walk_document(doc, limits)

@@ -89,8 +89,11 @@ impl PageArgs {
         if first.is_some() && last.is_some() {
             return Err(ApiError::bad_input("last", t!("graphql.use_either_first_last_not")));
         }
-        let after = self.after.as_deref().map(|c| decode_cursor(c, "after")).transpose()?;
-        let before = self.before.as_deref().map(|c| decode_cursor(c, "before")).transpose()?;
+        // An empty cursor is no cursor: some pagination helpers send the
+        // first page's `after` as "".
+        let cursor = |c: &Option<String>| c.as_deref().filter(|c| !c.is_empty()).map(str::to_owned);
+        let after = cursor(&self.after).as_deref().map(|c| decode_cursor(c, "after")).transpose()?;
+        let before = cursor(&self.before).as_deref().map(|c| decode_cursor(c, "before")).transpose()?;
         let backwards = last.is_some();
         let limit = last.or(first).unwrap_or(DEFAULT_PAGE as u64);
         Ok(Page { after, before, limit, backwards })

@@ -421,6 +421,10 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     let wave = Wave::new();
     let resp = wave.clone().drive(state.schema.execute(prepare(&state, gql, &admitted, &wave))).await;
     let mut out = gql_response(&state, BatchResponse::Single(resp), graphql_response);
+    // A GET answer depends on who asks, in which language and encoding:
+    // shared caches keep none of it; the browser revalidates.
+    out.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-cache"));
+    out.headers_mut().insert(header::VARY, HeaderValue::from_static("authorization, accept, accept-language"));
     out.extensions_mut().insert(info);
     out
 }

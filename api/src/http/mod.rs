@@ -6,6 +6,7 @@
 //! [`client`] (client addresses and the unauthenticated rate limit).
 
 pub mod client;
+pub mod graphiql;
 pub mod graphql;
 pub mod idempotency;
 pub mod oauth;
@@ -202,17 +203,55 @@ pub fn limits(config: &crate::Config) -> Limits {
     }
 }
 
+/// Request headers every browser app may send cross-origin: the stock
+/// clients' (Apollo's client awareness, a client's own request id, the
+/// idempotency key, W3C trace context) besides the obvious three.
+pub const CORS_HEADERS: [&str; 8] = [
+    "authorization",
+    "content-type",
+    "accept",
+    "idempotency-key",
+    "x-request-id",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "traceparent",
+];
+
 /// CORS for the configured origins only (none by default: every
-/// cross-origin browser request is then refused by the browser).
+/// cross-origin browser request is then refused by the browser). Browser
+/// code may read `x-request-id` (to quote in a support request) and
+/// `retry-after` (to wait before retrying).
 fn cors_layer(config: &crate::Config) -> tower_http::cors::CorsLayer {
-    use axum::http::{HeaderValue, Method, header};
+    use axum::http::{HeaderName, HeaderValue, Method};
     let origins: Vec<HeaderValue> =
         config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    let headers: Vec<HeaderName> = CORS_HEADERS
+        .iter()
+        .map(|h| (*h).to_owned())
+        .chain(config.cors_extra_headers.iter().map(|h| h.trim().to_ascii_lowercase()))
+        .filter_map(|h| HeaderName::from_bytes(h.as_bytes()).ok())
+        .collect();
     tower_http::cors::CorsLayer::new()
         .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .max_age(Duration::from_secs(3600))
+        .allow_headers(headers)
+        .expose_headers([HeaderName::from_static("x-request-id"), axum::http::header::RETRY_AFTER])
+        .max_age(Duration::from_secs(config.cors_max_age_secs))
+}
+
+/// gzip or brotli as `Accept-Encoding` asks, for bodies of at least
+/// `compress_min_bytes`; never for images (photos are JPEG already),
+/// event streams, or responses already encoded (the GraphiQL assets are
+/// served pre-compressed). WebSocket frames are not HTTP bodies: the
+/// upgrade answer has none.
+fn compression_layer(
+    config: &crate::Config,
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate + use<>> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    let min = if config.compress_min_bytes == 0 { u16::MAX } else { config.compress_min_bytes };
+    let when =
+        SizeAbove::new(min).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE);
+    tower_http::compression::CompressionLayer::new().gzip(true).br(true).compress_when(when)
 }
 
 /// The caller of a plain HTTP endpoint (not `/graphql`) by bearer token:
@@ -244,10 +283,10 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
         .merge(crate::domains::routes());
     if config.graphiql_enabled() {
         router = router
-            .route("/", get(ops::graphiql))
-            .route("/graphiql", get(ops::graphiql))
-            .route("/graphiql/", get(ops::graphiql))
-            .route("/graphiql/{name}", get(ops::graphiql_asset));
+            .route("/", get(graphiql::page))
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/", get(graphiql::page))
+            .route("/graphiql/{name}", get(graphiql::asset));
     }
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -266,6 +305,7 @@ pub fn router(app: AppState) -> std::io::Result<Router> {
     Ok(router
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(middleware::from_fn(negotiate))
+        .layer(compression_layer(&config))
         .layer(middleware::map_response(close_after_unread_body))
         .layer(cors)
         .layer(CatchPanicLayer::custom(panic_response))

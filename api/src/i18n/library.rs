@@ -112,6 +112,48 @@ pub fn translate(message: &str, lang: Lang) -> String {
     }
 }
 
+/// What a message of async-graphql is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A value the client sent (argument, variable, input field, enum value).
+    Value,
+    /// The document's syntax.
+    Parse,
+    /// The document against the schema or the limits.
+    Validation,
+}
+
+/// Catalogue keys of the messages about values.
+const VALUE_KEYS: &[&str] = &[
+    "graphql.invalid_argument",
+    "graphql.invalid_argument_plain",
+    "graphql.invalid_default",
+    "graphql.expected_type",
+    "graphql.unknown_input_field",
+    "graphql.input_field_required",
+    "graphql.enum_value_unknown",
+    "graphql.oneof_one_field",
+    "graphql.failed_to_parse",
+    "graphql.expected_input_type",
+    "graphql.while_parsing",
+];
+
+/// Catalogue keys of the parser's own messages.
+const PARSE_KEYS: &[&str] = &["graphql.duplicate_operation", "graphql.duplicate_fragment"];
+
+/// What `message` (made by async-graphql, without a path) is about;
+/// validation when it is none of the known value or parse messages.
+pub fn kind(message: &str) -> Kind {
+    let key = PATTERNS.iter().find(|(_, pattern)| matches(pattern, message).is_some()).map(|(k, _)| *k);
+    match key {
+        Some(k) if VALUE_KEYS.contains(&k) => Kind::Value,
+        Some(k) if PARSE_KEYS.contains(&k) => Kind::Parse,
+        // A variable whose value does not fit its type.
+        _ if message.starts_with("Invalid value for") || message.contains("of required type") => Kind::Value,
+        _ => Kind::Validation,
+    }
+}
+
 /// The catalogue message a library message is an instance of.
 fn recognise(message: &str) -> Option<Msg> {
     PATTERNS.iter().find_map(|(key, pattern)| {

@@ -3,7 +3,7 @@
 //! revokes its refresh tokens and, through a revocation, every access token
 //! issued in it (see `auth::revocation`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{account, membership, refresh_token};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -66,6 +66,15 @@ pub async fn refresh(app: &AppState, client: &Client, token: &str) -> ApiResult<
     else {
         return Err(refused());
     };
+    // Within the grace window a rotated token gets a fresh pair of the same
+    // session: two tabs, or an app retrying a refresh whose answer it lost,
+    // must not log the user out (RFC 9700 §4.14.2 allows this leeway). The
+    // presented token stays rotated; after the window it is a reuse.
+    let grace = Duration::seconds(app.config.refresh_grace_secs);
+    let in_grace = |r: &refresh_token::Model| r.revoked_at.is_none() && r.rotated_at.is_some_and(|t| now - t <= grace);
+    if in_grace(&row) {
+        return fresh_pair(app, client, uow, row).await;
+    }
     if row.revoked_at.is_some() || row.rotated_at.is_some() {
         // A reused refresh token: the whole session is revoked. A security
         // event for the log, not a change the client asked for, so it
@@ -89,6 +98,28 @@ pub async fn refresh(app: &AppState, client: &Client, token: &str) -> ApiResult<
         .exec(txn)
         .await?;
     if rotated.rows_affected != 1 {
+        // A concurrent refresh with this token rotated it first: within
+        // the grace window this one gets a pair of its own.
+        let again = refresh_token::Entity::find_by_id(row.id).one(txn).await?;
+        return match again {
+            Some(r) if in_grace(&r) => fresh_pair(app, client, uow, r).await,
+            _ => Err(refused()),
+        };
+    }
+    fresh_pair(app, client, uow, row).await
+}
+
+/// A new access and refresh token in the session of `row`, unless the
+/// account may no longer use it.
+async fn fresh_pair(
+    app: &AppState,
+    client: &Client,
+    uow: UnitOfWork<'_>,
+    row: refresh_token::Model,
+) -> ApiResult<Session> {
+    let refused = || ApiError::Unauthenticated(t!("auth.invalid_expired_refresh_token"));
+    let txn = uow.txn();
+    if row.expires_at <= Utc::now() {
         return Err(refused());
     }
     let Some(m) = membership::Entity::find_by_id(row.membership_id).one(txn).await? else {

@@ -104,13 +104,14 @@ impl ReportPhoto {
     async fn kind(&self) -> PhotoKind {
         self.0.kind.into()
     }
-    /// The photo (`GET` with `Authorization: Bearer`).
-    async fn url(&self) -> String {
-        format!("/photos/{}", self.0.id)
+    /// The photo (`GET` with `Authorization: Bearer`): absolute when the
+    /// server knows its public URL (`GONGZHI_PUBLIC_URL`), else a path.
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        absolute(ctx, &format!("/photos/{}", self.0.id))
     }
     /// A thumbnail of at most 256 pixels (`GET` with `Authorization: Bearer`).
-    async fn thumbnail_url(&self) -> String {
-        format!("/photos/{}/thumbnail", self.0.id)
+    async fn thumbnail_url(&self, ctx: &Context<'_>) -> String {
+        absolute(ctx, &format!("/photos/{}/thumbnail", self.0.id))
     }
     /// Width in pixels.
     async fn width(&self) -> i32 {
@@ -123,5 +124,14 @@ impl ReportPhoto {
     /// Size in bytes.
     async fn bytes(&self) -> i64 {
         self.0.bytes
+    }
+}
+
+/// `path` on the server's public base URL, when one is configured.
+fn absolute(ctx: &Context<'_>, path: &str) -> String {
+    use crate::graphql::context::ContextExt;
+    match ctx.app().config.public_url.as_deref() {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path.to_owned(),
     }
 }
