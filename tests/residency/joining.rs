@@ -223,6 +223,23 @@ async fn moving_out_keeps_the_account(app: TestApp) {
     let me = ok(&app, Some(&person), "{ me { role } households(first: 5) { totalCount } }", json!({})).await;
     assert_eq!(me["me"]["role"], "PERSON");
     assert_eq!(me["households"]["totalCount"], 0);
+    // The flat they left has no contact now (they lived there alone).
+    let flats = ok(
+        &app,
+        Some(a.t("demo-committee")),
+        "{ households(first: 100) { edges { node { number building { name } contact { username } members { isContact } } } } }",
+        json!({}),
+    )
+    .await;
+    let left = flats["households"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["number"] == "101" && n["building"]["name"] == "1号楼")
+        .unwrap()
+        .clone();
+    assert_eq!((left["contact"].clone(), left["members"].clone()), (Value::Null, json!([])), "{left}");
 }
 
 both!(

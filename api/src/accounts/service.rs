@@ -277,6 +277,9 @@ pub async fn remove_membership(app: &AppState, p: &Principal, membership_id: i32
         .exec(txn)
         .await?;
     membership::Entity::delete_by_id(m.id).exec(txn).await?;
+    if let Some(h) = m.household_id {
+        crate::residency::service::move_out(txn, h, m.account_id).await?;
+    }
     let batch = revoke(txn, &[Subject::Membership(m.id)], app.config.access_token_ttl_secs).await?;
     let community = policy::is_community_role(m.role).then_some(m.region_id).flatten();
     uow.commit(Audit::of::<Membership>(Verbs::MembershipDelete, m.id).community(community)).await?;

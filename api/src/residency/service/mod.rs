@@ -259,6 +259,26 @@ async fn admit<C: ConnectionTrait>(
     Ok(m)
 }
 
+/// A person moved out of a flat: if they were its contact, the longest
+/// remaining resident is (or nobody, for a flat left empty).
+pub async fn move_out<C: ConnectionTrait>(conn: &C, household_id: i32, account_id: i32) -> ApiResult<()> {
+    use sea_orm::QueryOrder;
+    let Some(h) = household::Entity::find_by_id(household_id).one(conn).await? else { return Ok(()) };
+    if h.contact_account_id != Some(account_id) {
+        return Ok(());
+    }
+    let next = membership::Entity::find()
+        .filter(membership::Column::HouseholdId.eq(household_id))
+        .filter(membership::Column::AccountId.ne(account_id))
+        .order_by_asc(membership::Column::Id)
+        .one(conn)
+        .await?;
+    let mut m: household::ActiveModel = h.into();
+    m.contact_account_id = Set(next.map(|n| n.account_id));
+    m.update(conn).await?;
+    Ok(())
+}
+
 /// A person moved into a flat: the first becomes the household's contact.
 pub async fn move_in<C: ConnectionTrait>(conn: &C, household_id: i32, account_id: i32) -> ApiResult<()> {
     household::Entity::update_many()
