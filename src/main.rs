@@ -30,12 +30,23 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Print the GraphQL SDL, or with --check compare it with the file.
+    /// Print the GraphQL SDL (the whole schema, or what one kind of caller
+    /// sees with --role), or with --check compare the files with the code:
+    /// `schema.graphql` and every `schema/<kind>.graphql` beside it.
+    #[command(alias = "schema")]
     ExportSchema {
-        /// Fail if the file differs from the code's schema.
+        /// Fail if a file differs from the code's schema.
         #[arg(long)]
         check: bool,
-        /// The schema file.
+        /// Write the whole schema and every kind's to their files.
+        #[arg(long, conflicts_with = "check")]
+        write: bool,
+        /// One kind of caller: anonymous, person, resident, building-head,
+        /// committee, office, ngo-staff, property-staff, platform-admin,
+        /// district-system, ngo-system (or a role's wire name, RESIDENT ...).
+        #[arg(long)]
+        role: Option<String>,
+        /// The schema file; the per-kind files are in `schema/` beside it.
         #[arg(long, default_value = "schema.graphql")]
         path: PathBuf,
     },
@@ -144,24 +155,59 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
+/// Every schema file and what the code says it should hold.
+async fn schema_files(path: &std::path::Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let dir = path.parent().unwrap_or(std::path::Path::new(".")).join("schema");
+    let mut files = vec![(path.to_path_buf(), api::schema::sdl())];
+    for a in api::audience::Audience::ALL {
+        let sdl = api::schema::sdl_for(a).await.map_err(anyhow::Error::msg)?;
+        files.push((dir.join(format!("{}.graphql", a.name())), sdl));
+    }
+    // The README's table of who sees which root field.
+    let readme = path.parent().unwrap_or(std::path::Path::new(".")).join("README.md");
+    let text = std::fs::read_to_string(&readme).with_context(|| format!("reading {}", readme.display()))?;
+    let table = api::schema::roles_table().await.map_err(anyhow::Error::msg)?;
+    let Some(text) = api::schema::with_roles_table(&text, &table) else {
+        bail!("{} has no roles table markers", readme.display())
+    };
+    files.push((readme, text));
+    Ok(files)
+}
+
+async fn export_schema(check: bool, write: bool, role: Option<String>, path: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(role) = role {
+        let Some(a) = api::audience::Audience::parse(&role) else { bail!("unknown role {role}") };
+        print!("{}", api::schema::sdl_for(a).await.map_err(anyhow::Error::msg)?);
+        return Ok(());
+    }
+    if !check && !write {
+        print!("{}", api::schema::sdl());
+        return Ok(());
+    }
+    for (file, sdl) in schema_files(path).await? {
+        if write {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&file, sdl)?;
+            continue;
+        }
+        let on_disk = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        if on_disk != sdl {
+            bail!("{} is out of date: run `cargo run -- export-schema --write`", file.display());
+        }
+        println!("{} matches the code", file.display());
+    }
+    Ok(())
+}
+
 async fn run() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     api::telemetry::init(cli.config.production);
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::ExportSchema { check, path } => {
-            let sdl = api::schema::sdl();
-            if check {
-                let on_disk = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                if on_disk != sdl {
-                    bail!("{} is out of date: run `cargo run -- export-schema > {}`", path.display(), path.display());
-                }
-                println!("{} matches the code", path.display());
-            } else {
-                print!("{sdl}");
-            }
-        }
+        Command::ExportSchema { check, write, role, path } => export_schema(check, write, role, &path).await?,
         Command::Migrate => {
             connect(&config).await?;
             println!("migrations applied");

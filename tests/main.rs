@@ -25,3 +25,4 @@ mod residency;
 mod retries;
 mod services;
 mod spec;
+mod surface;

@@ -40,7 +40,7 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
     let resident = app.token("demo-resident").await;
     let before = app.audit_count().await;
     let r = app.gql(Some(&resident), CREATE_REGION, json!({ "n": "坏社区", "c": "X2", "p": street })).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     // Refused: bad input (duplicate code, empty name, community without parent).
     let r = app.gql(Some(&admin), CREATE_REGION, json!({ "n": "重复", "c": "X1", "p": street })).await;
     assert_eq!(code(&r), "CONFLICT", "{r}");
@@ -63,7 +63,7 @@ async fn audit_log_gets_one_row_per_successful_mutation(app: TestApp) {
 
     // Residents cannot read the log.
     let r = app.gql(Some(&resident), "{ auditLog { totalCount } }", json!({})).await;
-    assert_eq!(code(&r), "FORBIDDEN");
+    assert_eq!(code(&r), crate::common::HIDDEN);
 }
 
 async fn admin_builds_a_community_and_its_people(app: TestApp) {
@@ -154,7 +154,7 @@ async fn admin_builds_a_community_and_its_people(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
 }
 
 async fn api_clients_are_created_once_and_revocable(app: TestApp) {
@@ -188,7 +188,7 @@ async fn api_clients_are_created_once_and_revocable(app: TestApp) {
     assert_eq!(app.client.post(&url).form(&form).send().await.unwrap().status(), 401);
     let ngo = app.token("demo-ngo").await;
     let r = app.gql(Some(&ngo), "{ apiClients { totalCount } }", json!({})).await;
-    assert_eq!(code(&r), "FORBIDDEN");
+    assert_eq!(code(&r), crate::common::HIDDEN);
 }
 
 async fn health_readiness_and_metrics(app: TestApp) {

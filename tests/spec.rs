@@ -55,9 +55,9 @@ async fn errors_propagate_to_the_nearest_nullable_parent(app: TestApp) {
     assert_eq!(r["data"]["me"]["role"], "RESIDENT", "{r}");
     assert!(r["data"]["me"].as_object().unwrap().contains_key("community"), "the key stays, as null: {r}");
     assert!(r["data"]["me"]["community"].is_null(), "{r}");
-    // `me` is non-null at the root: without a token, data is null.
-    let r = app.gql(None, "{ __typename me { role } }", json!({})).await;
-    assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+    // `project` is non-null at the root: when it fails, data is null.
+    let r = app.gql(Some(&token), "{ __typename project(id: \"UHJvamVjdDo5OTk5OTk=\") { id } }", json!({})).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     assert!(r.as_object().unwrap().contains_key("data") && r["data"].is_null(), "{r}");
 }
 
@@ -119,15 +119,20 @@ fragment TypeRef on __Type {
 /// Stock introspection passes at the default depth limit (12), measured
 /// apart from data; a deep data query is still refused.
 async fn stock_introspection_passes_deep_data_does_not(app: TestApp) {
+    let token = app.token("demo-resident").await;
     for q in [GRAPHQL_JS_INTROSPECTION, APOLLO_INTROSPECTION] {
-        let r = app.gql(None, q, json!({})).await;
+        let r = app.gql(Some(&token), q, json!({})).await;
         assert!(r["errors"].is_null(), "{r}");
         let types = r["data"]["__schema"]["types"].as_array().unwrap();
         assert!(types.iter().any(|t| t["name"] == "Report") && types.len() > 100, "{}", types.len());
+        // Without a token, the anonymous schema (sign-in, sign-up, the directory).
+        let r = app.gql(None, q, json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+        let types = r["data"]["__schema"]["types"].as_array().unwrap();
+        assert!(types.iter().all(|t| t["name"] != "Report") && types.len() > 20, "{}", types.len());
     }
     // Twenty levels of real fields: a region's parent's parent's ...
     let q = format!("{}id{}", "parent { ".repeat(18), " }".repeat(18));
-    let token = app.token("demo-resident").await;
     let r = app.gql(Some(&token), &format!("{{ me {{ region {{ {q} }} }} }}"), json!({})).await;
     assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("deeper than 12 levels"), "{r}");
@@ -139,10 +144,18 @@ both!(stock_introspection_passes_deep_data_does_not);
 /// accepts it, with 400 for a request that could not be executed; legacy
 /// `application/json` with 200 otherwise.
 async fn graphql_response_media_type(app: TestApp) {
+    let token = app.token("demo-resident").await;
     let send = |accept: &'static str, query: &'static str| {
-        let (client, url) = (app.client.clone(), format!("{}/graphql", app.base));
+        let (client, url, token) = (app.client.clone(), format!("{}/graphql", app.base), token.clone());
         async move {
-            let resp = client.post(url).header("Accept", accept).json(&json!({ "query": query })).send().await.unwrap();
+            let resp = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Accept", accept)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap();
             let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
             (resp.status().as_u16(), ct, resp.json::<Value>().await.unwrap())
         }
@@ -155,10 +168,10 @@ async fn graphql_response_media_type(app: TestApp) {
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
     let (status, ct, _) = send("application/json", "{ noSuchField }").await;
     assert_eq!((status, ct.as_str()), (200, "application/json"));
-    // A field error (here: `me` without a token) is not a request error:
-    // the operation ran, so 200, with the error's path.
-    let (status, _, body) = send(modern, "{ me { role } }").await;
-    assert_eq!((status, &body["errors"][0]["path"]), (200, &json!(["me"])), "{body}");
+    // A field error (here: a page too large) is not a request error: the
+    // operation ran, so 200, with the error's path.
+    let (status, _, body) = send(modern, "{ me { role community { children(first: 101) { totalCount } } } }").await;
+    assert_eq!((status, &body["errors"][0]["path"]), (200, &json!(["me", "community", "children"])), "{body}");
 }
 
 both!(graphql_response_media_type);

@@ -41,8 +41,10 @@ pub struct Query(
     indicators::graphql::IndicatorsQuery,
 );
 
-/// The mutation root: one entry per domain.
+/// The mutation root: one entry per domain. Shown to the kinds of caller
+/// that may make at least one (a district system reads only).
 #[derive(MergedObject, Default)]
+#[graphql(visible = "mutates_something")]
 pub struct Mutation(
     auth::graphql::AuthMutation,
     directory::graphql::DirectoryMutation,
@@ -55,13 +57,31 @@ pub struct Mutation(
     residency::graphql::ResidencyMutation,
 );
 
-/// The subscription root: one entry per domain with live events.
+/// The subscription root: one entry per domain with live events. Shown to
+/// the kinds of caller that may follow at least one of them (a kind with
+/// none would otherwise see an empty root type, which is not a schema).
 #[derive(MergedSubscription, Default)]
+#[graphql(visible = "follows_something")]
 pub struct Subscription(
     projects::graphql::ProjectsSubscription,
     reports::graphql::ReportsSubscription,
     notices::graphql::NoticesSubscription,
 );
+
+/// May the caller's kind make any mutation? People sign in and out; of the
+/// API clients, an NGO system pushes its services and records.
+fn mutates_something(ctx: &Context<'_>) -> bool {
+    crate::graphql::surface::not_machines(ctx) || services::graphql::shown::provide(ctx)
+}
+
+/// May the caller's kind follow any of the subscription root's fields?
+fn follows_something(ctx: &Context<'_>) -> bool {
+    projects::graphql::shown::read_projects(ctx)
+        || reports::graphql::shown::file(ctx)
+        || reports::graphql::shown::queue(ctx)
+        || notices::graphql::shown::read_notices(ctx)
+        || notices::graphql::shown::visit(ctx)
+}
 
 /// Every domain's DataLoaders, per request.
 pub fn register_loaders(l: &mut Loaders<'_>) {
@@ -167,14 +187,18 @@ impl NodeQuery {
     /// Fetch an object by global id; `null` when it does not exist or the
     /// viewer may not see it (as Relay expects). Typed lookups such as
     /// `project(id:)` answer NOT_FOUND instead.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "crate::graphql::surface::signed_in", guard = "Authenticated")]
     async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id.")] id: ID) -> ApiResult<Option<Node>> {
         Ok(fetch_many::<Node>(ctx, std::slice::from_ref(&id)).await?.pop().flatten())
     }
 
     /// Fetch up to 100 objects by global id, in order; `null` for each one
     /// that does not exist or is not visible.
-    #[graphql(guard = "Authenticated", complexity = "ids.len() * child_complexity")]
+    #[graphql(
+        visible = "crate::graphql::surface::signed_in",
+        guard = "Authenticated",
+        complexity = "ids.len() * child_complexity"
+    )]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

@@ -14,6 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod i18n;
 
 pub mod accounts;
+pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod cache;

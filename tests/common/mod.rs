@@ -285,7 +285,11 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let answer = resp.json().await.unwrap_or(Value::Null);
+        if answer["errors"].is_null() {
+            performed::record(&self.base, token, body["query"].as_str().unwrap_or_default());
+        }
+        (status, answer)
     }
 
     /// Log in as a demo user; returns the login payload.
@@ -595,5 +599,60 @@ impl TestApp {
         let resp = req.send().await.expect("request");
         let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
         (status, headers, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// The code of a request naming a field its caller's kind is not shown
+/// (issue 24): the same as for a field that does not exist.
+pub const HIDDEN: &str = "GRAPHQL_VALIDATION_FAILED";
+
+/// The mutations that succeeded, by app and kind of caller (issue 24: every
+/// mutation a kind is shown must be one it can perform; see
+/// `audit_walk::every_visible_mutation_is_one_its_kind_can_perform`).
+pub mod performed {
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    static PERFORMED: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
+
+    /// The kind of caller a token is (from its claims; none: anonymous).
+    pub fn kind_of(token: Option<&str>) -> api::audience::Audience {
+        use base64::Engine;
+        let Some(token) = token else { return api::audience::Audience::Anonymous };
+        let claims = token.split('.').nth(1).unwrap_or_default();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap_or_default();
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let client = v["sub"].as_str().is_some_and(|s| s.starts_with("client:"));
+        match (v["role"].as_str().unwrap_or_default(), client) {
+            ("SOCIAL_ORGANIZATION", true) => api::audience::Audience::NgoSystem,
+            (r, _) => api::audience::Audience::parse(r).unwrap_or(api::audience::Audience::Anonymous),
+        }
+    }
+
+    pub fn record(base: &str, token: Option<&str>, query: &str) {
+        use async_graphql::parser::types::{OperationType, Selection};
+        if !query.trim_start().starts_with("mutation") {
+            return;
+        }
+        let Ok(doc) = async_graphql::parser::parse_query(query) else { return };
+        let kind = kind_of(token).name().to_owned();
+        let mut all = PERFORMED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (_, op) in doc.operations.iter() {
+            if op.node.ty != OperationType::Mutation {
+                continue;
+            }
+            for sel in &op.node.selection_set.node.items {
+                if let Selection::Field(f) = &sel.node {
+                    all.push((base.to_owned(), kind.clone(), f.node.name.node.to_string()));
+                }
+            }
+        }
+    }
+
+    /// (kind, mutation) pairs that succeeded on the app at `base`.
+    pub fn on(base: &str) -> BTreeSet<(String, String)> {
+        let all = PERFORMED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.iter().filter(|(b, _, _)| b == base).map(|(_, k, f)| (k.clone(), f.clone())).collect()
     }
 }

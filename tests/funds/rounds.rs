@@ -55,7 +55,7 @@ async fn participatory_round_end_to_end(app: TestApp) {
     // The committee builds the ballot.
     let add = "mutation($r: ID!, $p: ID!, $b: Money!) { addBudgetRoundProject(input: {roundId: $r, projectId: $p, budget: $b}) { round { ballot { budget } } } }";
     let r = app.gql(Some(a.t("demo-resident")), add, json!({ "r": round, "p": p[0], "b": "50000" })).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     for (id, budget) in p.iter().zip(["50000", "40000", "30000", "20000"]) {
         let r = app.gql(Some(a.t("demo-committee")), add, json!({ "r": round, "p": id, "b": budget })).await;
         assert!(r["errors"].is_null(), "{r}");
@@ -81,7 +81,7 @@ async fn participatory_round_end_to_end(app: TestApp) {
     assert_eq!(code(&r), "BAD_USER_INPUT", "120,000 > 100,000: {r}");
     assert_eq!(r["errors"][0]["extensions"]["field"], "projectIds");
     let r = ballot(&app, a.t("demo-committee"), &round, &[&p[0]]).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     let r = ballot(&app, a.t("demo-resident-river"), &round, &[&p[0]]).await;
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 
@@ -127,7 +127,7 @@ async fn participatory_round_end_to_end(app: TestApp) {
             json!({ "r": round }),
         )
         .await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     let r = app
         .gql(
             Some(a.t("demo-committee")),
@@ -209,14 +209,14 @@ async fn rounds_reserve_and_cancel(app: TestApp) {
     let r = app.gql(Some(a.t("demo-office")), open, json!({ "f": fund, "c": river, "m": "100" })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "outside the fund's region: {r}");
     let r = app.gql(Some(a.t("demo-committee")), open, json!({ "f": fund, "c": peach, "m": "100" })).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     let r = app.gql(Some(a.t("demo-office")), open, json!({ "f": fund, "c": peach, "m": "60000" })).await;
     let round = r["data"]["openBudgetRound"]["round"]["id"].clone();
     let r = app.gql(Some(a.t("demo-office")), open, json!({ "f": fund, "c": peach, "m": "50000" })).await;
     assert_eq!(r["errors"][0]["extensions"]["remaining"], "40000", "{r}");
     let cancel = "mutation($r: ID!) { cancelBudgetRound(input: {roundId: $r}) { round { status } } }";
     let r = app.gql(Some(a.t("demo-committee")), cancel, json!({ "r": round })).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     let r = app.gql(Some(a.t("demo-office")), cancel, json!({ "r": round })).await;
     assert_eq!(r["data"]["cancelBudgetRound"]["round"]["status"], "CANCELLED", "{r}");
     let f = read_fund(&app, a.t("demo-office"), &fund).await;

@@ -35,7 +35,7 @@ pub(crate) async fn sign_up(app: &TestApp, username: &str, extra: Value) -> Valu
         None,
         "mutation($i: SignUpInput!) { signUp(input: $i) {
             account { id username } session { accessToken viewer { role community { name } } }
-            joinRequest { id status household { unit number } } } }",
+            joinRequest { id status unit number } } }",
         json!({ "i": input }),
     )
     .await

@@ -26,7 +26,7 @@ async fn a_resident_gets_a_service_delivered_and_rates_it(app: TestApp) {
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     assert_eq!(r["errors"][0]["extensions"]["field"], "communityIds");
     let r = publish(&app, a.t("demo-resident"), "书法班", vec![peach.clone()]).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     let r = publish(&app, ngo, "书法班", vec![peach.clone()]).await;
     let s = &r["data"]["publishService"]["service"];
     assert_eq!(s["status"], "ACTIVE", "{r}");
@@ -56,10 +56,10 @@ async fn a_resident_gets_a_service_delivered_and_rates_it(app: TestApp) {
     let sched = "mutation($r: ID!, $s: ID!) { scheduleServiceRequest(input: {requestId: $r, sessionId: $s}) {
         request { status session { booked remaining } } } }";
     let r = app.gql(Some(resident), sched, json!({ "r": req, "s": session })).await;
-    assert_eq!(code(&r), "FORBIDDEN", "{r}");
-    assert_eq!(code(&stepped(&app, a.t("demo-property"), "acceptServiceRequest", &req).await), "NOT_FOUND");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
+    assert_eq!(code(&stepped(&app, a.t("demo-property"), "acceptServiceRequest", &req).await), crate::common::HIDDEN);
     let r = app.gql(Some(a.t("demo-office")), "{ serviceRequests { totalCount } }", json!({})).await;
-    assert_eq!(r["data"]["serviceRequests"]["totalCount"], 0, "{r}");
+    assert_eq!(code(&r), crate::common::HIDDEN, "{r}");
     // Completing before acceptance is refused by the lifecycle.
     let r = stepped(&app, ngo, "completeServiceRequest", &req).await;
     assert_eq!((code(&r), r["errors"][0]["extensions"]["field"].clone()), ("BAD_USER_INPUT", json!("status")));
@@ -87,10 +87,10 @@ async fn a_resident_gets_a_service_delivered_and_rates_it(app: TestApp) {
     let district = district_token(&app).await;
     let r = app.gql(Some(&district), totals, json!({ "c": peach })).await;
     assert_eq!(n(&r, "records"), n(&after, "records"), "{r}");
-    let r =
-        app.gql(Some(&district), "{ deliveryRecords { totalCount } serviceRequests { totalCount } }", json!({})).await;
-    assert_eq!(r["data"]["deliveryRecords"]["totalCount"], 0, "{r}");
-    assert_eq!(r["data"]["serviceRequests"]["totalCount"], 0, "{r}");
+    // Records and requests are not in its schema at all (issue 24).
+    for q in ["{ deliveryRecords { totalCount } }", "{ serviceRequests { totalCount } }"] {
+        assert_eq!(code(&app.gql(Some(&district), q, json!({})).await), crate::common::HIDDEN, "{q}");
+    }
 
     // The record names the resident for the committee, not for the office.
     let rec = "{ deliveryRecords(first: 50) { edges { node { externalId beneficiaries resident { username } } } } }";
@@ -112,7 +112,7 @@ async fn a_resident_gets_a_service_delivered_and_rates_it(app: TestApp) {
         "mutation($r: ID!, $n: Int!) { rateServiceRequest(input: {requestId: $r, rating: $n, comment: \"很好\"}) {
         request { rating { stars comment } } } }";
     assert_eq!(code(&app.gql(Some(resident), rate, json!({ "r": req, "n": 6 })).await), "BAD_USER_INPUT");
-    assert_eq!(code(&app.gql(Some(ngo), rate, json!({ "r": req, "n": 5 })).await), "FORBIDDEN");
+    assert_eq!(code(&app.gql(Some(ngo), rate, json!({ "r": req, "n": 5 })).await), crate::common::HIDDEN);
     let r = app.gql(Some(resident), rate, json!({ "r": req, "n": 5 })).await;
     assert_eq!(r["data"]["rateServiceRequest"]["request"]["rating"], json!({ "stars": 5, "comment": "很好" }), "{r}");
     assert_eq!(code(&app.gql(Some(resident), rate, json!({ "r": req, "n": 4 })).await), "CONFLICT");
@@ -133,7 +133,7 @@ async fn a_resident_gets_a_service_delivered_and_rates_it(app: TestApp) {
         json!({ "i": { "serviceId": service, "status": status, "service": {
             "name": "书法班", "description": "每周两次", "category": "CULTURE", "serviceAreaIds": [peach] } } })
     };
-    assert_eq!(code(&app.gql(Some(a.t("demo-committee")), upd, input("PAUSED")).await), "FORBIDDEN");
+    assert_eq!(code(&app.gql(Some(a.t("demo-committee")), upd, input("PAUSED")).await), crate::common::HIDDEN);
     let r = app.gql(Some(ngo), upd, input("PAUSED")).await;
     assert_eq!(r["data"]["updateService"]["service"]["status"], "PAUSED", "{r}");
     let r = app.gql(Some(resident), list, json!({ "c": peach })).await;

@@ -16,12 +16,22 @@ use crate::graphql::ids;
 use crate::graphql::loaders::{ByColumn, load_by_id};
 use crate::graphql::node::NodeType;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::audit::policy::AuditPermission;
+
+    crate::shown! {
+        read_audit_log => AuditPermission::ReadAuditLog;
+    }
+}
+
 /// One successful mutation.
 #[derive(Clone)]
 pub struct AuditEntry(pub audit_log::Model);
 
 /// One successful mutation.
-#[Object]
+#[Object(visible = "shown::read_audit_log")]
 impl AuditEntry {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -85,6 +95,7 @@ impl AuditQuery {
     /// only while you may read the object it records (`node(id: objectId)`),
     /// so the log is exactly as private as what it records.
     #[graphql(
+        visible = "shown::read_audit_log",
         complexity = "page_cost(first, last) * child_complexity",
         guard = "Allowed(AuditPermission::ReadAuditLog)"
     )]

@@ -13,6 +13,16 @@ use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::scalars::DateTime;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::changes::policy::ChangesPermission;
+
+    crate::shown! {
+        read_changes => ChangesPermission::ReadChanges;
+    }
+}
+
 /// Largest page of the feed (entries).
 pub const MAX_CHANGES: i32 = 1000;
 
@@ -94,6 +104,7 @@ impl ChangesQuery {
     /// Organisations read changes to their own objects, committees and
     /// offices those in their communities, platform admins all.
     #[graphql(
+        visible = "shown::read_changes",
         complexity = "first.unwrap_or(100).clamp(1, 1000) as usize * child_complexity",
         guard = "Allowed(ChangesPermission::ReadChanges)"
     )]

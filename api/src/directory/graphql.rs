@@ -9,11 +9,21 @@ use crate::directory::policy::DirectoryPermission;
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate, paginate_loaded};
 use crate::graphql::context::ContextExt;
-use crate::graphql::guards::{Allowed, Authenticated};
+use crate::graphql::guards::Allowed;
 use crate::graphql::ids;
 use crate::graphql::loaders::load_by_id;
 use crate::graphql::loaders::{ByColumn, ById};
 use crate::graphql::node::NodeType;
+
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::directory::policy::DirectoryPermission;
+
+    crate::shown! {
+        manage_directory => DirectoryPermission::ManageDirectory;
+    }
+}
 
 /// Level of a region.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -86,10 +96,7 @@ impl Region {
         paginate_loaded(rows, |r| r.id, PageArgs::new(after, before, first, last), Region)
     }
     /// Buildings of a community (empty for other levels).
-    #[graphql(
-        complexity = "page_cost(first, last) * child_complexity",
-        guard = "Allowed(DirectoryPermission::ReadDirectory)"
-    )]
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -181,11 +188,9 @@ pub struct DirectoryQuery;
 
 #[Object]
 impl DirectoryQuery {
-    /// Regions, optionally of one kind or below one parent.
-    #[graphql(
-        complexity = "page_cost(first, last) * child_complexity",
-        guard = "Allowed(DirectoryPermission::ReadDirectory)"
-    )]
+    /// Regions, optionally of one kind or below one parent. Public, also
+    /// without a token (a person signing up picks a community).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn regions(
         &self,
@@ -198,15 +203,12 @@ impl DirectoryQuery {
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
         let parent = parent_id.map(|pid| ids::id_of::<Region>(&pid, "parentId")).transpose()?;
-        let q = service::regions(ctx.principal()?, kind.map(Into::into), parent)?;
+        let q = service::regions(kind.map(Into::into), parent)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
-    /// Communities: the regions of kind COMMUNITY.
-    #[graphql(
-        complexity = "page_cost(first, last) * child_complexity",
-        guard = "Allowed(DirectoryPermission::ReadDirectory)"
-    )]
+    /// Communities: the regions of kind COMMUNITY. Public, also without a token.
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -215,12 +217,13 @@ impl DirectoryQuery {
         #[graphql(desc = "At most this many items from the start (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Region>> {
-        let q = service::regions(ctx.principal()?, Some(entity::enums::RegionKind::Community), None)?;
+        let q = service::regions(Some(entity::enums::RegionKind::Community), None)?;
         paginate(ctx, q, region::Column::Id, PageArgs::new(after, before, first, last), Region).await
     }
 
-    /// Buildings, optionally of one community.
-    #[graphql(guard = "Authenticated", complexity = "page_cost(first, last) * child_complexity")]
+    /// Buildings, optionally of one community. Public, also without a token
+    /// (a person signing up picks a building).
+    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -231,12 +234,13 @@ impl DirectoryQuery {
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
     ) -> ApiResult<Conn<Building>> {
         let community = community_id.map(|c| ids::id_of::<Region>(&c, "communityId")).transpose()?;
-        let q = service::buildings(ctx.principal()?, community)?;
+        let q = service::buildings(community)?;
         paginate(ctx, q, building::Column::Id, PageArgs::new(after, before, first, last), Building).await
     }
 
     /// Organisations, optionally of one kind or serving one community.
     #[graphql(
+        visible = "crate::graphql::surface::signed_in",
         complexity = "page_cost(first, last) * child_complexity",
         guard = "Allowed(DirectoryPermission::ReadDirectory)"
     )]
@@ -312,7 +316,7 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// Create a district, street or community (platform admins).
-    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
+    #[graphql(visible = "shown::manage_directory", guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_region(
         &self,
         ctx: &Context<'_>,
@@ -329,7 +333,7 @@ impl DirectoryMutation {
     }
 
     /// Create a building in a community (platform admins).
-    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
+    #[graphql(visible = "shown::manage_directory", guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_building(
         &self,
         ctx: &Context<'_>,
@@ -345,7 +349,7 @@ impl DirectoryMutation {
     }
 
     /// Create an organisation (platform admins).
-    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
+    #[graphql(visible = "shown::manage_directory", guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,
@@ -366,7 +370,7 @@ impl DirectoryMutation {
     }
 
     /// Replace the communities an organisation serves (platform admins).
-    #[graphql(guard = "Allowed(DirectoryPermission::ManageDirectory)")]
+    #[graphql(visible = "shown::manage_directory", guard = "Allowed(DirectoryPermission::ManageDirectory)")]
     async fn set_organisation_service_area(
         &self,
         ctx: &Context<'_>,

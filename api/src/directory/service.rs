@@ -19,8 +19,10 @@ use crate::policy;
 use crate::uow::{Audit, UnitOfWork};
 
 /// Regions, optionally of one kind or below one parent.
-pub fn regions(p: &Principal, kind: Option<RegionKind>, parent_id: Option<i32>) -> ApiResult<Select<region::Entity>> {
-    policy::authorize(p, DirectoryPermission::ReadDirectory)?;
+///
+/// Public, with or without a principal: a person signing up picks their
+/// community and building before they have an account (issue 24).
+pub fn regions(kind: Option<RegionKind>, parent_id: Option<i32>) -> ApiResult<Select<region::Entity>> {
     let mut q = region::Entity::find();
     if let Some(k) = kind {
         q = q.filter(region::Column::Kind.eq(k));
@@ -32,8 +34,8 @@ pub fn regions(p: &Principal, kind: Option<RegionKind>, parent_id: Option<i32>) 
 }
 
 /// Buildings, optionally of one community.
-pub fn buildings(p: &Principal, community_id: Option<i32>) -> ApiResult<Select<building::Entity>> {
-    policy::authorize(p, DirectoryPermission::ReadDirectory)?;
+/// Public like [`regions`].
+pub fn buildings(community_id: Option<i32>) -> ApiResult<Select<building::Entity>> {
     let mut q = building::Entity::find();
     if let Some(c) = community_id {
         q = q.filter(building::Column::CommunityId.eq(c));

@@ -22,21 +22,68 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::policy::{
-    communities_filter, is_committee_of, is_community_role, is_org_staff, is_person, is_resident_of, never,
+    Permission, communities_filter, is_committee_of, is_community_role, is_org_staff, is_person, is_resident_of, never,
     office_over, path_ids, people_only, require, under_region,
 };
 use crate::projects::policy::participating;
 
+/// The role-level rules of this domain: what a principal of a role could
+/// do to some fund or round in its scope. The object-level checks below
+/// start from them, and the schema shows each mutation to exactly these
+/// roles (`graphql::surface`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FundsPermission {
+    /// Funds, allocations, expenditures, rounds: people of a role with a scope.
+    ReadFunds,
+    /// Create, freeze, close, allocate, decide expenditures, open and
+    /// cancel rounds: government office staff.
+    ManageFunds,
+    /// Record an expenditure: staff of an organisation (the lead or an implementer).
+    Spend,
+    /// Put projects on a round's ballot, open its voting: the committee.
+    PrepareRound,
+    /// Close a round: the committee or the office.
+    CloseRound,
+    /// Cast a budget ballot: residents and building heads.
+    Ballot,
+}
+
+impl Permission for FundsPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadFunds => t!("funds.perm.read"),
+            Self::ManageFunds => t!("funds.perm.manage"),
+            Self::Spend => t!("funds.perm.spend"),
+            Self::PrepareRound => t!("funds.perm.prepare"),
+            Self::CloseRound => t!("funds.perm.close"),
+            Self::Ballot => t!("funds.perm.ballot"),
+        }
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        let office = p.role == Role::GovernmentOffice && is_person(p);
+        let committee = p.role == Role::CommunityCommittee && is_person(p);
+        match self {
+            Self::ReadFunds => is_person(p) && p.role != Role::Person,
+            Self::ManageFunds => office,
+            Self::Spend => is_org_staff(p),
+            Self::PrepareRound => committee,
+            Self::CloseRound => committee || office,
+            Self::Ballot => matches!(p.role, Role::Resident | Role::BuildingHead) && is_person(p),
+        }
+    }
+}
+
 /// Is the principal staff of the government office that owns the fund?
 pub fn owns(p: &Principal, fund: &fund::Model) -> bool {
-    p.role == Role::GovernmentOffice && is_person(p) && p.scope.organisation_id == Some(fund.organisation_id)
+    FundsPermission::ManageFunds.allowed(p) && p.scope.organisation_id == Some(fund.organisation_id)
 }
 
 /// May the principal create a fund for the region with this path? A
 /// government office, for its own region or one under it.
 pub fn may_create_fund(p: &Principal, region_path: &str) -> ApiResult<()> {
     require(
-        p.scope.organisation_id.is_some() && office_over(p, region_path),
+        FundsPermission::ManageFunds.allowed(p) && p.scope.organisation_id.is_some() && office_over(p, region_path),
         t!("funds.government_office_create_funds_region"),
     )
 }
@@ -51,7 +98,7 @@ pub fn may_manage(p: &Principal, fund: &fund::Model) -> ApiResult<()> {
 /// organisation's roles in it? The lead or an implementer.
 pub fn may_spend(p: &Principal, my_participation: &[ParticipationRole]) -> ApiResult<()> {
     require(
-        is_org_staff(p)
+        FundsPermission::Spend.allowed(p)
             && my_participation.iter().any(|r| matches!(r, ParticipationRole::Lead | ParticipationRole::Implementer)),
         t!("funds.project_s_lead_implementing_organisations"),
     )
@@ -71,20 +118,23 @@ pub fn may_decide(p: &Principal, fund: &fund::Model, x: &fund_expenditure::Model
 
 /// Put projects on a round's ballot and open its voting: the committee.
 pub fn may_prepare_round(p: &Principal, round: &budget_round::Model) -> ApiResult<()> {
-    require(is_committee_of(p, round.community_id), t!("funds.community_committee_prepares_budget_round"))
+    require(
+        FundsPermission::PrepareRound.allowed(p) && is_committee_of(p, round.community_id),
+        t!("funds.community_committee_prepares_budget_round"),
+    )
 }
 
 /// Close a round: the committee or the owning office.
 pub fn may_close_round(p: &Principal, round: &budget_round::Model, fund: &fund::Model) -> ApiResult<()> {
     require(
-        is_committee_of(p, round.community_id) || owns(p, fund),
+        FundsPermission::CloseRound.allowed(p) && (is_committee_of(p, round.community_id) || owns(p, fund)),
         t!("funds.community_committee_owning_office_closes"),
     )
 }
 
 /// Cast a ballot: a resident or building head of the round's community.
 pub fn may_vote(p: &Principal, round: &budget_round::Model) -> bool {
-    is_resident_of(p, round.community_id)
+    FundsPermission::Ballot.allowed(p) && is_resident_of(p, round.community_id)
 }
 
 /// May the principal see the payee's name of an expenditure it can see? Not

@@ -17,7 +17,12 @@ use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Opera
 use async_graphql::{Name, Positioned};
 use std::collections::HashMap;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::audience::Audience;
 use crate::error::ApiError;
+use crate::graphql::surface::{Refusal, Surfaces};
 use crate::i18n::Msg;
 
 mod values;
@@ -267,32 +272,72 @@ pub const MAX_CACHED_TEXT: usize = 8 * 1024;
 /// interpreter); an application sends the same few operations again and
 /// again, so a hit costs a lookup and a copy of the parsed document
 /// instead. What the cache holds depends on the text alone (the parse and
-/// the walk); the variables are checked on every request.
+/// the walk) and, per kind of caller, whether the document passed that
+/// kind's surface (issue 24: one bit per kind, so one kind's pass never
+/// admits another's request); the variables are checked on every request.
 pub struct Documents {
-    cache: crate::cache::Bounded<String, (ExecutableDocument, Counts)>,
+    cache: crate::cache::Bounded<String, Arc<Screened>>,
+    /// What each kind of caller sees; `None` only in unit tests of the walk.
+    surfaces: Option<Arc<Surfaces>>,
+}
+
+/// A screened document and the kinds whose surface it passed.
+struct Screened {
+    doc: ExecutableDocument,
+    counts: Counts,
+    passed: AtomicU32,
 }
 
 impl Documents {
-    /// Remember up to `entries` documents (0: none).
-    pub fn new(entries: usize) -> Self {
-        Self { cache: crate::cache::Bounded::new(entries) }
+    /// Remember up to `entries` documents (0: none), held against `surfaces`.
+    pub fn new(entries: usize, surfaces: Option<Arc<Surfaces>>) -> Self {
+        Self { cache: crate::cache::Bounded::new(entries), surfaces }
     }
 
-    /// [`screen`], with the text's parse and walk remembered.
-    pub fn screen(&self, req: &mut async_graphql::Request, limits: &Limits) -> Result<Counts, ApiError> {
-        if let Some((doc, counts)) = self.cache.get(req.query.as_str()) {
+    /// [`screen`], with the text's parse and walk remembered, then the
+    /// document held against the surface of the caller's kind (see
+    /// [`crate::graphql::surface`]): a field, argument or type it does not
+    /// see comes back as a [`Refusal`], which the transports answer as the
+    /// validation error it reads as (or, for a caller without a token, as
+    /// `UNAUTHENTICATED`).
+    pub fn screen(
+        &self,
+        req: &mut async_graphql::Request,
+        limits: &Limits,
+        audience: Audience,
+    ) -> Result<(Counts, Option<Refusal>), ApiError> {
+        let bit = 1u32 << (audience as u32);
+        if let Some(hit) = self.cache.get(req.query.as_str()) {
             check_variables(&req.variables)?;
-            req.set_parsed_query(doc);
-            return Ok(counts);
+            req.set_parsed_query(hit.doc.clone());
+            if hit.passed.load(Ordering::Relaxed) & bit != 0 {
+                return Ok((hit.counts, None));
+            }
+            let refusal = self.hold(&hit.doc, audience);
+            if refusal.is_none() {
+                hit.passed.fetch_or(bit, Ordering::Relaxed);
+            }
+            return Ok((hit.counts, refusal));
         }
         let counts = screen(req, limits)?;
-        if req.query.len() <= MAX_CACHED_TEXT {
-            let text = req.query.clone();
-            if let Ok(doc) = req.parsed_query() {
-                self.cache.insert(text, (doc.clone(), counts));
-            }
+        let text = (req.query.len() <= MAX_CACHED_TEXT).then(|| req.query.clone());
+        let doc = req.parsed_query().map_err(|_| ApiError::internal("the parsed document vanished"))?;
+        let refusal = self.hold(doc, audience);
+        if let Some(text) = text {
+            let passed = AtomicU32::new(if refusal.is_none() { bit } else { 0 });
+            self.cache.insert(text, Arc::new(Screened { doc: doc.clone(), counts, passed }));
         }
-        Ok(counts)
+        Ok((counts, refusal))
+    }
+
+    fn hold(&self, doc: &ExecutableDocument, audience: Audience) -> Option<Refusal> {
+        let surfaces = self.surfaces.as_ref()?;
+        match surfaces.get(audience) {
+            Some(s) => s.check(doc).err(),
+            // Every kind's surface is read at start-up; a missing one is a
+            // bug, and deny by default.
+            None => Some(Refusal { message: "no schema for this caller".into(), pos: async_graphql::Pos::default() }),
+        }
     }
 }
 
@@ -306,17 +351,18 @@ mod tests {
     /// with the same text but bad variables is still refused.
     #[test]
     fn remembered_documents_still_check_variables() {
-        let docs = Documents::new(8);
+        let docs = Documents::new(8, None);
         let q = "query($t: String) { __typename a: __typename }";
-        let first = docs.screen(&mut async_graphql::Request::new(q), &limits()).expect("screened");
+        let any = Audience::Resident;
+        let (first, _) = docs.screen(&mut async_graphql::Request::new(q), &limits(), any).expect("screened");
         let mut again = async_graphql::Request::new(q);
-        assert_eq!(docs.screen(&mut again, &limits()).expect("screened"), first);
+        assert_eq!(docs.screen(&mut again, &limits(), any).expect("screened").0, first);
         assert_eq!(first.aliases, 1);
         assert!(again.parsed_query().is_ok_and(|d| d.operations.iter().count() == 1));
         let vars = Variables::from_json(serde_json::json!({ "t": "a\u{0}b" }));
-        assert!(docs.screen(&mut async_graphql::Request::new(q).variables(vars), &limits()).is_err());
+        assert!(docs.screen(&mut async_graphql::Request::new(q).variables(vars), &limits(), any).is_err());
         let long = format!("{{ __typename }} #{}", "x".repeat(MAX_CACHED_TEXT));
-        assert!(docs.screen(&mut async_graphql::Request::new(long.as_str()), &limits()).is_ok());
+        assert!(docs.screen(&mut async_graphql::Request::new(long.as_str()), &limits(), any).is_ok());
         assert!(docs.cache.get(long.as_str()).is_none(), "long texts are not kept");
     }
 

@@ -10,12 +10,16 @@ pub(crate) mod tests {
     /// Names of schema elements without a description, by introspection.
     pub(crate) async fn undescribed(schema: &impl Executor) -> Vec<String> {
         let r = schema
-            .execute(async_graphql::Request::new(
-                "{ __schema { types { name kind description
+            .execute(
+                async_graphql::Request::new(
+                    "{ __schema { types { name kind description
                     fields { name description args { name description } }
                     inputFields { name description }
                     enumValues { name description } } } }",
-            ))
+                )
+                // The whole schema: what the platform admin is shown.
+                .data(crate::audience::Audience::PlatformAdmin),
+            )
             .await;
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let v = r.data.into_json().unwrap_or_default();

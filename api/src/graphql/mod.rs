@@ -12,6 +12,7 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod scalars;
+pub mod surface;
 
 use async_graphql::{ObjectType, SchemaBuilder, SubscriptionType};
 

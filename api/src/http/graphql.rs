@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use super::screening::{anonymous_refusal, execute_some, screen_all};
 use super::{HttpState, client, idempotency, request_error};
+use crate::audience::Audience;
 use crate::auth::jwt::TokenInfo;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
 use crate::graphql::batch::{Mode, Wave};
@@ -215,25 +217,6 @@ fn operation_of(req: &mut async_graphql::Request) -> (Option<String>, &'static s
     (given.or_else(|| op.and_then(|(n, _)| n.map(|n| n.to_string()))), ty)
 }
 
-/// Screen every request of a batch; credential-checking fields are counted
-/// across the whole HTTP request. The number of root fields that need a
-/// principal.
-fn screen_all<'a>(
-    state: &HttpState,
-    reqs: impl IntoIterator<Item = &'a mut async_graphql::Request>,
-) -> Result<usize, ApiError> {
-    let (mut credential_fields, mut principal_fields) = (0, 0);
-    for req in reqs {
-        let counts = state.documents.screen(req, &state.limits)?;
-        credential_fields += counts.credential_fields;
-        principal_fields += counts.principal_fields;
-    }
-    if credential_fields > 1 {
-        return Err(ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")));
-    }
-    Ok(principal_fields)
-}
-
 pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let admitted = match admit(&state, &parts) {
@@ -285,16 +268,20 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
             Err(e) => return request_error(super::persisted::Persisted::status(&e), &e),
         }
     }
+    let audience = Audience::of(admitted.principal.0.as_ref());
     let screened = match &mut batch {
-        BatchRequest::Single(r) => screen_all(&state, [r]),
-        BatchRequest::Batch(rs) => screen_all(&state, rs.iter_mut()),
+        BatchRequest::Single(r) => screen_all(&state, audience, [r]),
+        BatchRequest::Batch(rs) => screen_all(&state, audience, rs.iter_mut()),
     };
-    let principal_fields = match screened {
+    let (principal_fields, refusals) = match screened {
         Ok(n) => n,
         Err(e) => return request_error(StatusCode::BAD_REQUEST, &e),
     };
     if let Err((status, e)) = settle(&admitted, principal_fields) {
         return request_error(status, &e);
+    }
+    if let Some(refused) = anonymous_refusal(&state, audience, &refusals) {
+        return refused;
     }
     for (hash, text) in remember {
         state.persisted.remember(hash, &text);
@@ -325,7 +312,11 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         BatchRequest::Single(r) => (info.operation_name, info.operation_type) = operation_of(r),
         BatchRequest::Batch(_) => info.operation_type = "batch",
     }
-    let resp = wave.drive(state.schema.execute_batch(batch)).await;
+    let resp = if refusals.iter().all(Option::is_none) {
+        wave.drive(state.schema.execute_batch(batch)).await
+    } else {
+        wave.drive(execute_some(&state, batch, refusals)).await
+    };
     let mut out = gql_response(&state, resp, graphql_response);
     if let Some(claim) = claimed {
         out = idempotency::keep_answer(&state, claim, out).await;
@@ -388,12 +379,16 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         let err = ApiError::bad_input("query", t!("http.get_request_needs_query_parameter"));
         return request_error(StatusCode::BAD_REQUEST, &err);
     }
-    let principal_fields = match screen_all(&state, [&mut gql]) {
+    let audience = Audience::of(admitted.principal.0.as_ref());
+    let (principal_fields, refusals) = match screen_all(&state, audience, [&mut gql]) {
         Ok(n) => n,
         Err(e) => return request_error(StatusCode::BAD_REQUEST, &e),
     };
     if let Err((status, e)) = settle(&admitted, principal_fields) {
         return request_error(status, &e);
+    }
+    if let Some(refused) = anonymous_refusal(&state, audience, &refusals) {
+        return refused;
     }
     if let Some(hash) = remember {
         state.persisted.remember(hash, &gql.query);
@@ -419,8 +414,9 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     let mut info = super::AccessInfo::of(admitted.principal.0.as_ref());
     (info.operation_name, info.operation_type) = operation_of(&mut gql);
     let wave = Wave::new();
-    let resp = wave.clone().drive(state.schema.execute(prepare(&state, gql, &admitted, &wave))).await;
-    let mut out = gql_response(&state, BatchResponse::Single(resp), graphql_response);
+    let batch = BatchRequest::Single(prepare(&state, gql, &admitted, &wave));
+    let resp = wave.clone().drive(execute_some(&state, batch, refusals)).await;
+    let mut out = gql_response(&state, resp, graphql_response);
     // A GET answer depends on who asks, in which language and encoding:
     // shared caches keep none of it; the browser revalidates.
     out.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-cache"));

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod oauth;
 pub mod ops;
 pub mod persisted;
+mod screening;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -264,13 +265,14 @@ pub fn bearer_principal(
 }
 
 /// The router of one server process.
-pub fn router(app: AppState) -> std::io::Result<Router> {
+pub async fn router(app: AppState) -> std::io::Result<Router> {
     let config = app.config.clone();
     let schema = crate::schema::build(app.clone(), &config);
     let metrics = Arc::new(Metrics::new(app.counters.clone()).map_err(std::io::Error::other)?);
     let limiter = Arc::new(client::anon_limiter(&config));
     let persisted = Arc::new(persisted::Persisted::from_config(&config).map_err(std::io::Error::other)?);
-    let documents = Arc::new(crate::gate::Documents::new(config.document_cache_entries));
+    let surfaces = crate::schema::surfaces().await.map_err(std::io::Error::other)?;
+    let documents = Arc::new(crate::gate::Documents::new(config.document_cache_entries, Some(surfaces)));
     let state = HttpState { app, schema, metrics, limiter, limits: limits(&config), documents, persisted };
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
@@ -328,7 +330,7 @@ pub async fn serve(
     let poll = Duration::from_millis(app.config.revocation_poll_ms.max(100));
     app.revocations.spawn(&app.db, app.revocation_wake.clone(), poll);
     crate::domains::spawn_jobs(&app);
-    let router = router(app)?;
+    let router = router(app).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {

@@ -26,6 +26,7 @@ use chrono::Utc;
 use futures_util::{SinkExt, StreamExt, future, stream};
 
 use super::HttpState;
+use crate::audience::Audience;
 use crate::auth::Principal;
 use crate::auth::jwt::TokenInfo;
 use crate::error::ApiError;
@@ -56,12 +57,25 @@ fn refused(e: &ApiError) -> GqlResponse {
 }
 
 impl Gated {
-    fn screen(&self, req: &mut GqlRequest) -> Result<(), ApiError> {
-        let counts = self.documents.screen(req, &self.limits)?;
+    /// The gate, then the surface of the connection's kind of caller (see
+    /// `graphql::screen_all`): the answer to send instead when refused.
+    fn screen(&self, req: &mut GqlRequest) -> Result<(), Box<GqlResponse>> {
+        let audience = match get(&self.auth) {
+            Auth::Session(p, _) => Audience::of(Some(&p)),
+            _ => Audience::Anonymous,
+        };
+        let (counts, refusal) =
+            self.documents.screen(req, &self.limits, audience).map_err(|e| Box::new(refused(&e)))?;
         if counts.credential_fields > 1 {
-            return Err(ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")));
+            return Err(Box::new(refused(&ApiError::bad_input("query", t!("http.most_one_login_refreshtoken_field")))));
         }
-        Ok(())
+        match refusal {
+            None => Ok(()),
+            Some(_) if audience == Audience::Anonymous => {
+                Err(Box::new(refused(&ApiError::Unauthenticated(t!("http.sign_in_to_use_this")))))
+            }
+            Some(r) => Err(Box::new(with_codes(GqlResponse::from_errors(vec![r.into_server_error()])))),
+        }
     }
 }
 
@@ -117,7 +131,7 @@ impl Executor for Gated {
     async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
         match self.screen(&mut request) {
             Ok(()) => with_codes(self.schema.execute(request).await),
-            Err(e) => refused(&e),
+            Err(answer) => *answer,
         }
     }
 
@@ -139,7 +153,7 @@ impl Executor for Gated {
                     })
                     .boxed()
             }
-            Err(e) => stream::once(future::ready(refused(&e))).boxed(),
+            Err(answer) => stream::once(future::ready(*answer)).boxed(),
         }
     }
 }

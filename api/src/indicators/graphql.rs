@@ -18,6 +18,16 @@ use crate::graphql::ids;
 use crate::graphql::scalars::DateTime;
 use crate::input::{MAX_YEAR, MIN_YEAR};
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::indicators::policy::ReadIndicators;
+
+    crate::shown! {
+        read_indicators => ReadIndicators;
+    }
+}
+
 /// A calendar month, `YYYY-MM` (`2026-03`), in the indicators' time zone
 /// (`GONGZHI_INDICATOR_TIME_ZONE`, default Asia/Shanghai).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,7 +279,7 @@ impl IndicatorsQuery {
     /// their own community; another region is NOT_FOUND. Closed months are
     /// frozen: the same figures on every pull, corrections as new
     /// revisions. At most 60 months per request.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "shown::read_indicators", guard = "Authenticated")]
     async fn indicators(
         &self,
         ctx: &Context<'_>,
@@ -291,7 +301,7 @@ impl IndicatorsQuery {
     /// The children of a region (the communities of a street, the streets
     /// of a district) ranked on one indicator in one month, best first;
     /// regions without a value to rank (suppressed or empty) last.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "shown::read_indicators", guard = "Authenticated")]
     async fn indicator_ranking(
         &self,
         ctx: &Context<'_>,

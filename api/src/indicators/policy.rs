@@ -11,7 +11,25 @@ use entity::region;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{in_community, is_person};
+use crate::policy::{Permission, in_community, is_person};
+
+/// Who reads indicators at all: offices, district systems, the committee,
+/// residents and building heads (their community's public ones), platform
+/// admins. Organisations and people of no community read none. [`view`]
+/// starts from it, and the schema shows the indicator fields to exactly
+/// these roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadIndicators;
+
+impl Permission for ReadIndicators {
+    fn action(&self) -> crate::i18n::Msg {
+        t!("indicators.perm.read")
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        !matches!(p.role, Role::SocialOrganization | Role::PropertyCompany | Role::Person)
+    }
+}
 
 /// How a principal sees the indicators of one region.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +46,9 @@ pub struct View {
 /// The view `p` has of `target`'s indicators.
 pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
     let own = |suppress, public_only| View { root_path: target.path.clone(), suppress, public_only };
+    if !ReadIndicators.allowed(p) {
+        return Err(ApiError::forbidden(t!("indicators.indicators_are_residents_committees_offices")));
+    }
     match p.role {
         Role::PlatformAdmin => Ok(own(false, false)),
         Role::GovernmentOffice | Role::DistrictSystem => match &p.scope.region_path {

@@ -20,7 +20,55 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::policy::{is_person, never, path_ids};
+use crate::policy::{Permission, is_person, never, path_ids};
+
+/// The role-level rules of notices and alerts: what a principal of a role
+/// could do to some notice in its scope. The services start from them, and
+/// the schema shows each field to exactly these roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticesPermission {
+    /// Notices, pinned alerts, read marks, notice events: people of every
+    /// role but organisations (whose staff read no notices).
+    ReadNotices,
+    /// Publish, edit, withdraw, close an alert: the committee, the office,
+    /// building heads.
+    Publish,
+    /// Answer an alert: residents and building heads.
+    Answer,
+    /// Record a door-to-door visit, follow-ups: building heads.
+    Visit,
+    /// File a report from a NEED_HELP answer: the committee.
+    ToReport,
+    /// Alert statistics: offices and district systems.
+    Stats,
+}
+
+impl Permission for NoticesPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadNotices => t!("notices.perm.read"),
+            Self::Publish => t!("notices.perm.publish"),
+            Self::Answer => t!("notices.perm.answer"),
+            Self::Visit => t!("notices.perm.visit"),
+            Self::ToReport => t!("notices.perm.to_report"),
+            Self::Stats => t!("notices.perm.stats"),
+        }
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        let person = is_person(p);
+        match self {
+            Self::ReadNotices => person && !matches!(p.role, Role::SocialOrganization | Role::PropertyCompany),
+            Self::Publish => {
+                person && matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice | Role::BuildingHead)
+            }
+            Self::Answer => person && matches!(p.role, Role::Resident | Role::BuildingHead),
+            Self::Visit => person && p.role == Role::BuildingHead,
+            Self::ToReport => person && p.role == Role::CommunityCommittee,
+            Self::Stats => matches!(p.role, Role::DistrictSystem | Role::GovernmentOffice),
+        }
+    }
+}
 
 fn targets_where(c: Condition) -> sea_orm::sea_query::SelectStatement {
     Query::select().column(notice_target::Column::NoticeId).from(notice_target::Entity).cond_where(c).to_owned()

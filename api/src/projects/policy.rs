@@ -11,8 +11,8 @@ use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::lifecycle::Described;
 use crate::policy::{
-    communities_filter, in_community, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over,
-    people_only, require,
+    Permission, communities_filter, in_community, is_committee_of, is_community_role, is_org_staff, is_person,
+    is_resident_of, never, office_over, people_only, require,
 };
 
 /// What may be done to a project.
@@ -67,6 +67,72 @@ impl crate::lifecycle::Described for ProjectAction {
     }
 }
 
+/// The role-level half of each action: could a principal of this role do
+/// it to some project in its scope? [`authorize_project`] starts from it,
+/// and the schema shows each action's mutation to exactly these roles
+/// (`graphql::surface`).
+impl Permission for ProjectAction {
+    fn action(&self) -> crate::i18n::Msg {
+        self.words()
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        use ProjectAction::*;
+        let community = is_community_role(p.role) && is_person(p);
+        let office = p.role == Role::GovernmentOffice && is_person(p);
+        let committee = p.role == Role::CommunityCommittee && is_person(p);
+        let staff = is_org_staff(p);
+        match self {
+            // Proposers: people of a community and staff of organisations.
+            Submit | Edit => community || staff,
+            StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | RemoveComment => committee,
+            Approve | Reject | AddParticipant => office,
+            Cancel => office || community || staff,
+            Start | CreateTask => office || staff,
+            Complete | CompleteTask | PostUpdate => staff,
+            Comment => is_person(p) && !matches!(p.role, Role::PlatformAdmin | Role::Person),
+            Vote | Evaluate => matches!(p.role, Role::Resident | Role::BuildingHead) && is_person(p),
+        }
+    }
+}
+
+/// Reading projects and council meetings, and a community's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProjectsPermission {
+    /// Projects (and their tasks, updates, comments): everyone but machine
+    /// district clients and people of no community.
+    ReadProjects,
+    /// Council meetings: the people of a community, offices, organisations
+    /// serving it (see [`visible_meetings`]).
+    ReadMeetings,
+    /// Schedule and record council meetings: the committee.
+    RunCouncil,
+    /// Change a community's settings: its committee, platform admins.
+    ManageSettings,
+}
+
+impl Permission for ProjectsPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadProjects => t!("projects.perm.read"),
+            Self::ReadMeetings => t!("projects.perm.meetings"),
+            Self::RunCouncil => t!("projects.perm.council"),
+            Self::ManageSettings => t!("projects.perm.settings"),
+        }
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        match self {
+            Self::ReadProjects => !matches!(p.role, Role::DistrictSystem | Role::Person),
+            Self::ReadMeetings => is_person(p) && p.role != Role::Person,
+            Self::RunCouncil => p.role == Role::CommunityCommittee && is_person(p),
+            Self::ManageSettings => {
+                p.role == Role::PlatformAdmin || (p.role == Role::CommunityCommittee && is_person(p))
+            }
+        }
+    }
+}
+
 /// What the policy needs to know about one project and the principal's
 /// relation to it; loaded by the service before asking.
 pub struct ProjectFacts {
@@ -99,32 +165,36 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
         |roles: &[ParticipationRole]| is_org_staff(p) && f.my_participation.iter().any(|r| roles.contains(r));
     let is_proposer = p.account_id() == Some(f.proposer_account_id);
     let office = office_over(p, &f.community_path);
-    let allowed = match action {
-        Submit | Edit => is_proposer,
-        StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | RemoveComment => {
-            is_committee_of(p, f.community_id)
-        }
-        Approve | Reject | AddParticipant => office,
-        Cancel => office || (is_proposer && matches!(f.status, ProjectStatus::Draft | ProjectStatus::Proposed)),
-        Start | CreateTask => office || participates(&[Lead]),
-        Complete => participates(&[Lead]),
-        // Any participating organisation may complete tasks; the service
-        // narrows it to the lead (any task) and the assignee (its own), so a
-        // SUPERVISOR or FUNDER assigned a task (an inspection, a payment)
-        // can close it.
-        CompleteTask => participates(&[Lead, Implementer, Funder, Supervisor]),
-        PostUpdate => participates(&[Lead, Implementer]),
-        // Anyone who can read the project (checked by the caller's lookup)
-        // and is a person taking part, not a machine or an operator.
-        Comment => is_person(p) && p.role != Role::PlatformAdmin,
-        Vote | Evaluate => is_resident_of(p, f.community_id),
-    };
+    let allowed = action.allowed(p)
+        && match action {
+            Submit | Edit => is_proposer,
+            StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | RemoveComment => {
+                is_committee_of(p, f.community_id)
+            }
+            Approve | Reject | AddParticipant => office,
+            Cancel => office || (is_proposer && matches!(f.status, ProjectStatus::Draft | ProjectStatus::Proposed)),
+            Start | CreateTask => office || participates(&[Lead]),
+            Complete => participates(&[Lead]),
+            // Any participating organisation may complete tasks; the service
+            // narrows it to the lead (any task) and the assignee (its own), so a
+            // SUPERVISOR or FUNDER assigned a task (an inspection, a payment)
+            // can close it.
+            CompleteTask => participates(&[Lead, Implementer, Funder, Supervisor]),
+            PostUpdate => participates(&[Lead, Implementer]),
+            // Anyone who can read the project (checked by the caller's lookup)
+            // and is a person taking part, not a machine or an operator.
+            Comment => is_person(p) && p.role != Role::PlatformAdmin,
+            Vote | Evaluate => is_resident_of(p, f.community_id),
+        };
     if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("projects.this_project"))) }
 }
 
 /// May the principal run this community's council meetings? Its committee only.
 pub fn may_run_council(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_committee_of(p, community_id), t!("projects.community_committee_runs_council_meetings"))
+    require(
+        ProjectsPermission::RunCouncil.allowed(p) && is_committee_of(p, community_id),
+        t!("projects.community_committee_runs_council_meetings"),
+    )
 }
 
 /// May the principal set this community's deliberation rules? Its committee,

@@ -17,7 +17,8 @@ use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::lifecycle::Described;
 use crate::policy::{
-    communities_filter, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over, require,
+    Permission, communities_filter, is_committee_of, is_org_staff, is_person, is_resident_of, never, office_over,
+    require,
 };
 
 /// The category code of neighbour disputes: always private, mediated by the committee.
@@ -57,6 +58,66 @@ impl crate::lifecycle::Described for ReportAction {
     }
 }
 
+/// The role-level half of each action: could a principal of this role do
+/// it to some report in its scope? [`authorize`] starts from it, and the
+/// schema shows each action's mutation to exactly these roles.
+impl Permission for ReportAction {
+    fn action(&self) -> crate::i18n::Msg {
+        self.words()
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        use ReportAction::*;
+        let person = is_person(p);
+        let committee = person && p.role == Role::CommunityCommittee;
+        let office = person && p.role == Role::GovernmentOffice;
+        let head = person && p.role == Role::BuildingHead;
+        let reporter = person && matches!(p.role, Role::Resident | Role::BuildingHead);
+        match self {
+            Accept => committee || office || head,
+            Reject | Assign => committee || office,
+            Start | Resolve => is_org_staff(p),
+            Confirm | Reopen | Rate => reporter,
+            Mediate => committee,
+            Note => committee || office || head || is_org_staff(p),
+            Escalate => committee || head,
+        }
+    }
+}
+
+/// Reading and filing reports, categories, the organisations' queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportsPermission {
+    /// Reports, their counts and categories: people of a role with a scope.
+    ReadReports,
+    /// File a report: residents and building heads.
+    File,
+    /// Manage a community's report categories: the committee.
+    ManageCategories,
+    /// Follow an organisation's work queue: its staff.
+    Queue,
+}
+
+impl Permission for ReportsPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadReports => t!("reports.perm.read"),
+            Self::File => t!("reports.perm.file"),
+            Self::ManageCategories => t!("reports.perm.categories"),
+            Self::Queue => t!("reports.perm.queue"),
+        }
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        match self {
+            Self::ReadReports => is_person(p) && p.role != Role::Person,
+            Self::File => is_person(p) && matches!(p.role, Role::Resident | Role::BuildingHead),
+            Self::ManageCategories => is_person(p) && p.role == Role::CommunityCommittee,
+            Self::Queue => is_org_staff(p),
+        }
+    }
+}
+
 /// What the policy needs to know about a report.
 pub struct ReportFacts<'a> {
     pub report: &'a report::Model,
@@ -77,12 +138,18 @@ fn is_assignee(p: &Principal, r: &report::Model) -> bool {
 
 /// May the principal file a report in this community (for themselves)?
 pub fn may_report(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_resident_of(p, community_id), t!("reports.residents_community_file_reports"))
+    require(
+        ReportsPermission::File.allowed(p) && is_resident_of(p, community_id),
+        t!("reports.residents_community_file_reports"),
+    )
 }
 
 /// May the principal manage this community's report categories?
 pub fn may_manage_categories(p: &Principal, community_id: i32) -> ApiResult<()> {
-    require(is_committee_of(p, community_id), t!("reports.community_committee_manages_report_categories"))
+    require(
+        ReportsPermission::ManageCategories.allowed(p) && is_committee_of(p, community_id),
+        t!("reports.community_committee_manages_report_categories"),
+    )
 }
 
 /// May the principal do `action` to the report? The state is the
@@ -95,15 +162,16 @@ pub fn authorize(p: &Principal, action: ReportAction, f: &ReportFacts<'_>) -> Ap
     let head = is_head_of(p, r);
     let assignee = is_assignee(p, r);
     let reporter = p.account_id() == Some(r.reporter_account_id);
-    let allowed = match action {
-        Accept => committee || office || head,
-        Reject | Assign => committee || office,
-        Start | Resolve => assignee,
-        Confirm | Reopen | Rate => reporter,
-        Mediate => committee && r.category_code == DISPUTE,
-        Note => committee || office || head || assignee,
-        Escalate => committee || head,
-    };
+    let allowed = action.allowed(p)
+        && match action {
+            Accept => committee || office || head,
+            Reject | Assign => committee || office,
+            Start | Resolve => assignee,
+            Confirm | Reopen | Rate => reporter,
+            Mediate => committee && r.category_code == DISPUTE,
+            Note => committee || office || head || assignee,
+            Escalate => committee || head,
+        };
     if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("reports.this_report"))) }
 }
 

@@ -34,6 +34,19 @@ pub enum ResidencyPermission {
     ManageHouseholds,
     /// Set vulnerability flags and record routine visits.
     Care,
+    /// Ask to join a community, withdraw the request, redeem an
+    /// invitation: people who live somewhere (or will), i.e. persons,
+    /// residents and building heads. Staff accounts (committee, office,
+    /// organisations) are work accounts; their holders join with their
+    /// own.
+    Join,
+    /// Join requests: their people and those who decide them.
+    ReadJoinRequests,
+    /// The household register: residents (their own flat), building heads,
+    /// the committee, platform admins.
+    ReadHouseholds,
+    /// Invitations: the committee that makes them, platform admins.
+    ReadInvitations,
 }
 
 impl Permission for ResidencyPermission {
@@ -43,6 +56,10 @@ impl Permission for ResidencyPermission {
             Self::Invite => t!("residency.perm.invite"),
             Self::ManageHouseholds => t!("residency.perm.households"),
             Self::Care => t!("residency.perm.care"),
+            Self::Join => t!("residency.perm.join"),
+            Self::ReadJoinRequests => t!("residency.perm.join_requests"),
+            Self::ReadHouseholds => t!("residency.perm.households_read"),
+            Self::ReadInvitations => t!("residency.perm.invitations"),
         }
     }
 
@@ -52,6 +69,16 @@ impl Permission for ResidencyPermission {
                 is_person(p) && matches!(p.role, Role::CommunityCommittee | Role::BuildingHead)
             }
             Self::Invite => is_person(p) && p.role == Role::CommunityCommittee,
+            Self::Join => is_person(p) && matches!(p.role, Role::Person | Role::Resident | Role::BuildingHead),
+            Self::ReadJoinRequests => Self::Join.allowed(p) || Self::Decide.allowed(p) || p.role == Role::PlatformAdmin,
+            Self::ReadHouseholds => {
+                is_person(p)
+                    && matches!(
+                        p.role,
+                        Role::Resident | Role::BuildingHead | Role::CommunityCommittee | Role::PlatformAdmin
+                    )
+            }
+            Self::ReadInvitations => is_person(p) && matches!(p.role, Role::CommunityCommittee | Role::PlatformAdmin),
             // The command line (seeding) adds flats too.
             Self::ManageHouseholds => {
                 p.role == Role::PlatformAdmin || (is_person(p) && p.role == Role::CommunityCommittee)

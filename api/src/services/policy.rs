@@ -23,7 +23,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Que
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle::Described;
-use crate::policy::{communities_filter, is_committee_of, is_person, is_resident_of, never, require};
+use crate::policy::{Permission, communities_filter, is_committee_of, is_person, is_resident_of, never, require};
 
 /// What may be done to a service request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,9 +49,83 @@ impl crate::lifecycle::Described for RequestAction {
     }
 }
 
+/// The role-level half of each step: could a principal of this role take
+/// it on some request in its scope? [`authorize`] starts from it, and the
+/// schema shows each step's mutation to exactly these roles.
+impl Permission for RequestAction {
+    fn action(&self) -> crate::i18n::Msg {
+        use crate::lifecycle::Described;
+        self.words()
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        let resident = is_person(p) && matches!(p.role, Role::Resident | Role::BuildingHead);
+        match self {
+            Self::Accept | Self::Schedule | Self::Decline | Self::Complete => ServicesPermission::Provide.allowed(p),
+            Self::Cancel => resident || (is_person(p) && p.role == Role::CommunityCommittee),
+            Self::Rate => resident,
+        }
+    }
+}
+
+/// Reading and providing services, asking for them, their records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServicesPermission {
+    /// The catalogue: everyone but district systems (who read aggregates).
+    ReadServices,
+    /// Publish services and sessions, answer requests, push delivery
+    /// records: a social organisation (its staff or its machine client).
+    Provide,
+    /// Ask for a service: residents and building heads (for themselves),
+    /// building heads and the committee for a resident.
+    Request,
+    /// Service requests: the residents who asked, the committee, the
+    /// organisation, platform admins.
+    ReadRequests,
+    /// Delivery records: everyone but people of no community and district
+    /// systems (who read the totals).
+    ReadRecords,
+    /// Delivery totals: offices, district systems, committees, organisations.
+    Totals,
+}
+
+impl Permission for ServicesPermission {
+    fn action(&self) -> crate::i18n::Msg {
+        match self {
+            Self::ReadServices => t!("services.perm.read"),
+            Self::Provide => t!("services.perm.provide"),
+            Self::Request => t!("services.perm.request"),
+            Self::ReadRequests => t!("services.perm.requests"),
+            Self::ReadRecords => t!("services.perm.records"),
+            Self::Totals => t!("services.perm.totals"),
+        }
+    }
+
+    fn allowed(&self, p: &Principal) -> bool {
+        let person = is_person(p);
+        match self {
+            Self::ReadServices => p.role != Role::DistrictSystem,
+            Self::Provide => p.role == Role::SocialOrganization && p.scope.organisation_id.is_some(),
+            Self::Request => person && matches!(p.role, Role::Resident | Role::BuildingHead | Role::CommunityCommittee),
+            Self::ReadRequests => {
+                (person
+                    && matches!(
+                        p.role,
+                        Role::Resident | Role::BuildingHead | Role::CommunityCommittee | Role::PlatformAdmin
+                    ))
+                    || p.role == Role::SocialOrganization
+            }
+            Self::ReadRecords => {
+                !matches!(p.role, Role::Person | Role::DistrictSystem) && (person || p.role == Role::SocialOrganization)
+            }
+            Self::Totals => !matches!(p.role, Role::Resident | Role::BuildingHead | Role::Person),
+        }
+    }
+}
+
 /// Acting for the organisation: its staff or its machine client.
 pub fn acts_for(p: &Principal, organisation_id: i32) -> bool {
-    p.role == Role::SocialOrganization && p.scope.organisation_id == Some(organisation_id)
+    ServicesPermission::Provide.allowed(p) && p.scope.organisation_id == Some(organisation_id)
 }
 
 /// The organisation the principal acts for, or FORBIDDEN.
@@ -67,11 +141,12 @@ pub fn own_organisation(p: &Principal) -> ApiResult<i32> {
 /// building (the caller checks the building); the committee for a resident
 /// of its community.
 pub fn may_request(p: &Principal, community_id: i32, for_self: bool) -> ApiResult<()> {
-    let ok = if for_self {
-        is_resident_of(p, community_id)
-    } else {
-        (p.role == Role::BuildingHead && is_resident_of(p, community_id)) || is_committee_of(p, community_id)
-    };
+    let ok = ServicesPermission::Request.allowed(p)
+        && if for_self {
+            is_resident_of(p, community_id)
+        } else {
+            (p.role == Role::BuildingHead && is_resident_of(p, community_id)) || is_committee_of(p, community_id)
+        };
     require(ok, t!("services.residents_ask_themselves_building_head"))
 }
 
@@ -85,11 +160,12 @@ pub fn authorize(
 ) -> ApiResult<()> {
     use RequestAction::*;
     let me = p.account_id();
-    let allowed = match action {
-        Accept | Schedule | Decline | Complete => acts_for(p, organisation_id),
-        Cancel => is_person(p) && (me == Some(r.resident_account_id) || me == Some(r.requested_by_account_id)),
-        Rate => is_person(p) && me == Some(r.resident_account_id),
-    };
+    let allowed = action.allowed(p)
+        && match action {
+            Accept | Schedule | Decline | Complete => acts_for(p, organisation_id),
+            Cancel => is_person(p) && (me == Some(r.resident_account_id) || me == Some(r.requested_by_account_id)),
+            Rate => is_person(p) && me == Some(r.resident_account_id),
+        };
     if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("services.this_request"))) }
 }
 

@@ -55,7 +55,7 @@ pub struct ClientsMutation;
 #[Object]
 impl ClientsMutation {
     /// Create an API client (platform admins). The secret is returned once.
-    #[graphql(guard = "Allowed(AccountsPermission::ManageApiClients)")]
+    #[graphql(visible = "super::shown::manage_api_clients", guard = "Allowed(AccountsPermission::ManageApiClients)")]
     async fn create_api_client(
         &self,
         ctx: &Context<'_>,
@@ -76,7 +76,7 @@ impl ClientsMutation {
     }
 
     /// Revoke an API client; it can get no new tokens (platform admins).
-    #[graphql(guard = "Allowed(AccountsPermission::ManageApiClients)")]
+    #[graphql(visible = "super::shown::manage_api_clients", guard = "Allowed(AccountsPermission::ManageApiClients)")]
     async fn revoke_api_client(
         &self,
         ctx: &Context<'_>,

@@ -80,7 +80,7 @@ pub struct PeopleMutation;
 #[Object]
 impl PeopleMutation {
     /// Create an account (platform admins).
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
+    #[graphql(visible = "super::shown::manage_accounts", guard = "Allowed(AccountsPermission::ManageAccounts)")]
     async fn create_account(
         &self,
         ctx: &Context<'_>,
@@ -102,7 +102,7 @@ impl PeopleMutation {
     }
 
     /// Grant an account a role in a scope (platform admins).
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccounts)")]
+    #[graphql(visible = "super::shown::manage_accounts", guard = "Allowed(AccountsPermission::ManageAccounts)")]
     async fn add_membership(
         &self,
         ctx: &Context<'_>,
@@ -129,7 +129,7 @@ impl PeopleMutation {
     /// End a membership; sessions acting in it end. Platform admins any;
     /// the committee a resident's or building head's of its community (the
     /// person moved out: they keep the account).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_account_state", guard = "Authenticated")]
     async fn remove_membership(
         &self,
         ctx: &Context<'_>,

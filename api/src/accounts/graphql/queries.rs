@@ -24,6 +24,7 @@ impl AccountsQuery {
     /// (platform admins). Optionally only members of one community, or
     /// matching a text in username or display name.
     #[graphql(
+        visible = "super::shown::read_accounts",
         complexity = "page_cost(first, last) * child_complexity",
         guard = "Allowed(AccountsPermission::ReadAccounts)"
     )]
@@ -48,6 +49,7 @@ impl AccountsQuery {
 
     /// API clients (platform admins).
     #[graphql(
+        visible = "super::shown::manage_api_clients",
         complexity = "page_cost(first, last) * child_complexity",
         guard = "Allowed(AccountsPermission::ManageApiClients)"
     )]

@@ -54,7 +54,10 @@ pub struct AccountStateMutation;
 impl AccountStateMutation {
     /// Disable an account: it can no longer log in, and its sessions and
     /// access tokens end at once.
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccountState)")]
+    #[graphql(
+        visible = "super::shown::manage_account_state",
+        guard = "Allowed(AccountsPermission::ManageAccountState)"
+    )]
     async fn disable_account(
         &self,
         ctx: &Context<'_>,
@@ -67,7 +70,10 @@ impl AccountStateMutation {
     }
 
     /// Enable a disabled account again.
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccountState)")]
+    #[graphql(
+        visible = "super::shown::manage_account_state",
+        guard = "Allowed(AccountsPermission::ManageAccountState)"
+    )]
     async fn enable_account(
         &self,
         ctx: &Context<'_>,
@@ -81,7 +87,10 @@ impl AccountStateMutation {
     /// Reset a password: a one-time code replaces it, to hand over to the
     /// person, who must choose a new password with it (`changePassword`)
     /// before logging in. The account's sessions and access tokens end.
-    #[graphql(guard = "Allowed(AccountsPermission::ManageAccountState)")]
+    #[graphql(
+        visible = "super::shown::manage_account_state",
+        guard = "Allowed(AccountsPermission::ManageAccountState)"
+    )]
     async fn reset_password(
         &self,
         ctx: &Context<'_>,

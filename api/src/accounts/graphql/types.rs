@@ -157,7 +157,7 @@ impl Membership {
 pub struct ApiClient(pub api_client::Model);
 
 /// A machine client (district system or NGO integration).
-#[Object]
+#[Object(visible = "crate::graphql::surface::signed_in")]
 impl ApiClient {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

@@ -39,6 +39,7 @@ impl Viewer {
         load_by_id::<membership::Entity, _>(ctx, self.0.membership_id(), Membership).await
     }
     /// The API client, when a machine is acting.
+    #[graphql(visible = "crate::graphql::surface::signed_in")]
     async fn api_client(&self, ctx: &Context<'_>) -> ApiResult<Option<ApiClient>> {
         let Actor::Client { api_client_id } = self.0.actor else {
             return Ok(None);
@@ -146,7 +147,7 @@ pub struct MeQuery;
 #[Object]
 impl MeQuery {
     /// The acting principal.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "crate::graphql::surface::signed_in", guard = "Authenticated")]
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
         Ok(Viewer(ctx.principal()?.clone()))
     }
@@ -159,6 +160,7 @@ pub struct SignInMutation;
 impl SignInMutation {
     /// Log in with username and password. Repeated failures for one username
     /// are refused with RATE_LIMITED for a while.
+    #[graphql(visible = "crate::graphql::surface::not_machines")]
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -176,6 +178,7 @@ impl SignInMutation {
 
     /// Exchange a refresh token for new tokens. Each refresh token works
     /// once; reusing one revokes the whole session.
+    #[graphql(visible = "crate::graphql::surface::not_machines")]
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
@@ -186,6 +189,7 @@ impl SignInMutation {
 
     /// End the session the refresh token belongs to: its refresh tokens and
     /// every access token issued in it.
+    #[graphql(visible = "crate::graphql::surface::not_machines")]
     async fn logout(
         &self,
         ctx: &Context<'_>,

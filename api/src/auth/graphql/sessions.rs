@@ -145,7 +145,7 @@ pub struct SessionsQuery;
 #[Object]
 impl SessionsQuery {
     /// Your live login sessions, most recently used first (at most 100).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "crate::graphql::surface::people", guard = "Authenticated")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<LoginSession>> {
         let list = service::my_sessions(ctx.app(), ctx.principal()?, ctx.session_id()).await?;
         Ok(list.into_iter().map(LoginSession).collect())
@@ -202,6 +202,7 @@ impl SessionsMutation {
     /// username and the one-time code as the current password. A wrong
     /// current password is UNAUTHENTICATED and counts against the login
     /// throttle; a weak new one is BAD_USER_INPUT (`newPassword`).
+    #[graphql(visible = "crate::graphql::surface::not_machines")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -222,7 +223,7 @@ impl SessionsMutation {
 
     /// End one of your sessions (on a lost phone, say): its refresh tokens
     /// and every access token issued in it stop working at once.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "crate::graphql::surface::people", guard = "Authenticated")]
     async fn end_session(
         &self,
         ctx: &Context<'_>,
@@ -234,7 +235,7 @@ impl SessionsMutation {
     }
 
     /// End every session of yours but this one.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "crate::graphql::surface::people", guard = "Authenticated")]
     async fn end_other_sessions(&self, ctx: &Context<'_>) -> ApiResult<EndSessionsPayload> {
         let n = service::end_sessions(ctx.app(), ctx.principal()?, ctx.session_id(), None).await?;
         Ok(EndSessionsPayload { sessions_ended: count(n) })

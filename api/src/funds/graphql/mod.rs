@@ -15,6 +15,21 @@ pub use round_mutations::*;
 pub use rounds::{BudgetRound, BudgetRoundStatus};
 pub use types::{Fund, FundAllocation, FundExpenditure, FundStatus, PayeeType, ProjectFunding};
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::funds::policy::FundsPermission;
+
+    crate::shown! {
+        read_funds => FundsPermission::ReadFunds;
+        manage_funds => FundsPermission::ManageFunds;
+        spend => FundsPermission::Spend;
+        prepare_round => FundsPermission::PrepareRound;
+        close_round => FundsPermission::CloseRound;
+        ballot => FundsPermission::Ballot;
+    }
+}
+
 macro_rules! payloads {
     ($($(#[$m:meta])* $name:ident { $(#[$fm:meta])* $field:ident: $ty:ty })*) => {$(
         $(#[$m])*

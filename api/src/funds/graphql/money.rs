@@ -122,7 +122,7 @@ pub struct MoneyMutation;
 #[Object]
 impl MoneyMutation {
     /// A government office creates a fund for its region or one under it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn create_fund(
         &self,
         ctx: &Context<'_>,
@@ -139,7 +139,7 @@ impl MoneyMutation {
     }
 
     /// The owning office freezes an OPEN fund: no new allocations or expenditures.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn freeze_fund(
         &self,
         ctx: &Context<'_>,
@@ -149,7 +149,7 @@ impl MoneyMutation {
     }
 
     /// The owning office reopens a FROZEN fund.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn unfreeze_fund(
         &self,
         ctx: &Context<'_>,
@@ -159,7 +159,7 @@ impl MoneyMutation {
     }
 
     /// The owning office closes a fund with nothing pending and no open round.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn close_fund(
         &self,
         ctx: &Context<'_>,
@@ -171,7 +171,7 @@ impl MoneyMutation {
     /// The owning office allocates part of an OPEN fund to an APPROVED or
     /// IN_PROGRESS project in its region. CONFLICT (with `remaining`) when
     /// the fund has too little left.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn allocate_funds(
         &self,
         ctx: &Context<'_>,
@@ -185,7 +185,7 @@ impl MoneyMutation {
 
     /// The owning office changes an allocation's amount (not below what is
     /// pending or spent against it).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn change_allocation(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +198,7 @@ impl MoneyMutation {
 
     /// The owning office withdraws an allocation down to what is pending or
     /// spent against it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn withdraw_allocation(
         &self,
         ctx: &Context<'_>,
@@ -212,7 +212,7 @@ impl MoneyMutation {
     /// The project's lead or an implementing organisation records an
     /// expenditure (PENDING). CONFLICT (with `remaining`) when the
     /// allocation has too little left, or the fund is not OPEN.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::spend", guard = "Authenticated")]
     async fn record_expenditure(
         &self,
         ctx: &Context<'_>,
@@ -233,7 +233,7 @@ impl MoneyMutation {
 
     /// The owning office approves a PENDING expenditure (never one its own
     /// staff member or organisation recorded); it then counts as spent.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn approve_expenditure(
         &self,
         ctx: &Context<'_>,
@@ -244,7 +244,7 @@ impl MoneyMutation {
 
     /// The owning office rejects a PENDING expenditure with a reason; the
     /// amount is free again.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn reject_expenditure(
         &self,
         ctx: &Context<'_>,

@@ -44,7 +44,11 @@ impl FundsQueries {
     /// Funds the viewer may read: the office those in its region, residents
     /// and the committee those covering their community, organisations those
     /// paying for projects they take part in. Newest first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_funds",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn funds(
         &self,
@@ -66,7 +70,7 @@ impl FundsQueries {
     }
 
     /// One fund; NOT_FOUND when it does not exist or the viewer may not read it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_funds", guard = "Authenticated")]
     async fn fund(&self, ctx: &Context<'_>, #[graphql(desc = "The fund (global id).")] id: ID) -> ApiResult<Fund> {
         let id = ids::id_of::<Fund>(&id, "id")?;
         Ok(Fund(service::visible_fund(&ctx.db().read, ctx.principal()?, id).await?))
@@ -74,7 +78,7 @@ impl FundsQueries {
 
     /// The money of a project: allocations, expenditures, totals. NOT_FOUND
     /// when the viewer may not read the project (same as `Project.funding`).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_funds", guard = "Authenticated")]
     async fn project_funding(
         &self,
         ctx: &Context<'_>,
@@ -87,7 +91,11 @@ impl FundsQueries {
 
     /// Participatory budget rounds the viewer may read (the people of the
     /// community, its office and the organisations serving it), newest first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_funds",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     async fn budget_rounds(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +114,7 @@ impl FundsQueries {
     }
 
     /// One budget round; NOT_FOUND when the viewer may not read it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_funds", guard = "Authenticated")]
     async fn budget_round(
         &self,
         ctx: &Context<'_>,

@@ -76,7 +76,7 @@ impl RoundsMutation {
     /// The owning office opens a round on an OPEN fund for a community; the
     /// amount is reserved in the fund (CONFLICT with `remaining` if it has
     /// too little left).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn open_budget_round(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +91,7 @@ impl RoundsMutation {
 
     /// The committee puts a PROPOSED or APPROVED project of the community on
     /// a PREPARING round's ballot.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::prepare_round", guard = "Authenticated")]
     async fn add_budget_round_project(
         &self,
         ctx: &Context<'_>,
@@ -105,7 +105,7 @@ impl RoundsMutation {
     }
 
     /// The committee opens voting until `closesAt`.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::prepare_round", guard = "Authenticated")]
     async fn start_budget_round_voting(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +119,7 @@ impl RoundsMutation {
     /// A resident of the community sets their (secret) ballot: projects
     /// whose budgets together fit the round's amount; changeable until the
     /// close; an empty list withdraws it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::ballot", guard = "Authenticated")]
     async fn cast_budget_ballot(
         &self,
         ctx: &Context<'_>,
@@ -133,7 +133,7 @@ impl RoundsMutation {
 
     /// The committee or the owning office closes the vote: projects are
     /// ranked and funded by the documented rule, and their allocations made.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::close_round", guard = "Authenticated")]
     async fn close_budget_round(
         &self,
         ctx: &Context<'_>,
@@ -145,7 +145,7 @@ impl RoundsMutation {
 
     /// The owning office cancels a round that has not closed; the reserve
     /// goes back to the fund.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_funds", guard = "Authenticated")]
     async fn cancel_budget_round(
         &self,
         ctx: &Context<'_>,

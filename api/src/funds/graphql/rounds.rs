@@ -50,7 +50,7 @@ impl BudgetRound {
 /// A participatory budget round: the residents of one community decide
 /// which projects an amount of a fund pays for. Counts are shown only after
 /// the close (ballots are secret).
-#[Object]
+#[Object(visible = "super::shown::read_funds")]
 impl BudgetRound {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

@@ -82,7 +82,7 @@ pub struct Fund(pub fund::Model);
 
 /// A special community-governance fund (社区治理专项资金) owned by a
 /// government office. Balances are in fen and agree with the ledger.
-#[Object]
+#[Object(visible = "super::shown::read_funds")]
 impl Fund {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -181,7 +181,7 @@ impl Fund {
 pub struct FundAllocation(pub fund_allocation::Model);
 
 /// An amount of a fund allocated to a project.
-#[Object]
+#[Object(visible = "super::shown::read_funds")]
 impl FundAllocation {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -227,7 +227,7 @@ impl FundAllocation {
 pub struct FundExpenditure(pub fund_expenditure::Model);
 
 /// An expenditure recorded against an allocation.
-#[Object]
+#[Object(visible = "super::shown::read_funds")]
 impl FundExpenditure {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -405,10 +405,12 @@ impl ProjectFunding {
         self.sum(allocation_remaining)
     }
     /// The allocations.
+    #[graphql(visible = "super::shown::read_funds")]
     async fn allocations(&self) -> Vec<FundAllocation> {
         self.allocations.iter().cloned().map(FundAllocation).collect()
     }
     /// The expenditures the viewer may see, oldest first.
+    #[graphql(visible = "super::shown::read_funds")]
     async fn expenditures(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundExpenditure>> {
         let rows = ctx.loader::<Visible<fund_expenditure::Entity, Main>>()?.load_one(self.project_id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(FundExpenditure).collect())

@@ -87,6 +87,7 @@ impl RosterEntry {
         load_by_id::<building::Entity, _>(ctx, self.0.building_id, Building).await
     }
     /// The flat and its household, as the viewer may see it.
+    #[graphql(visible = "crate::residency::graphql::shown::read_households")]
     async fn household(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::residency::graphql::Household>> {
         crate::residency::graphql::Household::load(ctx, self.0.household_id).await
     }

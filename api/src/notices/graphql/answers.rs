@@ -50,7 +50,7 @@ pub struct AnswersMutation;
 #[Object]
 impl AnswersMutation {
     /// A resident in scope answers an open alert (changeable until it closes).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::answer", guard = "Authenticated")]
     async fn respond_to_alert(
         &self,
         ctx: &Context<'_>,
@@ -63,7 +63,7 @@ impl AnswersMutation {
     }
 
     /// The building head records a door-to-door visit to a household of their building.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::visit", guard = "Authenticated")]
     async fn record_alert_visit(
         &self,
         ctx: &Context<'_>,
@@ -77,7 +77,7 @@ impl AnswersMutation {
     }
 
     /// The publisher closes an alert; the counts are frozen.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::publish", guard = "Authenticated")]
     async fn close_alert(
         &self,
         ctx: &Context<'_>,
@@ -89,7 +89,7 @@ impl AnswersMutation {
     }
 
     /// The committee turns a NEED_HELP answer into a private resident report.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::to_report", guard = "Authenticated")]
     async fn report_from_alert_response(
         &self,
         ctx: &Context<'_>,

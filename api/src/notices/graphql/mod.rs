@@ -19,6 +19,21 @@ pub use subscriptions::*;
 pub use types::*;
 pub use viewer::*;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::notices::policy::NoticesPermission;
+
+    crate::shown! {
+        read_notices => NoticesPermission::ReadNotices;
+        publish => NoticesPermission::Publish;
+        answer => NoticesPermission::Answer;
+        visit => NoticesPermission::Visit;
+        to_report => NoticesPermission::ToReport;
+        stats => NoticesPermission::Stats;
+    }
+}
+
 /// The notices domain's mutations.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct NoticesMutation(pub(crate) PublishingMutation, AnswersMutation);

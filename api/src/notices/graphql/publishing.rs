@@ -70,7 +70,7 @@ pub struct PublishingMutation;
 #[Object]
 impl PublishingMutation {
     /// The committee, the office or a building head publishes a notice or an alert.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::publish", guard = "Authenticated")]
     async fn publish_notice(
         &self,
         ctx: &Context<'_>,
@@ -100,7 +100,7 @@ impl PublishingMutation {
     }
 
     /// The publisher edits a notice within 10 minutes of publishing.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::publish", guard = "Authenticated")]
     async fn edit_notice(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +119,7 @@ impl PublishingMutation {
     }
 
     /// The publisher withdraws a notice.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::publish", guard = "Authenticated")]
     async fn withdraw_notice(
         &self,
         ctx: &Context<'_>,
@@ -131,7 +131,7 @@ impl PublishingMutation {
     }
 
     /// The viewer marks a notice read (counted once however often it is sent).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_notices", guard = "Authenticated")]
     async fn mark_notice_read(
         &self,
         ctx: &Context<'_>,

@@ -1,7 +1,7 @@
 //! The notices domain's queries.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::enums::{NoticeCategory as DbCategory, Role as DbRole};
+use entity::enums::NoticeCategory as DbCategory;
 use entity::{notice, region};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -41,7 +41,11 @@ pub struct NoticesQuery;
 #[Object]
 impl NoticesQuery {
     /// Notices the viewer may read, newest first or unread first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_notices",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn notices(
         &self,
@@ -67,7 +71,7 @@ impl NoticesQuery {
     }
 
     /// One notice; NOT_FOUND when the viewer may not read it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_notices", guard = "Authenticated")]
     async fn notice(
         &self,
         ctx: &Context<'_>,
@@ -78,7 +82,7 @@ impl NoticesQuery {
     }
 
     /// The open alerts of the viewer's scope, newest first (one query).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_notices", guard = "Authenticated")]
     async fn pinned_alerts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Notice>> {
         use sea_orm::QueryOrder;
         let rows = service::pinned(ctx.principal()?).order_by_desc(notice::Column::Id).all(&ctx.db().read).await?;
@@ -88,15 +92,16 @@ impl NoticesQuery {
     /// Alerts per month and level in a region and the share of households
     /// reached within an hour: aggregates for district systems and offices
     /// (their region or one under it; default their own).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::stats", guard = "Authenticated")]
     async fn alert_stats(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The region (global id); default the viewer's.")] region_id: Option<ID>,
     ) -> ApiResult<Vec<AlertStat>> {
         let p = ctx.principal()?;
-        let own = match (p.role, &p.scope.region_path) {
-            (DbRole::DistrictSystem | DbRole::GovernmentOffice, Some(path)) => path.clone(),
+        use crate::policy::Permission;
+        let own = match (crate::notices::policy::NoticesPermission::Stats.allowed(p), &p.scope.region_path) {
+            (true, Some(path)) => path.clone(),
             _ => return Err(ApiError::forbidden(t!("notices.alert_statistics_are_district_systems"))),
         };
         let path = match region_id {

@@ -54,7 +54,7 @@ impl NoticesSubscription {
     /// Live events of the notices the viewer may read: published, edited,
     /// withdrawn, closed; and, for those who see counts (not residents),
     /// answers and visits. Across server processes on PostgreSQL.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_notices", guard = "Authenticated")]
     async fn notice_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = NoticeEvent>> {
         let p = ctx.principal()?.clone();
         let db = ctx.db().read.clone();
@@ -112,10 +112,12 @@ impl NoticesSubscription {
 
     /// For a building head: households of their building flagged for not
     /// answering an alert in time, as they are flagged.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::visit", guard = "Authenticated")]
     async fn alert_follow_ups(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AlertFollowUp>> {
         let p = ctx.principal()?;
-        let (DbRole::BuildingHead, Some(building)) = (p.role, p.scope.building_id) else {
+        use crate::policy::Permission;
+        let (true, Some(building)) = (crate::notices::policy::NoticesPermission::Visit.allowed(p), p.scope.building_id)
+        else {
             return Err(ApiError::forbidden(t!("notices.follow_ups_are_building_heads")).into());
         };
         let rx = ctx.app().events.subscribe();

@@ -89,7 +89,7 @@ impl Notice {
 }
 
 /// A notice or an emergency alert (预警).
-#[Object]
+#[Object(visible = "super::shown::read_notices")]
 impl Notice {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

@@ -16,8 +16,9 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::input::Reason;
 use crate::notices::graphql::Notice;
+use crate::notices::policy::NoticesPermission;
 use crate::notices::{NoticeEventKind, Verbs, policy};
-use crate::policy::{is_committee_of, is_resident_of, require};
+use crate::policy::{Permission, is_committee_of, is_resident_of, require};
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -60,7 +61,7 @@ pub async fn respond(
 ) -> ApiResult<alert_response::Model> {
     let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
     let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
-    require(matches!(p.role, Role::Resident | Role::BuildingHead), t!("notices.residents_answer_alerts"))?;
+    require(NoticesPermission::Answer.allowed(p), t!("notices.residents_answer_alerts"))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = open_alert(txn, p, id, LockType::Share).await?;
@@ -130,7 +131,7 @@ pub async fn targeted<C: ConnectionTrait>(conn: &C, notice_id: i32) -> ApiResult
 /// The building head records a door-to-door visit to a household of their building.
 pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: Option<String>) -> ApiResult<()> {
     let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
-    let (Role::BuildingHead, Some(b), Some(me)) = (p.role, p.scope.building_id, p.account_id()) else {
+    let (true, Some(b), Some(me)) = (NoticesPermission::Visit.allowed(p), p.scope.building_id, p.account_id()) else {
         return Err(ApiError::forbidden(t!("notices.building_heads_record_visits")));
     };
     let uow = UnitOfWork::begin(&app.db, p).await?;
@@ -232,7 +233,10 @@ pub async fn to_report(app: &AppState, p: &Principal, id: i32, resident: i32) ->
         .await?
         .ok_or_else(|| ApiError::bad_input("accountId", t!("notices.not_targeted_resident")))?;
     let community = home.region_id.unwrap_or_default();
-    require(is_committee_of(p, community), t!("notices.committee_resident_s_community_makes"))?;
+    require(
+        NoticesPermission::ToReport.allowed(p) && is_committee_of(p, community),
+        t!("notices.committee_resident_s_community_makes"),
+    )?;
     let description = format!("{}: {}", n.title, response.note.clone().unwrap_or_else(|| "需要帮助".into()));
     let report =
         crate::reports::service::file_for_resident(txn, p, community, home.building_id, resident, &description).await?;

@@ -19,8 +19,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::input::{Body, Title};
 use crate::notices::graphql::Notice;
+use crate::notices::policy::NoticesPermission;
 use crate::notices::{NoticeEventKind, Verbs, policy};
-use crate::policy::require;
+use crate::policy::{Permission, require};
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -117,11 +118,7 @@ async fn check_targets<C: ConnectionTrait>(
 }
 
 pub async fn publish(app: &AppState, p: &Principal, input: NewNotice) -> ApiResult<notice::Model> {
-    require(
-        matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice | Role::BuildingHead)
-            && p.account_id().is_some(),
-        t!("notices.committee_office_building_heads_publish"),
-    )?;
+    require(NoticesPermission::Publish.allowed(p), t!("notices.committee_office_building_heads_publish"))?;
     let title = Title::parse("title", &input.title)?.into_inner();
     let body = Body::parse("body", &input.body)?.into_inner();
     let instructions = Body::parse_opt("instructions", input.instructions.as_deref())?.map(Body::into_inner);
@@ -282,7 +279,10 @@ pub async fn withdraw(app: &AppState, p: &Principal, id: i32) -> ApiResult<notic
 
 /// A reader marks a notice read; once per person however often it is sent.
 pub async fn mark_read(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::Model> {
-    let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
+    let me = p
+        .account_id()
+        .filter(|_| NoticesPermission::ReadNotices.allowed(p))
+        .ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = visible(txn, p, id).await?;

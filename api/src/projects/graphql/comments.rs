@@ -20,7 +20,7 @@ use super::types::{Project, pid};
 pub struct ProjectComment(pub project_comment::Model);
 
 /// A comment on a project.
-#[Object]
+#[Object(visible = "super::shown::read_projects")]
 impl ProjectComment {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -137,7 +137,7 @@ pub struct CommentsMutation;
 #[Object]
 impl CommentsMutation {
     /// Anyone who can read the project comments on it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::comment", guard = "Authenticated")]
     async fn add_comment(
         &self,
         ctx: &Context<'_>,
@@ -152,7 +152,7 @@ impl CommentsMutation {
     }
 
     /// The author edits their comment.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::comment", guard = "Authenticated")]
     async fn edit_comment(
         &self,
         ctx: &Context<'_>,
@@ -168,7 +168,7 @@ impl CommentsMutation {
     }
 
     /// The committee removes a comment, with a recorded reason.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::deliberate", guard = "Authenticated")]
     async fn remove_comment(
         &self,
         ctx: &Context<'_>,

@@ -21,7 +21,7 @@ use super::types::Project;
 pub struct CouncilMeeting(pub council_meeting::Model);
 
 /// A meeting of a community's residents' council (居民议事会).
-#[Object]
+#[Object(visible = "super::shown::read_meetings")]
 impl CouncilMeeting {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -107,7 +107,7 @@ pub struct CouncilMutation;
 #[Object]
 impl CouncilMutation {
     /// The committee schedules a council meeting with an agenda.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::run_council", guard = "Authenticated")]
     async fn schedule_council_meeting(
         &self,
         ctx: &Context<'_>,
@@ -133,7 +133,7 @@ impl CouncilMutation {
     }
 
     /// The committee records attendance and minutes of a meeting.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::run_council", guard = "Authenticated")]
     async fn record_council_meeting(
         &self,
         ctx: &Context<'_>,

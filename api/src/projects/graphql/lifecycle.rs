@@ -168,7 +168,7 @@ pub struct LifecycleMutation;
 impl LifecycleMutation {
     /// Residents, building heads and the committee of the community, and
     /// organisations serving it, create a draft.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::propose", guard = "Authenticated")]
     async fn create_project(
         &self,
         ctx: &Context<'_>,
@@ -186,7 +186,7 @@ impl LifecycleMutation {
 
     /// The proposer edits the project until deliberation starts (DRAFT or
     /// PROPOSED). All editable fields are replaced.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::propose", guard = "Authenticated")]
     async fn edit_project(
         &self,
         ctx: &Context<'_>,
@@ -202,7 +202,7 @@ impl LifecycleMutation {
     }
 
     /// The proposer submits a draft (DRAFT → PROPOSED).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::propose", guard = "Authenticated")]
     async fn submit_project(
         &self,
         ctx: &Context<'_>,
@@ -213,7 +213,7 @@ impl LifecycleMutation {
     }
 
     /// The committee takes a proposal into deliberation (PROPOSED → DELIBERATING).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::deliberate", guard = "Authenticated")]
     async fn start_deliberation(
         &self,
         ctx: &Context<'_>,
@@ -225,7 +225,7 @@ impl LifecycleMutation {
     }
 
     /// The office approves after a passed vote (VOTING → APPROVED).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::decide", guard = "Authenticated")]
     async fn approve_project(
         &self,
         ctx: &Context<'_>,
@@ -240,7 +240,7 @@ impl LifecycleMutation {
     }
 
     /// The office rejects after the vote (VOTING → REJECTED).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::decide", guard = "Authenticated")]
     async fn reject_project(
         &self,
         ctx: &Context<'_>,
@@ -255,7 +255,7 @@ impl LifecycleMutation {
     }
 
     /// The office (any open state) or the proposer (draft or proposed) cancels.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::cancel", guard = "Authenticated")]
     async fn cancel_project(
         &self,
         ctx: &Context<'_>,
@@ -266,7 +266,7 @@ impl LifecycleMutation {
     }
 
     /// The lead organisation or the office starts work (APPROVED → IN_PROGRESS).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::start", guard = "Authenticated")]
     async fn start_project(
         &self,
         ctx: &Context<'_>,
@@ -277,7 +277,7 @@ impl LifecycleMutation {
     }
 
     /// The lead organisation marks the work done (IN_PROGRESS → COMPLETED).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::lead", guard = "Authenticated")]
     async fn complete_project(
         &self,
         ctx: &Context<'_>,
@@ -288,7 +288,7 @@ impl LifecycleMutation {
     }
 
     /// The committee closes evaluation (COMPLETED → EVALUATED).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::deliberate", guard = "Authenticated")]
     async fn close_evaluation(
         &self,
         ctx: &Context<'_>,

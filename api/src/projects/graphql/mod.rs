@@ -20,6 +20,27 @@ pub use types::{Project, ProjectStatus};
 pub use voting::Evaluation;
 pub use work::{ProjectTask, ProjectUpdate};
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::projects::policy::{ProjectAction, ProjectsPermission};
+
+    crate::shown! {
+        read_projects => ProjectsPermission::ReadProjects;
+        read_meetings => ProjectsPermission::ReadMeetings;
+        run_council => ProjectsPermission::RunCouncil;
+        manage_settings => ProjectsPermission::ManageSettings;
+        propose => ProjectAction::Submit;
+        deliberate => ProjectAction::StartDeliberation;
+        decide => ProjectAction::Approve;
+        cancel => ProjectAction::Cancel;
+        start => ProjectAction::Start;
+        lead => ProjectAction::Complete;
+        comment => ProjectAction::Comment;
+        vote => ProjectAction::Vote;
+    }
+}
+
 /// The projects domain's mutations.
 #[derive(MergedObject, Default)]
 pub struct ProjectsMutation(

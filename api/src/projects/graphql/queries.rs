@@ -41,7 +41,11 @@ impl ProjectsQuery {
     /// Projects the viewer may read: its community (residents, committee),
     /// its region (offices), communities it serves or projects it takes part
     /// in (organisations). Drafts only for their proposer.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_projects",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn projects(
         &self,
@@ -71,7 +75,11 @@ impl ProjectsQuery {
     }
 
     /// Council meetings of a community, newest first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_meetings",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     async fn council_meetings(
         &self,
         ctx: &Context<'_>,
@@ -96,7 +104,7 @@ impl ProjectsQuery {
 
     /// One project by id, for a detail screen; NOT_FOUND when it does not
     /// exist or the viewer may not read it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_projects", guard = "Authenticated")]
     async fn project(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +114,7 @@ impl ProjectsQuery {
     }
 
     /// Deliberation rules of a community.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_projects", guard = "Authenticated")]
     async fn community_settings(
         &self,
         ctx: &Context<'_>,
@@ -140,7 +148,7 @@ impl ProjectsSubscription {
     /// Live events of one project: transitions, updates, comments, tasks,
     /// participants, evaluations, and tally changes (where tallies are
     /// live). Authorised like reading the project; NOT_FOUND otherwise.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_projects", guard = "Authenticated")]
     async fn project_events(
         &self,
         ctx: &Context<'_>,

@@ -139,7 +139,7 @@ pub struct VotingMutation;
 #[Object]
 impl VotingMutation {
     /// The committee opens voting (DELIBERATING → VOTING).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::deliberate", guard = "Authenticated")]
     async fn open_voting(
         &self,
         ctx: &Context<'_>,
@@ -154,7 +154,7 @@ impl VotingMutation {
     }
 
     /// The committee closes voting: the tally is frozen and the outcome set.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::deliberate", guard = "Authenticated")]
     async fn close_voting(
         &self,
         ctx: &Context<'_>,
@@ -169,7 +169,7 @@ impl VotingMutation {
     }
 
     /// Cast or change the viewer's ballot (residents of the community).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::vote", guard = "Authenticated")]
     async fn cast_vote(
         &self,
         ctx: &Context<'_>,
@@ -189,7 +189,7 @@ impl VotingMutation {
 
     /// A resident rates a completed project (one per resident, editable
     /// until evaluation closes).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::vote", guard = "Authenticated")]
     async fn evaluate_project(
         &self,
         ctx: &Context<'_>,
@@ -205,7 +205,7 @@ impl VotingMutation {
     }
 
     /// The committee (or a platform admin) sets quorum, threshold and live tallies.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_settings", guard = "Authenticated")]
     async fn update_community_settings(
         &self,
         ctx: &Context<'_>,

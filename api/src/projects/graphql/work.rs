@@ -40,7 +40,7 @@ impl ProjectParticipant {
 pub struct ProjectTask(pub project_task::Model);
 
 /// A task of a project, assigned to a participating organisation.
-#[Object]
+#[Object(visible = "super::shown::read_projects")]
 impl ProjectTask {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -77,7 +77,7 @@ impl ProjectTask {
 pub struct ProjectUpdate(pub project_update::Model);
 
 /// A progress update posted by a participating organisation.
-#[Object]
+#[Object(visible = "super::shown::read_projects")]
 impl ProjectUpdate {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -204,7 +204,7 @@ pub struct WorkMutation;
 #[Object]
 impl WorkMutation {
     /// The office adds a participating organisation.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::decide", guard = "Authenticated")]
     async fn add_project_participant(
         &self,
         ctx: &Context<'_>,
@@ -222,7 +222,7 @@ impl WorkMutation {
     }
 
     /// The lead organisation or the office adds a task for a participant.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::start", guard = "Authenticated")]
     async fn create_project_task(
         &self,
         ctx: &Context<'_>,
@@ -247,7 +247,7 @@ impl WorkMutation {
     }
 
     /// The assignee (or the lead) completes a task.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::lead", guard = "Authenticated")]
     async fn complete_project_task(
         &self,
         ctx: &Context<'_>,
@@ -263,7 +263,7 @@ impl WorkMutation {
     }
 
     /// An implementing (or lead) organisation posts progress.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::lead", guard = "Authenticated")]
     async fn post_project_update(
         &self,
         ctx: &Context<'_>,

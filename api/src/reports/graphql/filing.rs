@@ -76,7 +76,7 @@ pub struct FilingMutation;
 impl FilingMutation {
     /// A resident files a report (a building head may file for a resident
     /// of their building). Photos by multipart upload.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::file", guard = "Authenticated")]
     async fn submit_report(
         &self,
         ctx: &Context<'_>,
@@ -103,7 +103,7 @@ impl FilingMutation {
     }
 
     /// The reporter confirms the resolution; the report closes.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::reporter", guard = "Authenticated")]
     async fn confirm_report(
         &self,
         ctx: &Context<'_>,
@@ -113,7 +113,7 @@ impl FilingMutation {
     }
 
     /// The reporter reopens a resolved report within the confirmation period.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::reporter", guard = "Authenticated")]
     async fn reopen_report(
         &self,
         ctx: &Context<'_>,
@@ -123,7 +123,7 @@ impl FilingMutation {
     }
 
     /// The reporter rates a resolved or closed report, once.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::reporter", guard = "Authenticated")]
     async fn rate_report(
         &self,
         ctx: &Context<'_>,

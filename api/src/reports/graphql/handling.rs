@@ -82,7 +82,7 @@ pub struct HandlingMutation;
 #[Object]
 impl HandlingMutation {
     /// The committee, the office or the building head accepts a report.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::accept", guard = "Authenticated")]
     async fn accept_report(
         &self,
         ctx: &Context<'_>,
@@ -92,7 +92,7 @@ impl HandlingMutation {
     }
 
     /// The committee or the office rejects a report, with a reason (`note`).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::triage", guard = "Authenticated")]
     async fn reject_report(
         &self,
         ctx: &Context<'_>,
@@ -103,7 +103,7 @@ impl HandlingMutation {
 
     /// The committee or the office assigns (or reassigns) a report to an
     /// organisation serving the community.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::triage", guard = "Authenticated")]
     async fn assign_report(
         &self,
         ctx: &Context<'_>,
@@ -115,7 +115,7 @@ impl HandlingMutation {
     }
 
     /// The assigned organisation starts work.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::work", guard = "Authenticated")]
     async fn start_report(
         &self,
         ctx: &Context<'_>,
@@ -125,7 +125,7 @@ impl HandlingMutation {
     }
 
     /// The assigned organisation resolves the report with a note (and photos).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::work", guard = "Authenticated")]
     async fn resolve_report(
         &self,
         ctx: &Context<'_>,
@@ -137,7 +137,7 @@ impl HandlingMutation {
     }
 
     /// The committee marks a dispute as mediated, with the outcome (`note`).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::mediate", guard = "Authenticated")]
     async fn mediate_report(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +148,7 @@ impl HandlingMutation {
 
     /// The committee, the office, the building head or the assigned
     /// organisation adds a note to the timeline.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::note", guard = "Authenticated")]
     async fn add_report_note(
         &self,
         ctx: &Context<'_>,
@@ -158,7 +158,7 @@ impl HandlingMutation {
     }
 
     /// The building head or the committee escalates a report to the office.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::escalate", guard = "Authenticated")]
     async fn escalate_report(
         &self,
         ctx: &Context<'_>,
@@ -170,7 +170,7 @@ impl HandlingMutation {
     }
 
     /// The committee sets a report category of its community.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_categories", guard = "Authenticated")]
     async fn set_report_category(
         &self,
         ctx: &Context<'_>,

@@ -18,6 +18,26 @@ pub use subscriptions::*;
 pub use timeline::*;
 pub use types::*;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::reports::policy::{ReportAction, ReportsPermission};
+
+    crate::shown! {
+        read_reports => ReportsPermission::ReadReports;
+        file => ReportsPermission::File;
+        manage_categories => ReportsPermission::ManageCategories;
+        queue => ReportsPermission::Queue;
+        accept => ReportAction::Accept;
+        triage => ReportAction::Reject;
+        work => ReportAction::Start;
+        reporter => ReportAction::Confirm;
+        mediate => ReportAction::Mediate;
+        note => ReportAction::Note;
+        escalate => ReportAction::Escalate;
+    }
+}
+
 /// The reports domain's mutations.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct ReportsMutation(pub(crate) FilingMutation, HandlingMutation);

@@ -71,7 +71,11 @@ pub struct ReportsQuery;
 #[Object]
 impl ReportsQuery {
     /// Reports the viewer may read, filtered and ordered, paged in SQL.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_reports",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn reports(
         &self,
@@ -113,7 +117,7 @@ impl ReportsQuery {
     }
 
     /// One report; NOT_FOUND when it does not exist or the viewer may not read it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_reports", guard = "Authenticated")]
     async fn report(
         &self,
         ctx: &Context<'_>,
@@ -124,7 +128,7 @@ impl ReportsQuery {
     }
 
     /// The report categories of a community (its own and the defaults it keeps).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_reports", guard = "Authenticated")]
     async fn report_categories(
         &self,
         ctx: &Context<'_>,
@@ -138,7 +142,7 @@ impl ReportsQuery {
 
     /// Counts of the reports the viewer may read, by status; with
     /// `organisationId`, of that organisation's queue.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::read_reports", guard = "Authenticated")]
     async fn report_counts(
         &self,
         ctx: &Context<'_>,

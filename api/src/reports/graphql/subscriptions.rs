@@ -94,18 +94,19 @@ pub(crate) fn follow(ctx: &Context<'_>, feed: Feed) -> ApiResult<impl Stream<Ite
 #[Subscription]
 impl ReportsSubscription {
     /// Changes to the viewer's own reports (across server processes on PostgreSQL).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::file", guard = "Authenticated")]
     async fn my_report_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = ReportChange>> {
         Ok(follow(ctx, Feed::Mine)?)
     }
 
     /// Changes to the reports assigned to the viewer's organisation (its
     /// work queue): new assignments, reopenings, closings.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::queue", guard = "Authenticated")]
     async fn report_queue_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = ReportChange>> {
         let p = ctx.principal()?;
-        let org = match (p.role, p.scope.organisation_id) {
-            (entity::enums::Role::SocialOrganization | entity::enums::Role::PropertyCompany, Some(o)) => o,
+        use crate::policy::Permission;
+        let org = match (crate::reports::policy::ReportsPermission::Queue.allowed(p), p.scope.organisation_id) {
+            (true, Some(o)) => o,
             _ => return Err(ApiError::forbidden(t!("reports.organisation_staff_have_report_queue")).into()),
         };
         Ok(follow(ctx, Feed::Queue(org))?)

@@ -107,7 +107,7 @@ pub struct ReportRating {
 
 /// A resident report (诉求 / 报事报修). The reporter's identity is shown only
 /// where the role needs it (see `reporter`).
-#[Object]
+#[Object(visible = "super::shown::read_reports")]
 impl Report {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

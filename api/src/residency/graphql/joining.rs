@@ -143,6 +143,7 @@ impl JoiningMutation {
     /// login). The new account can log in at once; until its community
     /// verifies it, it acts as PERSON: public information and its own
     /// requests only.
+    #[graphql(visible = "crate::graphql::surface::anonymous")]
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -168,7 +169,7 @@ impl JoiningMutation {
 
     /// Ask to join a community as a resident (at most one pending request
     /// per community).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::join", guard = "Authenticated")]
     async fn request_to_join(
         &self,
         ctx: &Context<'_>,
@@ -180,7 +181,7 @@ impl JoiningMutation {
 
     /// The committee or the building head approves: the person becomes a
     /// RESIDENT (they log in again to act as one).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::decide", guard = "Authenticated")]
     async fn approve_join_request(
         &self,
         ctx: &Context<'_>,
@@ -190,7 +191,7 @@ impl JoiningMutation {
     }
 
     /// The committee or the building head rejects, with a reason.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::decide", guard = "Authenticated")]
     async fn reject_join_request(
         &self,
         ctx: &Context<'_>,
@@ -200,7 +201,7 @@ impl JoiningMutation {
     }
 
     /// The person withdraws their pending request.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::join", guard = "Authenticated")]
     async fn withdraw_join_request(
         &self,
         ctx: &Context<'_>,
@@ -210,7 +211,7 @@ impl JoiningMutation {
     }
 
     /// The committee makes a one-time invitation code.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::invite", guard = "Authenticated")]
     async fn create_invitation(
         &self,
         ctx: &Context<'_>,
@@ -230,7 +231,7 @@ impl JoiningMutation {
     }
 
     /// A signed-in person uses an invitation code (throttled like a login).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::join", guard = "Authenticated")]
     async fn redeem_invitation(
         &self,
         ctx: &Context<'_>,

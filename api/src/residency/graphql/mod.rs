@@ -20,6 +20,23 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::ids;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::residency::policy::ResidencyPermission;
+
+    crate::shown! {
+        join => ResidencyPermission::Join;
+        read_join_requests => ResidencyPermission::ReadJoinRequests;
+        decide => ResidencyPermission::Decide;
+        invite => ResidencyPermission::Invite;
+        manage_households => ResidencyPermission::ManageHouseholds;
+        care => ResidencyPermission::Care;
+        read_households => ResidencyPermission::ReadHouseholds;
+        read_invitations => ResidencyPermission::ReadInvitations;
+    }
+}
+
 /// The residency domain's mutations.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct ResidencyMutation(JoiningMutation, RegisterMutation);
@@ -40,7 +57,11 @@ pub struct ResidencyQuery;
 impl ResidencyQuery {
     /// Join requests: a person's own; for the committee its community's,
     /// for a building head their building's. Newest first.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "shown::read_join_requests",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn join_requests(
         &self,
@@ -59,7 +80,7 @@ impl ResidencyQuery {
     }
 
     /// Counts of the join requests the viewer may read, by status.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "shown::read_join_requests", guard = "Authenticated")]
     async fn join_request_counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<JoinRequestStatusCount>> {
         let rows = service::counts(&ctx.db().read, ctx.principal()?).await?;
         Ok(rows.into_iter().map(|r| JoinRequestStatusCount { status: r.status.into(), count: r.n }).collect())
@@ -69,7 +90,11 @@ impl ResidencyQuery {
     /// head's building; the committee's community. With `visitOverdue`,
     /// only the lived-in households the viewer looks after that nobody
     /// visited in the configured number of days (`GONGZHI_VISIT_OVERDUE_DAYS`).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "shown::read_households",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn households(
         &self,
@@ -90,7 +115,11 @@ impl ResidencyQuery {
 
     /// Invitations of the committee's community, newest first (codes are
     /// never shown again).
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "shown::read_invitations",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     async fn invitations(
         &self,
         ctx: &Context<'_>,

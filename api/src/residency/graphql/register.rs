@@ -97,7 +97,7 @@ pub struct RegisterMutation;
 #[Object]
 impl RegisterMutation {
     /// The committee (or a platform admin) adds the flats of a building unit.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::manage_households", guard = "Authenticated")]
     async fn add_households(
         &self,
         ctx: &Context<'_>,
@@ -109,7 +109,7 @@ impl RegisterMutation {
     }
 
     /// The building head or the committee names a household's contact.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::care", guard = "Authenticated")]
     async fn set_household_contact(
         &self,
         ctx: &Context<'_>,
@@ -121,7 +121,7 @@ impl RegisterMutation {
     }
 
     /// The building head or the committee flags a household, with consent.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::care", guard = "Authenticated")]
     async fn set_household_flag(
         &self,
         ctx: &Context<'_>,
@@ -133,7 +133,7 @@ impl RegisterMutation {
     }
 
     /// The building head or the committee removes a flag.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::care", guard = "Authenticated")]
     async fn clear_household_flag(
         &self,
         ctx: &Context<'_>,
@@ -144,7 +144,7 @@ impl RegisterMutation {
     }
 
     /// The building head or the committee records a routine visit.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::care", guard = "Authenticated")]
     async fn record_household_visit(
         &self,
         ctx: &Context<'_>,

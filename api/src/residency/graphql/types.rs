@@ -52,7 +52,7 @@ pub enum Vulnerability {
 pub struct JoinRequest(pub join_request::Model);
 
 /// A person's request to live in a community as a resident.
-#[Object]
+#[Object(visible = "crate::graphql::surface::not_machines")]
 impl JoinRequest {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -76,6 +76,7 @@ impl JoinRequest {
     }
     /// The flat's household, for those who may see it (the deciders; the
     /// person once they live there).
+    #[graphql(visible = "super::shown::read_households")]
     async fn household(&self, ctx: &Context<'_>) -> ApiResult<Option<Household>> {
         load_by_id::<household::Entity, _>(ctx, self.0.household_id, Household).await
     }
@@ -111,7 +112,7 @@ impl JoinRequest {
 pub struct Invitation(pub invitation::Model);
 
 /// A one-time invitation to join a community.
-#[Object]
+#[Object(visible = "super::shown::read_invitations")]
 impl Invitation {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -165,7 +166,7 @@ impl Household {
 /// A flat (单元/户) of a building and the household living in it. Members
 /// are seen by whoever sees the household; phones, vulnerability flags and
 /// visits only by the building head of the building and the committee.
-#[Object]
+#[Object(visible = "super::shown::read_households")]
 impl Household {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -246,7 +247,7 @@ impl Household {
 pub struct HouseholdFlag(pub household_flag::Model);
 
 /// A household's need for extra care, with the person's consent noted.
-#[Object]
+#[Object(visible = "super::shown::read_households")]
 impl HouseholdFlag {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -271,7 +272,7 @@ impl HouseholdFlag {
 pub struct HouseholdVisit(pub household_visit::Model);
 
 /// A routine door-to-door visit (入户走访) outside alerts.
-#[Object]
+#[Object(visible = "super::shown::read_households")]
 impl HouseholdVisit {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

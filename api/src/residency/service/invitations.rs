@@ -25,6 +25,7 @@ use super::{admit, flat_of};
 use crate::auth::Principal;
 use crate::auth::service::{Client, throttle};
 use crate::error::{ApiError, ApiResult};
+use crate::policy::Permission;
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -151,7 +152,7 @@ pub(super) async fn redeem_in<C: ConnectionTrait>(
 /// A signed-in person uses a code (a resident moving to another community,
 /// a person who signed up without one). Throttled per account like a login.
 pub async fn redeem(app: &AppState, p: &Principal, client: &Client, code: &str) -> ApiResult<membership::Model> {
-    let Some(me) = p.account_id() else {
+    let Some(me) = p.account_id().filter(|_| ResidencyPermission::Join.allowed(p)) else {
         return Err(ApiError::forbidden(t!("residency.people_join")));
     };
     let check = throttle::begin(&app.db, &app.config, &format!("invitation@{me}"), client.addr).await?;

@@ -27,6 +27,7 @@ use crate::auth::service::{Client, Session, person_membership, session_in, throt
 use crate::auth::{Principal, password};
 use crate::error::{ApiError, ApiResult, Unique, map_unique};
 use crate::input::{PersonName, Reason};
+use crate::policy::Permission;
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -292,7 +293,7 @@ pub async fn move_in<C: ConnectionTrait>(conn: &C, household_id: i32, account_id
 
 /// A signed-in person asks to join a community.
 pub async fn request_to_join(app: &AppState, p: &Principal, j: JoinInput) -> ApiResult<join_request::Model> {
-    let Some(me) = p.account_id() else {
+    let Some(me) = p.account_id().filter(|_| ResidencyPermission::Join.allowed(p)) else {
         return Err(ApiError::forbidden(t!("residency.people_join")));
     };
     let uow = UnitOfWork::begin(&app.db, p).await?;

@@ -86,7 +86,7 @@ pub struct CatalogueMutation;
 #[Object]
 impl CatalogueMutation {
     /// A social organisation publishes a service (ACTIVE) in communities it serves.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn publish_service(
         &self,
         ctx: &Context<'_>,
@@ -97,7 +97,7 @@ impl CatalogueMutation {
     }
 
     /// The organisation changes its service, or pauses or ends it.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn update_service(
         &self,
         ctx: &Context<'_>,
@@ -110,7 +110,7 @@ impl CatalogueMutation {
     }
 
     /// The organisation adds a dated session with seats.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn add_service_session(
         &self,
         ctx: &Context<'_>,

@@ -21,7 +21,7 @@ use super::*;
 pub struct DeliveryRecord(pub delivery_record::Model);
 
 /// One delivered service occasion (服务记录).
-#[Object]
+#[Object(visible = "super::shown::read_records")]
 impl DeliveryRecord {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -200,7 +200,7 @@ impl DeliveryMutation {
     /// ERROR with its code and field), the valid ones stored in one
     /// transaction. Sending the same batch again changes nothing. A batch
     /// over the limit is refused as a whole (BAD_USER_INPUT, field `records`).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn upsert_delivery_records(
         &self,
         ctx: &Context<'_>,
@@ -252,7 +252,7 @@ impl DeliveryMutation {
     }
 
     /// Delete delivery records of your organisation by external id.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn delete_delivery_records(
         &self,
         ctx: &Context<'_>,

@@ -20,6 +20,23 @@ pub use queries::*;
 pub use requests::*;
 pub use types::*;
 
+/// Who is shown which of this domain's fields: each from the role-level
+/// permission its service checks (see `graphql::surface`).
+pub mod shown {
+    use crate::services::policy::{RequestAction, ServicesPermission};
+
+    crate::shown! {
+        read_services => ServicesPermission::ReadServices;
+        provide => ServicesPermission::Provide;
+        request => ServicesPermission::Request;
+        read_requests => ServicesPermission::ReadRequests;
+        read_records => ServicesPermission::ReadRecords;
+        totals => ServicesPermission::Totals;
+        cancel => RequestAction::Cancel;
+        rate => RequestAction::Rate;
+    }
+}
+
 /// The services domain's mutations.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct ServicesMutation(CatalogueMutation, RequestsMutation, DeliveryMutation);

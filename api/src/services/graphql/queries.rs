@@ -80,7 +80,11 @@ impl ServicesQuery {
     /// Services the viewer may see: residents the active services of their
     /// community, committees and offices every service offered in their
     /// communities, organisations their own.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_services",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn services(
         &self,
@@ -124,7 +128,11 @@ impl ServicesQuery {
     /// Service requests the viewer may see, newest first: residents their
     /// own, organisations those for their services, committees their
     /// community's.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_requests",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn service_requests(
         &self,
@@ -154,7 +162,11 @@ impl ServicesQuery {
     /// their own (read back what an integration sent with `externalIds`),
     /// committees and offices those in their communities, residents those
     /// naming them.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity", guard = "Authenticated")]
+    #[graphql(
+        visible = "super::shown::read_records",
+        complexity = "page_cost(first, last) * child_complexity",
+        guard = "Authenticated"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn delivery_records(
         &self,
@@ -181,7 +193,7 @@ impl ServicesQuery {
     /// between two days: aggregates for offices and district systems (their
     /// region or one under it), committees (their community) and
     /// organisations (their own records). Never a person.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::totals", guard = "Authenticated")]
     async fn delivery_totals(
         &self,
         ctx: &Context<'_>,

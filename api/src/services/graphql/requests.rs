@@ -77,7 +77,7 @@ pub struct RequestsMutation;
 #[Object]
 impl RequestsMutation {
     /// A resident asks for a service (or a building head or the committee for a resident).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::request", guard = "Authenticated")]
     async fn request_service(
         &self,
         ctx: &Context<'_>,
@@ -90,7 +90,7 @@ impl RequestsMutation {
     }
 
     /// The organisation accepts a request.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn accept_service_request(
         &self,
         ctx: &Context<'_>,
@@ -102,7 +102,7 @@ impl RequestsMutation {
 
     /// The organisation schedules a request into a session with a free seat
     /// (CONFLICT when it is full).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn schedule_service_request(
         &self,
         ctx: &Context<'_>,
@@ -115,7 +115,7 @@ impl RequestsMutation {
     }
 
     /// The organisation declines a request, with a reason.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn decline_service_request(
         &self,
         ctx: &Context<'_>,
@@ -126,7 +126,7 @@ impl RequestsMutation {
     }
 
     /// The organisation completes a request; its delivery record is stored.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::provide", guard = "Authenticated")]
     async fn complete_service_request(
         &self,
         ctx: &Context<'_>,
@@ -138,7 +138,7 @@ impl RequestsMutation {
     }
 
     /// The resident (or who asked for them) cancels a request before it is scheduled.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::cancel", guard = "Authenticated")]
     async fn cancel_service_request(
         &self,
         ctx: &Context<'_>,
@@ -149,7 +149,7 @@ impl RequestsMutation {
     }
 
     /// The resident rates a completed request, once.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(visible = "super::shown::rate", guard = "Authenticated")]
     async fn rate_service_request(
         &self,
         ctx: &Context<'_>,

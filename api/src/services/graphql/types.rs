@@ -72,7 +72,7 @@ pub enum ServiceRequestStatus {
 pub struct Service(pub service::Model);
 
 /// A service a social organisation offers in some communities (HSDS `service`).
-#[Object]
+#[Object(visible = "super::shown::read_services")]
 impl Service {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -153,7 +153,7 @@ impl Service {
 pub struct ServiceSession(pub service_session::Model);
 
 /// A dated session of a service in one community, with seats.
-#[Object]
+#[Object(visible = "super::shown::read_services")]
 impl ServiceSession {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
@@ -222,7 +222,7 @@ pub struct ServiceRating {
 }
 
 /// A resident's request for a service.
-#[Object]
+#[Object(visible = "super::shown::read_requests")]
 impl ServiceRequest {
     /// The opaque global id.
     pub async fn id(&self) -> ID {

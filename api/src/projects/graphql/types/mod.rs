@@ -92,7 +92,7 @@ impl Project {
 }
 
 /// A shared community project (共治项目).
-#[Object]
+#[Object(visible = "crate::projects::graphql::shown::read_projects")]
 impl Project {
     /// The opaque global id.
     pub async fn id(&self) -> ID {
