@@ -78,6 +78,13 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     ok(
         app,
         admin,
+        "mutation($c: ID!) { setApiClientDocuments(input: {apiClientId: $c, documents: [\"{ me { role } }\"]}) { hashes } }",
+        json!({ "c": client }),
+    )
+    .await;
+    ok(
+        app,
+        admin,
         "mutation($c: ID!) { revokeApiClient(input: {apiClientId: $c}) { apiClient { id } } }",
         json!({ "c": client }),
     )

@@ -268,6 +268,7 @@ mod tests {
                 "membership.delete",
                 "api_client.create",
                 "api_client.revoke",
+                "api_client.set_documents",
                 "project.create",
                 "project.edit",
                 "project.submit",

@@ -26,6 +26,9 @@ pub mod code {
     /// An automatic persisted query the server does not know (yet): send
     /// the query text with its hash (Apollo's protocol).
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// An API client bound to its own trusted documents sent another
+    /// operation (HTTP 403): ship the operation and register it first.
+    pub const UNTRUSTED_OPERATION: &str = "UNTRUSTED_OPERATION";
     /// The database (or another dependency) is unreachable; retry later.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
@@ -66,6 +69,8 @@ pub enum ApiError {
     ParseFailed(Msg),
     /// The document does not fit the schema or the server's limits.
     ValidationFailed(Msg),
+    /// Not one of the operations registered for this API client.
+    UntrustedOperation(Msg),
     /// A dependency (the database) is unreachable; the request may be retried.
     Unavailable(String),
     /// Never shown to clients: the message is logged and replaced.
@@ -119,7 +124,8 @@ impl ApiError {
             | Self::Conflict(m)
             | Self::RateLimited(m, _)
             | Self::ParseFailed(m)
-            | Self::ValidationFailed(m) => m.clone(),
+            | Self::ValidationFailed(m)
+            | Self::UntrustedOperation(m) => m.clone(),
             Self::Insufficient { message, .. } | Self::BadInput { message, .. } => message.clone(),
             Self::PersistedQueryNotFound => t!("error.persisted_query_not_found"),
             Self::Unavailable(_) => t!("error.unavailable"),
@@ -148,6 +154,7 @@ impl ApiError {
             Self::RateLimited(..) => code::RATE_LIMITED,
             Self::ParseFailed(_) => code::GRAPHQL_PARSE_FAILED,
             Self::ValidationFailed(_) => code::GRAPHQL_VALIDATION_FAILED,
+            Self::UntrustedOperation(_) => code::UNTRUSTED_OPERATION,
             Self::PersistedQueryNotFound => code::PERSISTED_QUERY_NOT_FOUND,
             Self::Unavailable(_) => code::UNAVAILABLE,
             Self::Internal(_) => code::INTERNAL,

@@ -83,6 +83,23 @@ pub fn build(state: AppState, config: &Config) -> AppSchema {
 
 #[cfg(test)]
 mod tests {
+    /// No input field or enum value is hidden from a kind that sees its
+    /// type: the surface check (`graphql::surface`) looks at fields,
+    /// arguments and types only, which is enough only while this holds.
+    #[tokio::test]
+    async fn input_types_and_enums_are_shown_whole() {
+        let all = super::surfaces().await.expect("surfaces");
+        let admin = all.get(crate::audience::Audience::PlatformAdmin).expect("admin");
+        for a in crate::audience::Audience::ALL {
+            let s = all.get(a).expect("kind");
+            for (name, shape) in &s.types {
+                let whole = &admin.types[name];
+                assert_eq!(shape.input_fields, whole.input_fields, "{}: {name}", a.name());
+                assert_eq!(shape.enum_values, whole.enum_values, "{}: {name}", a.name());
+            }
+        }
+    }
+
     /// Every kind of caller is shown a whole schema: nothing it names is
     /// missing from it (a field shown to a kind whose type is not).
     #[tokio::test]

@@ -21,6 +21,8 @@ pub struct AppState {
     pub revocations: Revocations,
     /// Woken when another process revoked something (PostgreSQL NOTIFY).
     pub revocation_wake: Arc<tokio::sync::Notify>,
+    /// API clients' trusted documents, as this process last read them.
+    pub client_documents: crate::auth::documents::ClientDocuments,
 }
 
 /// Process-wide security counters, exported on `/metrics`.
@@ -41,6 +43,7 @@ impl AppState {
             counters: Arc::default(),
             revocations: Revocations::default(),
             revocation_wake: Arc::default(),
+            client_documents: Default::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod alert_flag;
 pub mod alert_response;
 pub mod alert_visit;
 pub mod api_client;
+pub mod api_client_document;
 pub mod audit_log;
 pub mod budget_ballot;
 pub mod budget_ballot_item;

@@ -18,6 +18,7 @@ mod m20261204_000011_suppression;
 mod m20261204_000012_login_throttle;
 mod m20261204_000013_idempotency;
 mod m20261204_000014_residency;
+mod m20261204_000015_client_documents;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_login_throttle::Migration),
             Box::new(m20261204_000013_idempotency::Migration),
             Box::new(m20261204_000014_residency::Migration),
+            Box::new(m20261204_000015_client_documents::Migration),
         ]
     }
 }

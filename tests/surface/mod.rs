@@ -1,6 +1,7 @@
 //! Each kind of caller sees its own schema, and hidden means unusable
 //! (issue 24).
 
+mod documents;
 mod walk;
 
 use std::collections::BTreeSet;

@@ -17,6 +17,7 @@ crate::verbs! {
         MembershipDelete = "membership.delete",
         ApiClientCreate = "api_client.create",
         ApiClientRevoke = "api_client.revoke",
+        ApiClientSetDocuments = "api_client.set_documents",
     }
 }
 

@@ -359,3 +359,62 @@ pub async fn revoke_api_client(app: &AppState, p: &Principal, id: i32) -> ApiRes
     app.revocations.settle(&app.db, batch).await?;
     Ok(updated)
 }
+
+/// Bind an API client to exactly these operations (its trusted documents,
+/// see `auth::documents`), replacing any it had; none unbinds it. Each
+/// must be a GraphQL document (parsed here, so a typo is found now, not
+/// in production). Returns the hashes, sorted.
+pub async fn set_api_client_documents(
+    app: &AppState,
+    p: &Principal,
+    id: i32,
+    bodies: &[String],
+) -> ApiResult<Vec<String>> {
+    use crate::auth::documents::{MAX_DOCUMENTS, sha256_hex};
+    use entity::api_client_document as d;
+    policy::authorize(p, AccountsPermission::ManageApiClients)?;
+    if bodies.len() > MAX_DOCUMENTS {
+        return Err(ApiError::bad_input("documents", t!("accounts.too_many_documents", max = MAX_DOCUMENTS)));
+    }
+    let mut docs = std::collections::BTreeMap::new();
+    for (i, body) in bodies.iter().enumerate() {
+        async_graphql::parser::parse_query(body)
+            .map_err(|_| ApiError::bad_input(format!("documents.{i}"), t!("accounts.document_not_graphql")))?;
+        docs.insert(sha256_hex(body), body.clone());
+    }
+    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let txn = uow.txn();
+    let c = api_client::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ApiError::not_found("ApiClient"))?;
+    d::Entity::delete_many().filter(d::Column::ApiClientId.eq(c.id)).exec(txn).await?;
+    let now = Utc::now();
+    if !docs.is_empty() {
+        let rows = docs.iter().map(|(hash, body)| d::ActiveModel {
+            id: sea_orm::NotSet,
+            api_client_id: Set(c.id),
+            hash: Set(hash.clone()),
+            body: Set(body.clone()),
+            created_at: Set(now),
+        });
+        d::Entity::insert_many(rows).exec(txn).await?;
+    }
+    let hashes: Vec<String> = docs.into_keys().collect();
+    let audit = Audit::of::<ApiClient>(Verbs::ApiClientSetDocuments, c.id)
+        .details(serde_json::json!({ "documents": hashes.len() }));
+    uow.commit(audit).await?;
+    app.client_documents.forget(c.id);
+    Ok(hashes)
+}
+
+/// The hashes of an API client's trusted documents, sorted.
+pub async fn api_client_documents<C: ConnectionTrait>(conn: &C, id: i32) -> ApiResult<Vec<String>> {
+    use entity::api_client_document as d;
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(d::Entity::find()
+        .select_only()
+        .column(d::Column::Hash)
+        .filter(d::Column::ApiClientId.eq(id))
+        .order_by_asc(d::Column::Hash)
+        .into_tuple::<String>()
+        .all(conn)
+        .await?)
+}

@@ -2,6 +2,7 @@
 //! tokens, rotating refresh tokens, and OAuth2 client credentials for
 //! machine clients.
 
+pub mod documents;
 pub mod graphql;
 pub mod jwt;
 pub mod password;

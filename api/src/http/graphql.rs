@@ -262,6 +262,10 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         BatchRequest::Single(r) => std::slice::from_mut(r),
         BatchRequest::Batch(rs) => rs.as_mut_slice(),
     } {
+        let bound = state.app.client_documents.admit(&state.app.db.read, admitted.principal.0.as_ref(), r).await;
+        if let Err(e) = bound {
+            return request_error(super::persisted::Persisted::status(&e), &e);
+        }
         match state.persisted.resolve(r) {
             Ok(Some(hash)) => remember.push((hash, r.query.clone())),
             Ok(None) => {}
@@ -370,6 +374,10 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
         .unwrap_or_default();
     if let Some(name) = params.get("operationName").filter(|n| !n.is_empty()) {
         gql = gql.operation_name(name.clone());
+    }
+    let bound = state.app.client_documents.admit(&state.app.db.read, admitted.principal.0.as_ref(), &mut gql).await;
+    if let Err(e) = bound {
+        return request_error(super::persisted::Persisted::status(&e), &e);
     }
     let remember = match state.persisted.resolve(&mut gql) {
         Ok(hash) => hash,

@@ -136,7 +136,7 @@ impl Persisted {
         match err {
             // Apollo's link reads the error from a 200 response.
             ApiError::PersistedQueryNotFound => StatusCode::OK,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::UntrustedOperation(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -50,6 +50,8 @@ struct Gated {
     db: crate::db::Db,
     /// Who the connection acts as (set by `connection_init`): keys are per principal.
     auth: Arc<Mutex<Auth>>,
+    /// API clients' trusted documents.
+    client_documents: crate::auth::documents::ClientDocuments,
 }
 
 fn refused(e: &ApiError) -> GqlResponse {
@@ -127,15 +129,18 @@ fn with_codes(mut resp: GqlResponse) -> GqlResponse {
     resp
 }
 
-impl Executor for Gated {
-    async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
-        match self.screen(&mut request) {
-            Ok(()) => with_codes(self.schema.execute(request).await),
-            Err(answer) => *answer,
-        }
+impl Gated {
+    /// A bound API client's request must be one of its documents (see
+    /// `auth::documents`); the answer to send instead when it is not.
+    async fn bound(&self, request: &mut GqlRequest) -> Result<(), Box<GqlResponse>> {
+        let principal = match get(&self.auth) {
+            Auth::Session(p, _) => Some(p),
+            _ => None,
+        };
+        self.client_documents.admit(&self.db.read, principal.as_ref(), request).await.map_err(|e| Box::new(refused(&e)))
     }
 
-    fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
+    fn screened_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
         match self.screen(&mut request) {
             Ok(()) if request.extensions.contains_key("idempotencyKey") => {
                 stream::once(self.clone().keyed(request, session.unwrap_or_default())).boxed()
@@ -155,6 +160,30 @@ impl Executor for Gated {
             }
             Err(answer) => stream::once(future::ready(*answer)).boxed(),
         }
+    }
+}
+
+impl Executor for Gated {
+    async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
+        if let Err(answer) = self.bound(&mut request).await {
+            return *answer;
+        }
+        match self.screen(&mut request) {
+            Ok(()) => with_codes(self.schema.execute(request).await),
+            Err(answer) => *answer,
+        }
+    }
+
+    fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
+        let this = self.clone();
+        stream::once(async move {
+            match this.bound(&mut request).await {
+                Ok(()) => this.screened_stream(request, session),
+                Err(answer) => stream::once(future::ready(*answer)).boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
     }
 }
 
@@ -248,6 +277,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         subscriptions: state.metrics.subscriptions.clone(),
         db: state.app.db.clone(),
         auth: auth.clone(),
+        client_documents: state.app.client_documents.clone(),
     };
     let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures_util::pin_mut!(messages);

@@ -37,6 +37,9 @@ pub enum NoticesPermission {
     Answer,
     /// Record a door-to-door visit, follow-ups: building heads.
     Visit,
+    /// An alert's roster of households (names, phones): building heads and
+    /// the committee.
+    Roster,
     /// File a report from a NEED_HELP answer: the committee.
     ToReport,
     /// Alert statistics: offices and district systems.
@@ -50,6 +53,7 @@ impl Permission for NoticesPermission {
             Self::Publish => t!("notices.perm.publish"),
             Self::Answer => t!("notices.perm.answer"),
             Self::Visit => t!("notices.perm.visit"),
+            Self::Roster => t!("notices.perm.roster"),
             Self::ToReport => t!("notices.perm.to_report"),
             Self::Stats => t!("notices.perm.stats"),
         }
@@ -64,6 +68,7 @@ impl Permission for NoticesPermission {
             }
             Self::Answer => person && matches!(p.role, Role::Resident | Role::BuildingHead),
             Self::Visit => person && p.role == Role::BuildingHead,
+            Self::Roster => person && matches!(p.role, Role::BuildingHead | Role::CommunityCommittee),
             Self::ToReport => person && p.role == Role::CommunityCommittee,
             Self::Stats => matches!(p.role, Role::DistrictSystem | Role::GovernmentOffice),
         }

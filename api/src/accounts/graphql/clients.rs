@@ -48,6 +48,26 @@ pub struct RevokeApiClientPayload {
     pub api_client: ApiClient,
 }
 
+/// The input of `setApiClientDocuments`.
+#[derive(InputObject)]
+pub struct SetApiClientDocumentsInput {
+    /// The API client (global id).
+    pub api_client_id: ID,
+    /// Every operation the client may run, as GraphQL texts (Apollo's or
+    /// Relay's persisted-query output); an empty list unbinds the client.
+    pub documents: Vec<String>,
+}
+
+/// The result of `setApiClientDocuments`.
+#[derive(SimpleObject)]
+pub struct SetApiClientDocumentsPayload {
+    /// The API client.
+    pub api_client: ApiClient,
+    /// The SHA-256 (lower-case hex) of each document, sorted: the ids a
+    /// client sends with `extensions.persistedQuery.sha256Hash`.
+    pub hashes: Vec<String>,
+}
+
 /// Mutations of API clients.
 #[derive(Default)]
 pub struct ClientsMutation;
@@ -89,5 +109,24 @@ impl ClientsMutation {
         }
         .await;
         Ok(RevokeApiClientPayload { api_client: api_client? })
+    }
+
+    /// Bind an API client to the operations its deployed app or system
+    /// shipped with (platform admins): while it has any, it runs only
+    /// those (by text or by hash), anything else is `UNTRUSTED_OPERATION`.
+    /// Replaces the list; an empty one unbinds the client.
+    #[graphql(visible = "super::shown::manage_api_clients", guard = "Allowed(AccountsPermission::ManageApiClients)")]
+    async fn set_api_client_documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: SetApiClientDocumentsInput,
+    ) -> ApiResult<SetApiClientDocumentsPayload> {
+        let p = ctx.principal()?;
+        let id = ids::id_of::<ApiClient>(&input.api_client_id, "apiClientId")?;
+        let hashes = service::set_api_client_documents(ctx.app(), p, id, &input.documents).await?;
+        let client = crate::graphql::loaders::load_by_id::<entity::api_client::Entity, _>(ctx, id, ApiClient)
+            .await?
+            .ok_or_else(|| crate::error::ApiError::not_found("ApiClient"))?;
+        Ok(SetApiClientDocumentsPayload { api_client: client, hashes })
     }
 }

@@ -191,6 +191,12 @@ impl ApiClient {
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
         load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
     }
+    /// The SHA-256 of each operation the client is bound to (none: it runs
+    /// what its role allows); shown to platform admins.
+    #[graphql(visible = "super::shown::manage_api_clients")]
+    async fn trusted_documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        crate::accounts::service::api_client_documents(&ctx.db().read, self.0.id).await
+    }
 }
 
 crate::node_type!(Account, "Account", account, crate::accounts::policy::visible_accounts);

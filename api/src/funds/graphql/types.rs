@@ -156,7 +156,7 @@ impl Fund {
     /// Every change of money, newest first, paged in SQL. Only the offices
     /// over the fund's region (and platform admins) see entries; for anyone
     /// else the list is empty.
-    #[graphql(complexity = "page_cost(first, last) * child_complexity")]
+    #[graphql(visible = "super::shown::manage_funds", complexity = "page_cost(first, last) * child_complexity")]
     async fn ledger(
         &self,
         ctx: &Context<'_>,

@@ -29,6 +29,7 @@ pub mod shown {
         publish => NoticesPermission::Publish;
         answer => NoticesPermission::Answer;
         visit => NoticesPermission::Visit;
+        roster => NoticesPermission::Roster;
         to_report => NoticesPermission::ToReport;
         stats => NoticesPermission::Stats;
     }

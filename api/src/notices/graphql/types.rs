@@ -172,11 +172,13 @@ impl Notice {
     /// Counts per building (the committee its community's, the office its
     /// region's, a building head their building's, the publisher all);
     /// frozen once the alert is closed. FORBIDDEN for residents.
+    #[graphql(visible = "super::shown::publish")]
     async fn counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AlertCount>> {
         let rows = service::counts(&ctx.db().read, ctx.principal()?, &self.0).await?;
         Ok(rows.into_iter().map(AlertCount).collect())
     }
     /// Counts per community: the sums of `counts` over its buildings.
+    #[graphql(visible = "super::shown::publish")]
     async fn community_counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AlertCount>> {
         let rows = service::counts(&ctx.db().read, ctx.principal()?, &self.0).await?;
         let mut out: Vec<CountRow> = Vec::new();
@@ -197,17 +199,20 @@ impl Notice {
     }
     /// The households of the viewer's building (building head) or community
     /// (committee), each with its state and contact. FORBIDDEN for others.
+    #[graphql(visible = "super::shown::roster")]
     async fn roster(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::roster(&ctx.db().read, ctx.principal()?, &self.0).await?;
         Ok(rows.into_iter().map(RosterEntry).collect())
     }
     /// Households that answered NEED_HELP (the committee with contact, the
     /// office without phones unless it published).
+    #[graphql(visible = "super::shown::publish")]
     async fn need_help(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::need_help(&ctx.db().read, ctx.principal()?, &self.0).await?;
         Ok(rows.into_iter().map(RosterEntry).collect())
     }
     /// Read counts per building (the publisher; the committee and office for their scope).
+    #[graphql(visible = "super::shown::publish")]
     async fn read_counts(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReadCount>> {
         let rows = service::read_counts(&ctx.db().read, ctx.principal()?, &self.0).await?;
         Ok(rows.into_iter().map(ReadCount).collect())
