@@ -10,6 +10,11 @@
 //! The PostgreSQL database must exist and be empty. Client and server share
 //! the process (and the machine's cores), as loopback clients would.
 
+// Release builds of a binary that links the whole schema need a deeper
+// trait-query limit than the default 128 (async-graphql's nested futures
+// grew with the per-kind `visible` functions, issue 24).
+#![recursion_limit = "256"]
+
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;

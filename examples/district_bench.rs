@@ -20,6 +20,11 @@
 //! ```
 //! It creates (and drops) its own database on the server.
 
+// Release builds of a binary that links the whole schema need a deeper
+// trait-query limit than the default 128 (async-graphql's nested futures
+// grew with the per-kind `visible` functions, issue 24).
+#![recursion_limit = "256"]
+
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

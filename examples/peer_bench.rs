@@ -39,6 +39,11 @@
 //! PostGraphile runs with `--cluster-workers 2` (one Node process per
 //! core; Gongzhi's runtime has two worker threads) and without query logs.
 
+// Release builds of a binary that links the whole schema need a deeper
+// trait-query limit than the default 128 (async-graphql's nested futures
+// grew with the per-kind `visible` functions, issue 24).
+#![recursion_limit = "256"]
+
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

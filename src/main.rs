@@ -1,6 +1,11 @@
 //! The `gongzhi` binary: serve, migrate, seed, export the schema, and admin
 //! tasks. `gongzhi` with no subcommand serves.
 
+// Release builds of a binary that links the whole schema need a deeper
+// trait-query limit than the default 128 (async-graphql's nested futures
+// grew with the per-kind `visible` functions, issue 24).
+#![recursion_limit = "256"]
+
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
