@@ -43,7 +43,6 @@
 // trait-query limit than the default 128 (async-graphql's nested futures
 // grew with the per-kind `visible` functions, issue 24).
 #![recursion_limit = "256"]
-
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
