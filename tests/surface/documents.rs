@@ -67,6 +67,13 @@ async fn a_bound_client_runs_only_its_documents(app: TestApp) {
         json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256("{ me { role } }") } } });
     let (status, r) = app.post_json(Some(&sync), &unknown).await;
     assert_eq!((status, code(&r)), (403, "UNTRUSTED_OPERATION"), "{r}");
+    // Over WebSocket too: its document runs, another does not.
+    let mut ws = crate::notices::subscribe(&app.base, &sync, SERVICES).await;
+    let m = crate::projects::next_json(&mut ws).await;
+    assert!(m["payload"]["data"]["services"]["totalCount"].is_number(), "{m}");
+    let mut ws = crate::notices::subscribe(&app.base, &sync, "{ me { role } }").await;
+    let m = crate::projects::next_json(&mut ws).await;
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "UNTRUSTED_OPERATION", "{m}");
     // Other clients and people are not bound.
     assert!(app.gql(Some(&district), "{ me { role } }", json!({})).await["errors"].is_null());
     assert!(app.gql(Some(a.t("demo-ngo")), "{ me { role } }", json!({})).await["errors"].is_null());
