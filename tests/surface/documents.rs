@@ -1,6 +1,7 @@
 //! Per-client trusted documents (issue 24): an API client bound to the
 //! operations it shipped with runs only those, by text or by hash.
 
+use api::auth::documents::sha256_hex as sha256;
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, code};
@@ -8,11 +9,6 @@ use crate::projects::Actors;
 
 const SERVICES: &str = "query Services { services(first: 5) { totalCount } }";
 const SET: &str = "mutation($c: ID!, $d: [String!]!) { setApiClientDocuments(input: {apiClientId: $c, documents: $d}) { hashes apiClient { trustedDocuments } } }";
-
-fn sha256(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 async fn client_gid(app: &TestApp, admin: &str, client_id: &str) -> Value {
     let r = app.gql(Some(admin), "{ apiClients(first: 50) { edges { node { id clientId } } } }", json!({})).await;

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
+use crate::auth::documents::sha256_hex;
 
 use crate::cache::Bounded;
 use crate::config::Config;
@@ -24,10 +24,6 @@ pub struct Persisted {
     cap: usize,
     cache: Bounded<String, String>,
     trusted: Option<HashMap<String, String>>,
-}
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parse a manifest: Apollo's `{"operations": [{"id", "body"}, ...]}` or a
