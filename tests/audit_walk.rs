@@ -568,6 +568,10 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
         {externalId: \"W-LATE\", serviceId: $s, communityId: $c, deliveredOn: $d, durationMinutes: 45, beneficiaries: 1}]}) { created } }",
         json!({ "s": service, "c": peach, "d": last_month })).await;
     api::indicators::jobs::run(&app.state).await.unwrap();
+
+    // Webhook endpoints: one kept (its entries stay readable), one deleted.
+    crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], false).await;
+    crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], true).await;
 }
 
 /// The database id of a global id.

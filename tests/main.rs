@@ -26,3 +26,4 @@ mod retries;
 mod services;
 mod spec;
 mod surface;
+mod webhooks;

@@ -151,6 +151,23 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     ids.insert("HouseholdFlag", r["data"]["setHouseholdFlag"]["household"]["vulnerabilities"][0]["id"].clone());
     let r = app.gql(Some(committee), "mutation($h: ID!) { recordHouseholdVisit(input: {householdId: $h, visitedOn: \"2026-12-01\", note: \"正常\"}) { visit { id } } }", json!({ "h": flat })).await;
     ids.insert("HouseholdVisit", r["data"]["recordHouseholdVisit"]["visit"]["id"].clone());
+    let r = app
+        .gql(
+            Some(admin),
+            "mutation { createWebhookEndpoint(input: {url: \"https://hooks.example.org/x\", eventTypes: [\"report.created\"], enabled: false}) { endpoint { id } } }",
+            json!({}),
+        )
+        .await;
+    let hook = r["data"]["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    ids.insert("WebhookEndpoint", hook.clone());
+    let r = app
+        .gql(
+            Some(admin),
+            "mutation($e: ID!) { sendTestWebhookEvent(endpointId: $e) { delivery { id } } }",
+            json!({ "e": hook }),
+        )
+        .await;
+    ids.insert("WebhookDelivery", r["data"]["sendTestWebhookEvent"]["delivery"]["id"].clone());
 
     // Every type implementing Node is covered, and each resolves to itself.
     let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;

@@ -19,8 +19,10 @@ use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectT
 use crate::reports::graphql::Report;
 use crate::residency::graphql::{Household, HouseholdFlag, HouseholdVisit, Invitation, JoinRequest};
 use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
+use crate::webhooks::graphql::{WebhookDelivery, WebhookEndpoint};
 use crate::{
     accounts, audit, auth, changes, directory, funds, indicators, notices, projects, reports, residency, services,
+    webhooks,
 };
 
 /// The query root: one entry per domain.
@@ -39,6 +41,7 @@ pub struct Query(
     residency::graphql::ResidencyQuery,
     changes::graphql::ChangesQuery,
     indicators::graphql::IndicatorsQuery,
+    webhooks::graphql::WebhooksQuery,
 );
 
 /// The mutation root: one entry per domain. Shown to the kinds of caller
@@ -55,6 +58,7 @@ pub struct Mutation(
     notices::graphql::NoticesMutation,
     services::graphql::ServicesMutation,
     residency::graphql::ResidencyMutation,
+    webhooks::graphql::WebhooksMutation,
 );
 
 /// The subscription root: one entry per domain with live events. Shown to
@@ -69,9 +73,12 @@ pub struct Subscription(
 );
 
 /// May the caller's kind make any mutation? People sign in and out; of the
-/// API clients, an NGO system pushes its services and records.
+/// API clients, an NGO system pushes its services and records, and every
+/// client registers its webhook endpoints.
 fn mutates_something(ctx: &Context<'_>) -> bool {
-    crate::graphql::surface::not_machines(ctx) || services::graphql::shown::provide(ctx)
+    crate::graphql::surface::not_machines(ctx)
+        || services::graphql::shown::provide(ctx)
+        || webhooks::graphql::shown::manage(ctx)
 }
 
 /// May the caller's kind follow any of the subscription root's fields?
@@ -93,6 +100,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     notices::register_loaders(l);
     services::register_loaders(l);
     residency::register_loaders(l);
+    webhooks::register_loaders(l);
 }
 
 /// Every audit verb's wire name, by domain.
@@ -109,6 +117,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(services::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(indicators::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(residency::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(webhooks::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -125,6 +134,7 @@ pub fn spawn_jobs(app: &crate::state::AppState) {
     reports::jobs::spawn(app);
     notices::jobs::spawn(app);
     indicators::jobs::spawn(app);
+    webhooks::worker::spawn(app);
 }
 
 macro_rules! node_types {
@@ -236,6 +246,8 @@ node_types!(
     Household,
     HouseholdFlag,
     HouseholdVisit,
+    WebhookEndpoint,
+    WebhookDelivery,
 );
 
 #[cfg(test)]
@@ -356,6 +368,12 @@ mod tests {
                 "household.flag_set",
                 "household.flag_clear",
                 "household.visit_record",
+                "webhook_endpoint.create",
+                "webhook_endpoint.update",
+                "webhook_endpoint.rotate_secret",
+                "webhook_endpoint.delete",
+                "webhook_endpoint.redeliver",
+                "webhook_endpoint.send_test",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -365,6 +383,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 27);
+        assert_eq!(super::NODE_TYPES.len(), 29);
     }
 }

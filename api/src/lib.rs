@@ -44,6 +44,7 @@ pub mod services;
 pub mod state;
 pub mod telemetry;
 pub mod uow;
+pub mod webhooks;
 
 pub use config::Config;
 pub use db::Db;

@@ -37,6 +37,14 @@ pub struct Metrics {
     /// Process figures read from `/proc/self` at render time (Linux).
     process: IntGaugeVec,
     operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Webhook queue figures: `events_unfanned`, `deliveries_pending`,
+    /// `oldest_pending_seconds`.
+    webhooks: prometheus::GaugeVec,
+    /// Webhook attempts of this process by outcome, read from the process
+    /// counters at render time.
+    webhook_attempts: IntCounterVec,
+    /// Failed attempts in a row per failing endpoint (by endpoint id).
+    webhook_failure_streak: IntGaugeVec,
 }
 
 /// Distinct operation names tracked before the rest are counted as `other`
@@ -95,6 +103,21 @@ impl Metrics {
         registry.register(Box::new(websockets.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
         registry.register(Box::new(process.clone()))?;
+        let webhooks = prometheus::GaugeVec::new(
+            Opts::new("webhook_queue", "Webhook queue: events_unfanned, deliveries_pending, oldest_pending_seconds"),
+            &["figure"],
+        )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new("webhook_attempts_total", "Webhook attempts of this process by outcome"),
+            &["outcome"],
+        )?;
+        let webhook_failure_streak = IntGaugeVec::new(
+            Opts::new("webhook_endpoint_failure_streak", "Failed attempts in a row of each failing webhook endpoint"),
+            &["endpoint"],
+        )?;
+        registry.register(Box::new(webhooks.clone()))?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
+        registry.register(Box::new(webhook_failure_streak.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -110,6 +133,9 @@ impl Metrics {
             db_pool,
             process,
             operation_names: std::sync::Mutex::new(std::collections::HashSet::new()),
+            webhooks,
+            webhook_attempts,
+            webhook_failure_streak,
         })
     }
 
@@ -177,6 +203,29 @@ impl Metrics {
             let f: Vec<&str> = rest.split_whitespace().collect();
             let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             self.process.with_label_values(&["cpu_ticks"]).set(ticks(11) + ticks(12));
+        }
+    }
+
+    /// Read the webhook queue's figures now (two small queries).
+    pub async fn sample_webhooks(&self, app: &crate::state::AppState) {
+        use crate::webhooks::{attempts, outbox, worker};
+        if let Ok((unfanned, pending, oldest)) = outbox::depth(&app.db.write).await {
+            self.webhooks.with_label_values(&["events_unfanned"]).set(unfanned as f64);
+            self.webhooks.with_label_values(&["deliveries_pending"]).set(pending as f64);
+            self.webhooks.with_label_values(&["oldest_pending_seconds"]).set(oldest);
+        }
+        if let Ok(streaks) = attempts::streaks(&app.db.write).await {
+            self.webhook_failure_streak.reset();
+            for (endpoint, n) in streaks {
+                self.webhook_failure_streak.with_label_values(&[&endpoint.to_string()]).set(i64::from(n));
+            }
+        }
+        for (o, n) in worker::Outcome::ALL.iter().zip(&app.counters.webhook_outcomes) {
+            let c = self.webhook_attempts.with_label_values(&[o.wire()]);
+            let (now, shown) = (n.load(Ordering::Relaxed), c.get());
+            if now > shown {
+                c.inc_by(now - shown);
+            }
         }
     }
 

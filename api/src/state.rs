@@ -30,6 +30,16 @@ pub struct AppState {
 pub struct Counters {
     /// Password and client-secret verifications run (argon2 checks).
     pub password_verifications: AtomicU64,
+    /// Webhook attempts by outcome (`webhooks::worker::Outcome::ALL` order).
+    pub webhook_outcomes: [AtomicU64; 4],
+}
+
+impl Counters {
+    /// Count one webhook attempt's outcome.
+    pub fn webhook_outcome(&self, o: crate::webhooks::worker::Outcome) {
+        let i = crate::webhooks::worker::Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
+        self.webhook_outcomes[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl AppState {

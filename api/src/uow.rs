@@ -29,6 +29,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, EventBus};
 use crate::graphql::node::NodeType;
+use crate::webhooks::EventType;
 
 /// An audit verb: a domain's enum of what its mutations do. Each variant
 /// has a frozen wire name (`project.submit`), stored in the audit log and
@@ -119,6 +120,52 @@ impl Change {
     }
 }
 
+/// An event for webhook endpoints (`crate::webhooks`): written to the
+/// outbox in the transaction of the change, so that it exists if and only
+/// if the change committed. Carries a small, non-personal snapshot;
+/// receivers fetch the rest through GraphQL.
+pub struct Hook {
+    pub(crate) event_type: EventType,
+    pub(crate) object_type: &'static str,
+    pub(crate) object_id: i32,
+    pub(crate) community_id: Option<i32>,
+    pub(crate) organisation_id: Option<i32>,
+    pub(crate) data: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Hook {
+    /// An event of `event_type` about the object `id` of node type `T`.
+    pub fn of<T: NodeType>(event_type: EventType, id: i32) -> Self {
+        Self {
+            event_type,
+            object_type: T::NAME,
+            object_id: id,
+            community_id: None,
+            organisation_id: None,
+            data: serde_json::Map::new(),
+        }
+    }
+
+    /// The community (or region) the object belongs to: endpoints scoped
+    /// to a region receive it only when it lies under theirs.
+    pub fn community(mut self, community_id: impl Into<Option<i32>>) -> Self {
+        self.community_id = community_id.into();
+        self
+    }
+
+    /// The organisation that owns the object.
+    pub fn organisation(mut self, organisation_id: impl Into<Option<i32>>) -> Self {
+        self.organisation_id = organisation_id.into();
+        self
+    }
+
+    /// One field of the snapshot (see the catalogue for each type's).
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.data.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
 /// Rows per INSERT of change entries (6 parameters each; well under the
 /// parameter limits of both engines).
 const CHANGE_CHUNK: usize = 2000;
@@ -133,23 +180,36 @@ pub struct UnitOfWork<'a> {
     principal: Option<&'a Principal>,
     txn: DatabaseTransaction,
     changes: Vec<Change>,
+    hooks: Vec<Hook>,
 }
 
 impl<'a> UnitOfWork<'a> {
     /// Begin a write transaction (on SQLite, on the single write connection).
     pub async fn begin(db: &'a Db, principal: &'a Principal) -> ApiResult<Self> {
-        Ok(Self { db, principal: Some(principal), txn: db.write.begin().await?, changes: Vec::new() })
+        Ok(Self {
+            db,
+            principal: Some(principal),
+            txn: db.write.begin().await?,
+            changes: Vec::new(),
+            hooks: Vec::new(),
+        })
     }
 
     /// Begin a write whose principal is only known inside it (a login
     /// establishes who is acting); commit it with [`Self::commit_as`].
     pub async fn begin_unidentified(db: &'a Db) -> ApiResult<Self> {
-        Ok(Self { db, principal: None, txn: db.write.begin().await?, changes: Vec::new() })
+        Ok(Self { db, principal: None, txn: db.write.begin().await?, changes: Vec::new(), hooks: Vec::new() })
     }
 
     /// The transaction, for the mutation's reads and writes.
     pub fn txn(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+
+    /// Record an event for webhook endpoints; written to the outbox at
+    /// commit, in the same transaction.
+    pub fn emit(&mut self, hook: Hook) {
+        self.hooks.push(hook);
     }
 
     /// Record a change for the feed; written at commit.
@@ -188,7 +248,8 @@ impl<'a> UnitOfWork<'a> {
             }
             self.txn.execute(&insert).await?;
         }
-        Ok(())
+        let hooks = std::mem::take(&mut self.hooks);
+        crate::webhooks::outbox::write(&self.txn, hooks, now).await
     }
 
     /// Write the audit row and commit.
@@ -199,6 +260,7 @@ impl<'a> UnitOfWork<'a> {
 
     /// Write the audit row in the name of `p` and commit.
     pub async fn commit_as(mut self, p: &Principal, audit: Audit) -> ApiResult<Committed<'a>> {
+        let wake = !self.hooks.is_empty();
         self.write_feed().await?;
         audit_log::ActiveModel {
             id: NotSet,
@@ -216,6 +278,9 @@ impl<'a> UnitOfWork<'a> {
         .insert(&self.txn)
         .await?;
         self.txn.commit().await?;
+        if wake {
+            self.db.outbox_wake.notify_one();
+        }
         Ok(Committed { db: self.db })
     }
 
@@ -224,10 +289,14 @@ impl<'a> UnitOfWork<'a> {
     /// code and the debug log.
     pub async fn commit_unaudited(mut self, why: &'static str) -> ApiResult<Committed<'a>> {
         tracing::debug!(why, "write committed without an audit row");
-        if !self.changes.is_empty() {
+        let wake = !self.hooks.is_empty();
+        if !self.changes.is_empty() || !self.hooks.is_empty() {
             self.write_feed().await?;
         }
         self.txn.commit().await?;
+        if wake {
+            self.db.outbox_wake.notify_one();
+        }
         Ok(Committed { db: self.db })
     }
 }

@@ -464,6 +464,22 @@ pub enum ChangeKind {
     Deleted,
 }
 
+/// Where a webhook delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebhookDeliveryState {
+    /// Waiting for its (next) attempt.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// The receiver answered 2xx.
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    /// Retries ran out, or the endpoint was disabled.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,6 +495,7 @@ mod tests {
     #[test]
     fn serde_matches_the_stored_strings() {
         same::<RegionKind>();
+        same::<WebhookDeliveryState>();
         same::<OrganisationKind>();
         same::<Role>();
         same::<ProjectCategory>();

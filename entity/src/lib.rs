@@ -63,3 +63,7 @@ pub mod service_request_event;
 pub mod service_session;
 pub mod token_revocation;
 pub mod vote;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_event;

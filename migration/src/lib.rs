@@ -19,6 +19,7 @@ mod m20261204_000012_login_throttle;
 mod m20261204_000013_idempotency;
 mod m20261204_000014_residency;
 mod m20261204_000015_client_documents;
+mod m20261204_000016_webhooks;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_idempotency::Migration),
             Box::new(m20261204_000014_residency::Migration),
             Box::new(m20261204_000015_client_documents::Migration),
+            Box::new(m20261204_000016_webhooks::Migration),
         ]
     }
 }

@@ -38,6 +38,15 @@ async fn led_by(app: &TestApp, a: &Actors, title: &str, org: &str, lead: &str) -
 }
 
 async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
+    // Webhook endpoints: every kind that may have them.
+    for who in ["demo-committee", "demo-office", "demo-ngo", "demo-property", "demo-admin"] {
+        crate::webhooks::walk(app, a.t(who), &["project.status_changed"], true).await;
+    }
+    let district = app.client_token(api::seed::DEMO_CLIENT_ID, api::seed::DEMO_CLIENT_SECRET).await;
+    crate::webhooks::walk(app, &district, &["indicators.month_frozen"], true).await;
+    let sync = crate::services::ngo_client_token(app).await;
+    crate::webhooks::walk(app, &sync, &["service_request.created"], true).await;
+
     let (resident, head, committee, office, ngo, property, admin) = (
         a.t("demo-resident"),
         a.t("demo-building-head"),

@@ -34,6 +34,9 @@ pub struct Db {
     pub statements: Arc<AtomicU64>,
     /// `read` is a PostgreSQL read replica (`DATABASE_REPLICA_URL`).
     pub has_replica: bool,
+    /// Woken when a write committed webhook events (the outbox workers of
+    /// this process wait on it; other processes hear a NOTIFY).
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Db {
@@ -49,7 +52,13 @@ impl Db {
         if config.is_sqlite() {
             let read = Database::connect(sqlite_options(&config.database_url, config.db_max_connections)).await?;
             let write = Database::connect(sqlite_options(&config.database_url, 1)).await?;
-            Ok(Self { read: Reads::Pool(count(read)), write: count(write), statements, has_replica: false })
+            Ok(Self {
+                read: Reads::Pool(count(read)),
+                write: count(write),
+                statements,
+                has_replica: false,
+                outbox_wake: Arc::default(),
+            })
         } else {
             // Fail fast when the database is away: a request waits at most
             // this long for a connection, then answers UNAVAILABLE (503),
@@ -76,7 +85,7 @@ impl Db {
             let reads_url = config.database_replica_url.as_deref().unwrap_or(&config.database_url);
             let read = Lanes::new(reads_url, config.db_max_connections, acquire, ping_after_idle, statements.clone())?;
             let has_replica = config.database_replica_url.is_some();
-            Ok(Self { read: Reads::Lanes(read), write: conn, statements, has_replica })
+            Ok(Self { read: Reads::Lanes(read), write: conn, statements, has_replica, outbox_wake: Arc::default() })
         }
     }
 
@@ -88,6 +97,7 @@ impl Db {
             write: self.write.clone(),
             statements: self.statements.clone(),
             has_replica: false,
+            outbox_wake: self.outbox_wake.clone(),
         }
     }
 

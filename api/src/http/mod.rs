@@ -325,7 +325,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs(app.config.shutdown_grace_secs);
-    let wakes = vec![(crate::auth::revocation::CHANNEL, app.revocation_wake.clone())];
+    let wakes = vec![
+        (crate::auth::revocation::CHANNEL, app.revocation_wake.clone()),
+        (crate::webhooks::outbox::CHANNEL, app.db.outbox_wake.clone()),
+    ];
     app.events.spawn_listener(&app.db, &app.config.database_url, wakes);
     let poll = Duration::from_millis(app.config.revocation_poll_ms.max(100));
     app.revocations.spawn(&app.db, app.revocation_wake.clone(), poll);

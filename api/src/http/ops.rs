@@ -53,5 +53,6 @@ pub async fn metrics(State(state): State<HttpState>, headers: axum::http::Header
         None => {}
     }
     state.metrics.sample(&state.app.db);
+    state.metrics.sample_webhooks(&state.app).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }

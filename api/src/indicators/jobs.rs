@@ -23,7 +23,8 @@ use crate::auth::Principal;
 use crate::directory::graphql::Region;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// Start the job loop of this process.
 pub fn spawn(app: &AppState) {
@@ -73,7 +74,7 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
             continue;
         }
         let system = Principal::system();
-        let uow = UnitOfWork::begin(&db, &system).await?;
+        let mut uow = UnitOfWork::begin(&db, &system).await?;
         let mut touched: Vec<String> = new.iter().map(|(_, m, ..)| m.to_string()).collect();
         touched.sort();
         touched.dedup();
@@ -88,6 +89,11 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
         let grown = patterns::derive(&tree, &now_counts, &previous, k);
         patterns::store(uow.txn(), top.id, &grown, k, now).await?;
         let n = store(uow.txn(), new.into_iter(), now).await?;
+        uow.emit(
+            Hook::of::<Region>(EventType::IndicatorMonthRevised, top.id)
+                .community(top.id)
+                .with("months", touched.clone()),
+        );
         uow.commit(
             Audit::batch::<Region>(Verbs::IndicatorsRevise)
                 .details(serde_json::json!({ "region": top.code, "months": touched, "figures": n })),

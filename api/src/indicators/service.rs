@@ -20,7 +20,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::directory::graphql::Region;
 use crate::error::{ApiError, ApiResult};
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// Most months one request may ask for.
 pub const MAX_MONTHS: i64 = 60;
@@ -267,7 +268,7 @@ pub async fn freeze(db: &Db, tz: Tz, k: i64, top: region::Model, closed: &[YearM
     let now = Utc::now();
     let figures = compute(&db.write, &tree, &missing, now).await?;
     let system = Principal::system();
-    let uow = UnitOfWork::begin(db, &system).await?;
+    let mut uow = UnitOfWork::begin(db, &system).await?;
     store(uow.txn(), figures.iter().map(|(&(r, m, i), f)| (r, m, i, 1, *f)), now).await?;
     let tables = counts(figures.iter().map(|(key, f)| (*key, f)));
     let previous = patterns::load(uow.txn(), top.id, &missing.iter().map(|s| s.month).collect::<Vec<_>>()).await?;
@@ -284,6 +285,9 @@ pub async fn freeze(db: &Db, tz: Tz, k: i64, top: region::Model, closed: &[YearM
         .exec(uow.txn())
         .await?;
     let months: Vec<String> = missing.iter().map(|s| s.month.to_string()).collect();
+    uow.emit(
+        Hook::of::<Region>(EventType::IndicatorMonthFrozen, top.id).community(top.id).with("months", months.clone()),
+    );
     uow.commit(
         Audit::batch::<Region>(Verbs::IndicatorsFreeze)
             .details(serde_json::json!({ "region": top.code, "months": months, "figures": figures.len() })),

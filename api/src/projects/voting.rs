@@ -38,7 +38,8 @@ use super::{ProjectEventKind, Verbs, lifecycle};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// Default share of registered residents that must vote (percent).
 pub const DEFAULT_QUORUM_PERCENT: i32 = 20;
@@ -185,7 +186,7 @@ pub async fn open_voting(
     if closes_at <= Utc::now() {
         return Err(ApiError::bad_input("closesAt", t!("projects.must_future")));
     }
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::OpenVoting, &facts)?;
@@ -200,6 +201,10 @@ pub async fn open_voting(
         ..Default::default()
     };
     let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), None, changes).await?;
+    if let Some(h) = crate::projects::service::status_hook(&proj, &updated) {
+        uow.emit(h);
+    }
+    uow.emit(Hook::of::<Project>(EventType::VotingOpened, proj.id).community(proj.community_id));
     uow.commit(
         Audit::of::<Project>(step.verb, proj.id)
             .community(proj.community_id)
@@ -214,7 +219,7 @@ pub async fn open_voting(
 /// Committee: close the vote, freeze the tally, compute the outcome. The
 /// project stays VOTING until the office approves or rejects it.
 pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> ApiResult<project::Model> {
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, false).await?;
     policy::authorize_project(p, ProjectAction::CloseVoting, &facts)?;
@@ -252,6 +257,16 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
     let updated = project::Entity::find_by_id(proj.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
     let counts =
         json!({ "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "eligible": eligible, "outcome": result });
+    uow.emit(
+        Hook::of::<Project>(EventType::VotingClosed, proj.id)
+            .community(proj.community_id)
+            .with("status", serde_json::to_value(updated.status).unwrap_or_default())
+            .with("yes", tally.yes)
+            .with("no", tally.no)
+            .with("abstain", tally.abstain)
+            .with("eligible", eligible)
+            .with("outcome", serde_json::to_value(result).unwrap_or_default()),
+    );
     uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id).details(counts))
         .await?
         .publish(&app.events, event(&updated, step.event))
@@ -271,7 +286,7 @@ pub async fn decide(
         .filter(|r| !r.trim().is_empty())
         .map(|r| crate::input::Reason::parse("reason", &r).map(crate::input::Reason::into_inner))
         .transpose()?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
     let action = if approve { ProjectAction::Approve } else { ProjectAction::Reject };
@@ -284,6 +299,9 @@ pub async fn decide(
         return Err(ApiError::bad_input("status", t!("projects.approval_not_overrule_failed_vote")));
     }
     let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), reason, Default::default()).await?;
+    if let Some(h) = crate::projects::service::status_hook(&proj, &updated) {
+        uow.emit(h);
+    }
     uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
         .await?
         .publish(&app.events, event(&updated, step.event))

@@ -78,7 +78,7 @@ pub async fn sweep(app: &AppState) -> ApiResult<(usize, usize)> {
 /// Escalate or close one report if no one (no other replica) did it first.
 async fn claim(app: &AppState, r: &report::Model, kind: ReportEventKind, note: String) -> ApiResult<bool> {
     let system = Principal::system();
-    let uow = UnitOfWork::begin(&app.db, &system).await?;
+    let mut uow = UnitOfWork::begin(&app.db, &system).await?;
     let txn = uow.txn();
     let now = Utc::now();
     let (update, verb, to) = match kind {
@@ -118,6 +118,9 @@ async fn claim(app: &AppState, r: &report::Model, kind: ReportEventKind, note: S
     .insert(txn)
     .await?;
     let after = report::Entity::find_by_id(r.id).one(txn).await?.unwrap_or_else(|| r.clone());
+    if let Some(h) = super::service::hook(Some(r), &after) {
+        uow.emit(h);
+    }
     uow.commit(Audit::of::<Report>(verb, r.id).community(r.community_id))
         .await?
         .publish(&app.events, event(&after, kind))

@@ -26,7 +26,8 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{Reason, Remark};
-use crate::uow::{Audit, Change, UnitOfWork};
+use crate::uow::{Audit, Change, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// External ids the server gives the records of completed requests; an
 /// integration may not use this prefix.
@@ -108,6 +109,13 @@ pub async fn request(
         Change::of::<ServiceRequest>(ChangeKind::Created, saved.id)
             .organisation(s.organisation_id)
             .community(community),
+    );
+    uow.emit(
+        Hook::of::<ServiceRequest>(EventType::ServiceRequestCreated, saved.id)
+            .community(community)
+            .organisation(s.organisation_id)
+            .with("status", serde_json::to_value(saved.status).unwrap_or_default())
+            .with("service", crate::graphql::ids::encode("Service", s.id).to_string()),
     );
     uow.commit(Audit::of::<ServiceRequest>(Verbs::RequestCreate, saved.id).community(community)).await?;
     Ok(saved)
@@ -230,6 +238,15 @@ pub async fn step(
     uow.changed(
         Change::of::<ServiceRequest>(ChangeKind::Updated, id).organisation(s.organisation_id).community(r.community_id),
     );
+    if to != r.status {
+        uow.emit(
+            Hook::of::<ServiceRequest>(EventType::ServiceRequestStatusChanged, id)
+                .community(r.community_id)
+                .organisation(s.organisation_id)
+                .with("status", serde_json::to_value(to).unwrap_or_default())
+                .with("previousStatus", serde_json::to_value(r.status).unwrap_or_default()),
+        );
+    }
     let mut audit = Audit::of::<ServiceRequest>(mv.verb, id).community(r.community_id);
     if let Some(session) = session_used {
         audit = audit.details(json!({ "session": session }));

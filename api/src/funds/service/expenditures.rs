@@ -15,7 +15,8 @@ use crate::funds::lifecycle::{self, Action};
 use crate::funds::{Verbs, policy};
 use crate::input::{Body, PersonName, Reason, Reference};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 use super::*;
 
@@ -122,7 +123,7 @@ pub async fn decide_expenditure(
     if action == Action::Reject && reason.is_none() {
         return Err(ApiError::bad_input("reason", t!("funds.rejection_needs_reason")));
     }
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let x = policy::visible_expenditures(p)
         .filter(fund_expenditure::Column::Id.eq(id))
@@ -167,6 +168,13 @@ pub async fn decide_expenditure(
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::not_found("FundExpenditure"))?;
+    if action == Action::Approve {
+        uow.emit(
+            Hook::of::<FundExpenditure>(EventType::FundExpenditureApproved, x.id)
+                .community(x.community_id)
+                .with("amount", x.amount_fen.to_string()),
+        );
+    }
     uow.commit(Audit::of::<FundExpenditure>(step.verb, x.id).community(x.community_id)).await?;
     Ok(after)
 }

@@ -21,7 +21,8 @@ use crate::funds::lifecycle::{self, Action};
 use crate::funds::{Verbs, policy};
 use crate::input::{Body, Name, Reason};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 mod expenditures;
 
@@ -222,7 +223,7 @@ pub async fn allocate(
     amount: i64,
 ) -> ApiResult<fund_allocation::Model> {
     let amount = ledger::amount("amount", amount)?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let f = visible_fund(txn, p, fund_id).await?;
     policy::may_manage(p, &f)?;
@@ -241,6 +242,12 @@ pub async fn allocate(
     let kind = if created { LedgerKind::AllocationMade } else { LedgerKind::AllocationChanged };
     let (_, a) = ledger::apply(txn, p, Change { allocated: amount, ..Change::new(kind, f.id, amount).on(&a) }).await?;
     let a = a.ok_or_else(|| ApiError::internal("allocation missing"))?;
+    // Money as a string of fen, as the `Money` scalar (64-bit safe).
+    uow.emit(
+        Hook::of::<FundAllocation>(EventType::FundAllocationApproved, a.id)
+            .community(a.community_id)
+            .with("amount", a.amount_fen.to_string()),
+    );
     uow.commit(
         Audit::of::<FundAllocation>(Verbs::AllocationMake, a.id)
             .community(a.community_id)

@@ -20,7 +20,8 @@ use crate::notices::policy::NoticesPermission;
 use crate::notices::{NoticeEventKind, Verbs, policy};
 use crate::policy::{Permission, is_committee_of, is_resident_of, require};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 use super::*;
 
@@ -62,7 +63,7 @@ pub async fn respond(
     let note = Reason::parse_opt("note", note.as_deref())?.map(Reason::into_inner);
     let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("notices.people")))?;
     require(NoticesPermission::Answer.allowed(p), t!("notices.residents_answer_alerts"))?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = open_alert(txn, p, id, LockType::Share).await?;
     let row = alert_response::ActiveModel {
@@ -95,6 +96,21 @@ pub async fn respond(
         .await?
         .ok_or_else(|| ApiError::internal("response missing after upsert"))?;
     let targets = targets_of(txn, n.id).await?;
+    // NEED_HELP goes out about the household: only to endpoints whose
+    // owner may see the household (its building head, the committee).
+    let household = match p.membership_id() {
+        Some(m) if state == AlertResponseState::NeedHelp => {
+            membership::Entity::find_by_id(m).one(txn).await?.and_then(|m| m.household_id)
+        }
+        _ => None,
+    };
+    if let Some(h) = household {
+        uow.emit(
+            Hook::of::<crate::residency::graphql::Household>(EventType::AlertNeedHelp, h)
+                .community(p.scope.community_id)
+                .with("alert", crate::graphql::ids::encode("Notice", n.id).to_string()),
+        );
+    }
     uow.commit(Audit::of::<Notice>(Verbs::AlertRespond, n.id).community(p.scope.community_id))
         .await?
         .publish(
@@ -180,7 +196,7 @@ pub async fn visit(app: &AppState, p: &Principal, id: i32, resident: i32, note: 
 
 /// The publisher closes an alert; the counts are frozen as they are now.
 pub async fn close(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::Model> {
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = open_alert(txn, p, id, LockType::Update).await?;
     publisher_only(p, &n)?;
@@ -194,6 +210,7 @@ pub async fn close(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::
     };
     let after = set_status(txn, &n, changes).await?;
     let targets = targets_of(txn, n.id).await?;
+    uow.emit(hook(&after, EventType::AlertClosed, p.scope.community_id));
     uow.commit(Audit::of::<Notice>(Verbs::AlertClose, n.id).community(p.scope.community_id))
         .await?
         .publish(&app.events, event(&after, &targets, NoticeEventKind::Closed, json!({})))

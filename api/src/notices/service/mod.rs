@@ -23,7 +23,8 @@ use crate::notices::policy::NoticesPermission;
 use crate::notices::{NoticeEventKind, Verbs, policy};
 use crate::policy::{Permission, require};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 mod alerts;
 mod rosters;
@@ -134,7 +135,7 @@ pub async fn publish(app: &AppState, p: &Principal, input: NewNotice) -> ApiResu
     if input.valid_until.is_some_and(|u| u <= valid_from) {
         return Err(ApiError::bad_input("validUntil", t!("notices.must_after_validfrom")));
     }
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (regions, buildings) = check_targets(txn, p, input.region_ids, input.building_ids).await?;
     let n = notice::ActiveModel {
@@ -173,6 +174,8 @@ pub async fn publish(app: &AppState, p: &Principal, input: NewNotice) -> ApiResu
     );
     notice_target::Entity::insert_many(rows).exec_without_returning(txn).await?;
     let targets = targets_of(txn, n.id).await?;
+    let kind = if n.level.is_some() { EventType::AlertPublished } else { EventType::NoticePublished };
+    uow.emit(hook(&n, kind, p.scope.community_id));
     uow.commit(
         Audit::of::<Notice>(Verbs::NoticePublish, n.id)
             .community(p.scope.community_id)
@@ -227,7 +230,7 @@ pub async fn edit(
     let title = Title::parse("title", title)?.into_inner();
     let body = Body::parse("body", body)?.into_inner();
     let instructions = Body::parse_opt("instructions", instructions.as_deref())?.map(Body::into_inner);
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let n = visible(txn, p, id).await?;
     publisher_only(p, &n)?;
@@ -246,6 +249,9 @@ pub async fn edit(
     };
     let after = set_status(txn, &n, changes).await?;
     let targets = targets_of(txn, n.id).await?;
+    if after.level.is_some() {
+        uow.emit(hook(&after, EventType::AlertUpdated, p.scope.community_id));
+    }
     uow.commit(Audit::of::<Notice>(Verbs::NoticeEdit, n.id).community(p.scope.community_id))
         .await?
         .publish(&app.events, event(&after, &targets, NoticeEventKind::Edited, json!({})))
@@ -380,4 +386,13 @@ pub fn pinned(p: &Principal) -> sea_orm::Select<notice::Entity> {
     policy::visible_notices(p)
         .filter(notice::Column::Category.eq(NoticeCategory::Emergency))
         .filter(notice::Column::Status.eq(NoticeStatus::Published))
+}
+
+/// The webhook event of a notice: its level (alerts) and category.
+pub(crate) fn hook(n: &notice::Model, t: EventType, community: Option<i32>) -> Hook {
+    let h = Hook::of::<Notice>(t, n.id).community(community).organisation(n.publisher_organisation_id);
+    match t {
+        EventType::NoticePublished => h.with("kind", serde_json::to_value(n.category).unwrap_or_default()),
+        _ => h.with("level", serde_json::to_value(n.level).unwrap_or_default()),
+    }
 }

@@ -21,7 +21,8 @@ use crate::projects::lifecycle;
 use crate::projects::policy::{self, ProjectAction, ProjectFacts};
 use crate::projects::{ProjectEventKind, Verbs};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 use ProjectStatus::*;
 
@@ -171,13 +172,16 @@ pub async fn transition(
     reason: Option<String>,
 ) -> ApiResult<project::Model> {
     let reason = check_reason(reason)?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, action, &facts)?;
     let step = lifecycle::check(action, proj.status)?;
     let to = step.to.unwrap_or(proj.status);
     let updated = record_transition(txn, p, &proj, to, reason, Default::default()).await?;
+    if let Some(h) = status_hook(&proj, &updated) {
+        uow.emit(h);
+    }
     uow.commit(
         Audit::of::<Project>(step.verb, proj.id)
             .community(proj.community_id)
@@ -389,4 +393,14 @@ pub async fn edit(app: &AppState, p: &Principal, project_id: i32, fields: Projec
         .publish(&app.events, event(&updated, step.event))
         .await;
     Ok(updated)
+}
+
+/// `project.status_changed`, when a step moved the project to another status.
+pub(crate) fn status_hook(before: &project::Model, after: &project::Model) -> Option<Hook> {
+    (before.status != after.status).then(|| {
+        Hook::of::<Project>(EventType::ProjectStatusChanged, after.id)
+            .community(after.community_id)
+            .with("status", serde_json::to_value(after.status).unwrap_or_default())
+            .with("previousStatus", serde_json::to_value(before.status).unwrap_or_default())
+    })
 }

@@ -22,7 +22,8 @@ use crate::reports::graphql::Report;
 use crate::reports::photos::{self, Processed};
 use crate::reports::policy::{self, DISPUTE};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 mod categories;
 mod lists;
@@ -174,7 +175,7 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
         }
     }
     let saved = photos::save_all(&app.config, "photos", input.photos).await?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let now = Utc::now();
     let auto = cat.default_organisation_id;
@@ -221,6 +222,14 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
         insert_event(txn, None, r.id, assigned, now).await?;
     }
     insert_photos(txn, r.id, PhotoKind::Report, saved).await?;
+    let after = if auto.is_some() {
+        report::Entity::find_by_id(r.id).one(txn).await?.unwrap_or_else(|| r.clone())
+    } else {
+        r.clone()
+    };
+    if let Some(h) = hook(None, &after) {
+        uow.emit(h);
+    }
     uow.commit(
         Audit::of::<Report>(Verbs::ReportSubmit, r.id)
             .community(community_id)
@@ -292,4 +301,30 @@ pub async fn file_for_resident(
     let filed = Step { kind: ReportEventKind::Submitted, from: None, to: Some(ReportStatus::Submitted), note: None };
     insert_event(txn, Some(p), r.id, filed, now).await?;
     Ok(r)
+}
+
+/// The webhook event of a report's step, if it has one: filed, moved to
+/// another status, rated. Non-personal: the reporter never appears (an
+/// anonymous report's event is like any other).
+pub(crate) fn hook(before: Option<&report::Model>, after: &report::Model) -> Option<Hook> {
+    let status = |s: ReportStatus| serde_json::to_value(s).unwrap_or_default();
+    let h =
+        |t| Hook::of::<Report>(t, after.id).community(after.community_id).organisation(after.assigned_organisation_id);
+    match before {
+        None => Some(
+            h(EventType::ReportCreated)
+                .with("status", status(after.status))
+                .with("category", after.category_code.clone())
+                .with("anonymous", after.is_anonymous),
+        ),
+        Some(b) if b.rating.is_none() && after.rating.is_some() => {
+            Some(h(EventType::ReportRated).with("rating", after.rating))
+        }
+        Some(b) if b.status != after.status => Some(
+            h(EventType::ReportStatusChanged)
+                .with("status", status(after.status))
+                .with("previousStatus", status(b.status)),
+        ),
+        Some(_) => None,
+    }
 }

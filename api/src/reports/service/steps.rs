@@ -81,7 +81,7 @@ pub async fn step(
     }
     let saved =
         if action == Resolve { photos::save_all(&app.config, "photos", input.photos).await? } else { Vec::new() };
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (r, path) = load(txn, p, id).await?;
     policy::authorize(p, action, &ReportFacts { report: &r, community_path: path })?;
@@ -148,6 +148,9 @@ pub async fn step(
     insert_event(txn, Some(p), r.id, Step { kind, from: Some(r.status), to: mv.to, note: event_note }, now).await?;
     insert_photos(txn, r.id, PhotoKind::Resolution, saved).await?;
     let after = report::Entity::find_by_id(r.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Report"))?;
+    if let Some(h) = super::hook(Some(&r), &after) {
+        uow.emit(h);
+    }
     let mut audit = Audit::of::<Report>(mv.verb, r.id).community(r.community_id);
     if let Some(org) = input.organisation_id {
         audit = audit.details(json!({ "organisationId": org }));

@@ -28,7 +28,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::graphql::DeliveryRecord;
 use crate::services::{Verbs, policy};
 use crate::state::AppState;
-use crate::uow::{Audit, Change, UnitOfWork};
+use crate::uow::{Audit, Change, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 mod input;
 mod reads;
@@ -263,6 +264,7 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
             .await?;
         raced.extend(rows.into_iter().map(|r| (r.external_id, r.id)));
     }
+    let mut per_service: HashMap<i32, (u32, u32, u32)> = HashMap::new();
     for v in &writes {
         let community = v.fields.community_id;
         let created = |inserted: Option<bool>| inserted.unwrap_or(!existing.contains_key(&v.external_id));
@@ -284,7 +286,26 @@ pub async fn upsert(app: &AppState, p: &Principal, records: Vec<RecordInput>) ->
                 None => Outcome::Error(ApiError::conflict(t!("services.record_changed_meanwhile_send_again"))),
             },
         };
+        let tally = per_service.entry(v.fields.service_id).or_insert((0, 0, 0));
+        match &outcome {
+            Outcome::Created(_) => tally.0 += 1,
+            Outcome::Updated(_) => tally.1 += 1,
+            Outcome::Unchanged(_) => tally.2 += 1,
+            Outcome::Error(_) => {}
+        }
         outcomes[v.index] = Some(outcome);
+    }
+    // One webhook event per service the batch touched, with its counts.
+    let mut touched: Vec<_> = per_service.into_iter().collect();
+    touched.sort_by_key(|(svc, _)| *svc);
+    for (svc, (created, updated, unchanged)) in touched {
+        uow.emit(
+            Hook::of::<crate::services::graphql::Service>(EventType::DeliveryBatchProcessed, svc)
+                .organisation(org)
+                .with("created", created)
+                .with("updated", updated)
+                .with("unchanged", unchanged),
+        );
     }
 
     let outcomes: Vec<Outcome> = outcomes

@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
+mod webhooks;
+pub use webhooks::{WebhookConfig, parse_wait};
+
 /// A published secret, refused in production. Tests use it to mint tokens.
 pub const DEV_JWT_SECRET: &str = "gongzhi-dev-secret-do-not-use-in-production";
 
@@ -324,6 +327,10 @@ pub struct Config {
     /// Grace period for in-flight requests after SIGTERM/Ctrl-C (seconds).
     #[arg(long, env = "GONGZHI_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+
+    /// Webhook delivery (see `webhooks.rs`).
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 impl Config {
