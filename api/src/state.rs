@@ -23,6 +23,8 @@ pub struct AppState {
     pub revocation_wake: Arc<tokio::sync::Notify>,
     /// API clients' trusted documents, as this process last read them.
     pub client_documents: crate::auth::documents::ClientDocuments,
+    /// This process's webhook workers, once started (drained at shutdown).
+    pub webhook_worker: Arc<std::sync::OnceLock<Arc<crate::webhooks::worker::Worker>>>,
 }
 
 /// Process-wide security counters, exported on `/metrics`.
@@ -54,6 +56,7 @@ impl AppState {
             revocations: Revocations::default(),
             revocation_wake: Arc::default(),
             client_documents: Default::default(),
+            webhook_worker: Arc::default(),
         }
     }
 }

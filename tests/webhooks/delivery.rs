@@ -211,3 +211,58 @@ async fn a_receiver_down_then_up_gets_everything_once_and_410_disables(app: Test
 }
 
 hooked!(a_reports_lifecycle_arrives_in_order_and_signed, a_receiver_down_then_up_gets_everything_once_and_410_disables);
+
+/// A server stopping while a receiver is answering waits for the answer and
+/// records the attempt (one transaction) before it ends: nothing is left
+/// half-recorded, and the delivery is not sent again.
+async fn shutdown_records_the_attempt_in_flight(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| {
+        allow_local(c);
+        c.webhooks.workers = false;
+    })
+    .await;
+    let mut config = app.config.clone();
+    config.webhooks.workers = true;
+    config.shutdown_grace_secs = 5;
+    let db = api::Db::connect(&config).await.unwrap();
+    let state = api::AppState::new(db, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api::http::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let rx = Receiver::start().await;
+    rx.delay(800);
+    let a = Actors::login(&app).await;
+    register(&app, a.t("demo-committee"), &rx.url, &["report.created"]).await;
+    submit(&app, a.t("demo-resident"), json!({ "categoryCode": "REPAIR", "description": "门禁坏了" })).await;
+    for _ in 0..200 {
+        if !rx.all().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(rx.all().len(), 1, "the attempt is in flight");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let d = {
+        use sea_orm::EntityTrait;
+        entity::webhook_delivery::Entity::find().all(&app.db.write).await.unwrap()
+    };
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].state, entity::enums::WebhookDeliveryState::Delivered, "{d:?}");
+    assert_eq!((d[0].attempts, d[0].leased_until), (1, None), "{d:?}");
+    assert_eq!(rows(&app, "webhook_attempts").await, 1);
+}
+
+mod shutdown_records_the_attempt_in_flight {
+    use crate::common::Engine;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::shutdown_records_the_attempt_in_flight(Engine::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::shutdown_records_the_attempt_in_flight(Engine::Postgres).await;
+    }
+}

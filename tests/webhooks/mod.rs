@@ -43,30 +43,38 @@ pub(crate) struct Receiver {
     pub url: String,
     got: Arc<Mutex<Vec<Got>>>,
     answer: Arc<AtomicU16>,
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let answer = Arc::new(AtomicU16::new(200));
-        let (g, a) = (got.clone(), answer.clone());
+        let delay_ms: Arc<std::sync::atomic::AtomicU64> = Arc::default();
+        let (g, a, d) = (got.clone(), answer.clone(), delay_ms.clone());
         let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
-            let (g, a) = (g.clone(), a.clone());
+            let (g, a, d) = (g.clone(), a.clone(), d.clone());
             async move {
                 let status = a.load(Ordering::SeqCst);
                 g.lock().unwrap().push(Got { headers, body, status });
+                tokio::time::sleep(Duration::from_millis(d.load(Ordering::SeqCst))).await;
                 StatusCode::from_u16(status).unwrap()
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://127.0.0.1:{}/hooks", listener.local_addr().unwrap().port());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, got, answer }
+        Self { url, got, answer, delay_ms }
     }
 
     /// Answer every request with `status` from now on.
     pub fn answer(&self, status: u16) {
         self.answer.store(status, Ordering::SeqCst);
+    }
+
+    /// Take this long to answer from now on.
+    pub fn delay(&self, ms: u64) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Every request so far.

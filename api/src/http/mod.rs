@@ -333,14 +333,17 @@ pub async fn serve(
     let poll = Duration::from_millis(app.config.revocation_poll_ms.max(100));
     app.revocations.spawn(&app.db, app.revocation_wake.clone(), poll);
     crate::domains::spawn_jobs(&app);
+    let draining = app.clone();
     let router = router(app).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = draining.clone();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
+        crate::webhooks::worker::stop(&stopping);
         let _ = tx.send(());
     });
-    tokio::select! {
+    let res = tokio::select! {
         res = server => res,
         () = async move {
             let _ = rx.await;
@@ -349,7 +352,9 @@ pub async fn serve(
             tracing::warn!("shutdown grace period over; dropping remaining connections");
             Ok(())
         }
-    }
+    };
+    crate::webhooks::worker::drain(&draining, grace).await;
+    res
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

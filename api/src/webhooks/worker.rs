@@ -82,6 +82,8 @@ pub struct Worker {
     global: Arc<Semaphore>,
     limiter: DefaultKeyedRateLimiter<i32>,
     in_flight: Mutex<HashMap<i32, usize>>,
+    /// Set at shutdown: claim nothing more.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Start this process's worker loop (unless configured off).
@@ -96,7 +98,29 @@ pub fn spawn(app: &AppState) {
             return;
         }
     };
+    let _ = app.webhook_worker.set(worker.clone());
     tokio::spawn(worker.run());
+}
+
+/// At the shutdown signal: claim nothing more.
+pub fn stop(app: &AppState) {
+    if let Some(w) = app.webhook_worker.get() {
+        w.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// After serving ended: claim nothing more, and wait (at most `grace`) until every
+/// attempt in flight is recorded. An attempt still running after that is
+/// not recorded at all (its transaction never began or rolls back): its
+/// lease expires and another process sends it again.
+pub async fn drain(app: &AppState, grace: StdDuration) {
+    stop(app);
+    let Some(w) = app.webhook_worker.get() else { return };
+    let all = u32::try_from(app.config.webhooks.concurrency.max(1)).unwrap_or(u32::MAX);
+    match tokio::time::timeout(grace, w.global.acquire_many(all)).await {
+        Ok(_) => tracing::info!("webhook attempts in flight recorded"),
+        Err(_) => tracing::warn!("webhook attempts still in flight at shutdown; their leases will expire"),
+    }
 }
 
 impl Worker {
@@ -112,6 +136,7 @@ impl Worker {
             global: Arc::new(Semaphore::new(c.webhooks.concurrency.max(1))),
             limiter: RateLimiter::keyed(Quota::per_second(rate)),
             in_flight: Mutex::new(HashMap::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -119,6 +144,9 @@ impl Worker {
         let poll = StdDuration::from_millis(self.app.config.webhooks.poll_ms.max(10));
         let wake = self.app.db.outbox_wake.clone();
         loop {
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
             if let Err(e) = outbox::fan_out(&self.app.db).await {
                 tracing::warn!(error = ?e.public_message(), "webhook fan-out failed; retrying");
             }
@@ -138,7 +166,7 @@ impl Worker {
         let cap = self.app.config.webhooks.endpoint_concurrency.max(1);
         loop {
             let free = self.global.available_permits();
-            if free == 0 {
+            if free == 0 || self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 return Ok(());
             }
             let busy: Vec<i32> = self.in_flight_now().into_iter().filter(|(_, n)| *n >= cap).map(|(e, _)| e).collect();
