@@ -113,18 +113,50 @@ async fn endpoints(app: &AppState, owner: &Principal, base: &str, n: usize, type
     ids
 }
 
+/// Remove the endpoints of the last round (and their logs), once the
+/// workers have recorded everything.
 async fn disable_all(db: &Db) {
-    use sea_orm::sea_query::Expr;
-    entity::webhook_endpoint::Entity::update_many()
-        .col_expr(entity::webhook_endpoint::Column::Enabled, Expr::value(false))
-        .exec(&db.write)
-        .await
-        .unwrap();
+    use sea_orm::ConnectionTrait;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for t in ["webhook_attempts", "webhook_deliveries", "webhook_endpoints"] {
+        db.write.execute_unprepared(&format!("DELETE FROM {t}")).await.unwrap();
+    }
 }
 
 /// Copies of the first report: `n` objects to send events about.
 async fn reports(db: &Db, n: usize) -> Vec<i32> {
-    let first = report::Entity::find().one(&db.read).await.unwrap().unwrap();
+    let resident = principal_of(db, "demo-resident").await;
+    let category = entity::report_category::Entity::find().one(&db.read).await.unwrap().unwrap();
+    let now = Utc::now();
+    let first = report::Model {
+        id: 0,
+        community_id: resident.scope.community_id.unwrap(),
+        building_id: resident.scope.building_id,
+        category_id: category.id,
+        category_code: category.code.clone(),
+        reporter_account_id: resident.account_id().unwrap(),
+        filed_by_account_id: resident.account_id().unwrap(),
+        description: "楼道灯不亮".into(),
+        location_text: None,
+        latitude: None,
+        longitude: None,
+        is_public: true,
+        is_anonymous: false,
+        status: entity::enums::ReportStatus::Submitted,
+        assigned_organisation_id: None,
+        due_at: now + chrono::Duration::days(3),
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        escalated_at: None,
+        resolution_note: None,
+        mediation_outcome: None,
+        rating: None,
+        rating_comment: None,
+        rated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
     let mut ids = Vec::new();
     for _ in 0..n {
         let mut a: report::ActiveModel = first.clone().into();

@@ -179,6 +179,15 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
+        // The claim walks pending deliveries in event order and stops at
+        // its batch size.
+        m.create_index(index(
+            "webhook_deliveries_pending",
+            D::Table,
+            vec![D::State.into_iden(), D::EventId.into_iden()],
+            false,
+        ))
+        .await?;
         m.create_index(index(
             "webhook_deliveries_order",
             D::Table,

@@ -211,6 +211,9 @@ impl TestApp {
         config.anon_rate_per_sec = 10_000;
         config.anon_burst = 10_000;
         config.login_max_failures_per_address = 10_000;
+        // Webhook workers poll the database: off unless a test uses them
+        // (`webhooks::hooked_app`), so statement counts stay exact.
+        config.webhooks.workers = false;
         // Files the server keeps (photos) go to the test's own directory.
         let dir = tempfile::tempdir().expect("tempdir");
         config.data_dir = dir.path().to_owned();

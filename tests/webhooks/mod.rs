@@ -131,6 +131,7 @@ pub(crate) fn allow_local(c: &mut api::Config) {
         .map(|s| api::config::parse_wait(s).unwrap())
         .collect();
     c.webhooks.poll_ms = 100;
+    c.webhooks.workers = true;
 }
 
 pub(crate) const CREATE: &str = "mutation($i: WebhookEndpointInput!) { createWebhookEndpoint(input: $i) {

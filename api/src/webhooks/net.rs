@@ -93,7 +93,9 @@ impl Guard {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_millis(c.webhooks.connect_timeout_ms))
             .timeout(std::time::Duration::from_millis(c.webhooks.timeout_ms))
-            .pool_max_idle_per_host(c.webhooks.endpoint_concurrency)
+            // Many endpoints may share a host (a partner's, or one receiver in the
+            // benchmark): keep as many idle connections as requests in flight.
+            .pool_max_idle_per_host(c.webhooks.concurrency)
             .user_agent(concat!("gongzhi-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
     }
