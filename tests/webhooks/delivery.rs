@@ -130,6 +130,20 @@ async fn a_receiver_down_then_up_gets_everything_once_and_410_disables(app: Test
     assert!(rx.all().len() >= 6, "retried while down: {}", rx.all().len());
     let e = endpoint(&app, a.t("demo-committee"), &hook).await;
     assert!(e["failureStreak"].as_i64().unwrap() >= 2 && !e["failingSince"].is_null(), "{e}");
+    // Operators see it: the queue, the retries, the endpoint's streak.
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let figure = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics"))
+    };
+    assert!(figure("gongzhi_webhook_queue{figure=\"deliveries_pending\"}") >= 1.0, "{metrics}");
+    assert!(figure("gongzhi_webhook_queue{figure=\"oldest_pending_seconds\"}") > 0.0, "{metrics}");
+    assert!(figure("gongzhi_webhook_attempts_total{outcome=\"RETRY\"}") >= 2.0, "{metrics}");
+    assert!(figure("gongzhi_webhook_endpoint_failure_streak{endpoint=") >= 2.0, "{metrics}");
     rx.answer(200);
     let got = rx.wait_for(3).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
