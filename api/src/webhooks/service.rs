@@ -22,7 +22,7 @@ use crate::policy::{authorize, path_ids};
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
-/// Most event types one endpoint subscribes to (the catalogue's size).
+/// Longest description (characters) and URL (bytes).
 const MAX_DESCRIPTION: usize = 500;
 const MAX_URL: usize = 2048;
 /// Endpoints one owner may have.
