@@ -25,5 +25,6 @@ mod residency;
 mod retries;
 mod services;
 mod spec;
+mod standards;
 mod surface;
 mod webhooks;

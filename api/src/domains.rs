@@ -127,6 +127,9 @@ pub fn routes() -> axum::Router<crate::http::HttpState> {
     axum::Router::new()
         .route("/photos/{id}", get(reports::photos::full))
         .route("/photos/{id}/thumbnail", get(reports::photos::thumbnail))
+        .merge(reports::open311::routes())
+        .merge(services::hsds::routes())
+        .merge(indicators::export::routes())
 }
 
 /// Every domain's background jobs, started with the server.

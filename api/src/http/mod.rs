@@ -5,6 +5,7 @@
 //! [`oauth`] (client credentials), [`ops`] (probes and metrics) and
 //! [`client`] (client addresses and the unauthenticated rate limit).
 
+pub mod adapter;
 pub mod client;
 pub mod graphiql;
 pub mod graphql;

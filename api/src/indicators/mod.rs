@@ -17,6 +17,7 @@
 
 pub mod compute;
 pub mod definitions;
+pub mod export;
 pub mod graphql;
 pub mod jobs;
 pub mod months;

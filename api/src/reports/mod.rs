@@ -13,6 +13,7 @@
 pub mod graphql;
 pub mod jobs;
 pub mod lifecycle;
+pub mod open311;
 pub mod photos;
 pub mod policy;
 pub mod service;

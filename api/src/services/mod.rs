@@ -12,6 +12,7 @@
 pub mod catalogue;
 pub mod delivery;
 pub mod graphql;
+pub mod hsds;
 pub mod lifecycle;
 pub mod policy;
 pub mod requests;

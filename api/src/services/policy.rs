@@ -207,6 +207,16 @@ pub fn visible_services(p: &Principal) -> Select<service::Entity> {
     service::Entity::find().filter(services_condition(p))
 }
 
+/// The public catalogue: every published service, in whatever state (a
+/// directory must learn that a service paused or ended), for anyone, with
+/// or without a token. What of a service is public is the HSDS adapter's
+/// choice of fields (`services/hsds/`): the catalogue's own words, its
+/// organisation and the communities served; never a request, a record or
+/// a resident.
+pub fn catalogue_services() -> Select<service::Entity> {
+    service::Entity::find()
+}
+
 /// Sessions of the services the principal may see.
 pub fn visible_sessions(p: &Principal) -> Select<service_session::Entity> {
     let ids = visible_services(p).select_only().column(service::Column::Id).into_query();
