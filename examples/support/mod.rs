@@ -5,6 +5,8 @@
 // not call is dead code there, not in the set.
 #![allow(dead_code)]
 
+pub mod district;
+
 use api::{AppState, Config, Db};
 use sea_orm::{ConnectionTrait, Database};
 

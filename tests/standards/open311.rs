@@ -196,7 +196,17 @@ async fn private_reports_stay_private_and_errors_follow_the_spec(app: TestApp) {
     assert_eq!(got.status, 403, "a machine client files nothing: {}", got.body);
     let got = post(&app, "requests.json", &[("api_key", "not-a-token"), ("service_code", "REPAIR")]).await;
     assert_eq!(got.status, 401, "{}", got.body);
+    let got = post(
+        &app,
+        "requests.json",
+        &[("api_key", &resident), ("service_code", "REPAIR"), ("description", "a\u{0}b"), ("lat", "1"), ("long", "1")],
+    )
+    .await;
+    assert_eq!(got.status, 400, "control characters are refused as in GraphQL: {}", got.body);
     assert_eq!(count_reports(&app).await, before, "no report from a refused post");
+    let many = vec!["x"; 1001].join(",");
+    let got = get(&app, &format!("/open311/v2/requests.json?service_request_id={many}"), Some(&resident)).await;
+    assert_eq!(got.status, 400, "at most 1,000 ids, as the gate's lists: {}", got.body);
 
     assert_eq!(get(&app, "/open311/v2/requests.json", None).await.status, 401, "requests need a token");
     let got = get(
@@ -212,6 +222,12 @@ async fn private_reports_stay_private_and_errors_follow_the_spec(app: TestApp) {
     assert_eq!(get(&app, "/open311/v2/services.json", None).await.status, 400, "no jurisdiction, no community");
     assert_eq!(get(&app, "/open311/v2/services.json?jurisdiction_id=999", None).await.status, 400);
     assert_eq!(get(&app, &format!("/open311/v2/services/NOPE.json?jurisdiction_id={PEACH}"), None).await.status, 404);
+
+    // Counted on /metrics by route, as every request.
+    let metrics = get(&app, "/metrics", None).await.body;
+    let line =
+        metrics.lines().find(|l| l.contains(r#"route="/open311/v2/{resource}""#) && l.contains(r#"status="401""#));
+    assert!(line.is_some(), "no adapter requests on /metrics");
 }
 
 /// `georeport`, unmodified: lists services, reads back what was posted.

@@ -72,6 +72,14 @@ impl Call {
                 .map_err(|_| ApiError::bad_input("body", t!("adapters.body_too_large", max = max_body)))?;
             params.extend(form_urlencoded::parse(&bytes).into_owned());
         }
+        // The gate's rule for GraphQL text, for every parameter: no
+        // control characters reach a service or SQL (a NUL fails on
+        // PostgreSQL as a server error).
+        for (k, v) in &params {
+            if k.chars().chain(v.chars()).any(crate::gate::is_refused_char) {
+                return Err(ApiError::bad_input(k.clone(), t!("gate.text_not_contain_nul_other")));
+            }
+        }
         Ok(Self { headers: parts.headers, extensions: parts.extensions, params })
     }
 
@@ -80,15 +88,22 @@ impl Call {
         self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
 
-    /// A comma-separated parameter (every occurrence), as a list.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.params
+    /// A comma-separated parameter (every occurrence), as a list of at
+    /// most the gate's list length ([`crate::gate::MAX_LIST`]).
+    pub fn list(&self, name: &str) -> Result<Vec<String>, ApiError> {
+        let items: Vec<String> = self
+            .params
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
-            .collect()
+            .collect();
+        let max = crate::gate::MAX_LIST;
+        if items.len() > max {
+            return Err(ApiError::bad_input(name.to_owned(), t!("gate.list_too_long", max = max, given = items.len())));
+        }
+        Ok(items)
     }
 }
 

@@ -82,7 +82,7 @@ async fn series(state: &HttpState, call: &Call, p: &Principal) -> ApiResult<Seri
     let region = region_id(state, call).await?;
     let config = &state.app.config;
     let months = service::months(config, month(call, "from")?, month(call, "to")?)?;
-    let names = call.list("names");
+    let names = call.list("names")?;
     let names = if names.is_empty() {
         None
     } else {

@@ -222,7 +222,7 @@ async fn requests(state: &HttpState, call: &Call, p: Option<&Principal>) -> Answ
     let page = Page::parse(call.param("page"), call.param("page_size"), PAGE_DEFAULT, PAGE_MAX)
         .map_err(|_| ApiError::bad_input("page_size", t!("adapters.page_size", max = PAGE_MAX)))?;
     let mut f = ReportList::default();
-    let ids = call.list("service_request_id");
+    let ids = call.list("service_request_id")?;
     let mut q = if !ids.is_empty() {
         // The spec: ids given override every other filter.
         let ids: Vec<i32> = ids.iter().filter_map(|s| report_id(s).ok().flatten()).collect();
@@ -235,12 +235,12 @@ async fn requests(state: &HttpState, call: &Call, p: Option<&Principal>) -> Answ
         }
         (f.created_from, f.created_to) = (Some(from), Some(to));
         let mut statuses = Vec::new();
-        for s in call.list("status") {
+        for s in call.list("status")? {
             statuses.extend(wire::statuses_of(&s).ok_or_else(|| ApiError::bad_input("status", t!("open311.status")))?);
         }
         f.statuses = (!statuses.is_empty()).then_some(statuses);
         let mut q = service::list(p, f);
-        let codes = call.list("service_code");
+        let codes = call.list("service_code")?;
         if !codes.is_empty() {
             q = q.filter(report::Column::CategoryCode.is_in(codes));
         }
