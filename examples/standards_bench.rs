@@ -67,24 +67,27 @@ fn pct(mut v: Vec<Duration>, p: f64) -> String {
 
 /// `clients` clients each GET `url` `n` times at once; every latency.
 async fn load(http: &reqwest::Client, url: &str, token: Option<&str>, clients: usize, n: usize) -> Vec<Duration> {
-    let tasks = (0..clients).map(|_| {
-        let (http, url, token) = (http.clone(), url.to_owned(), token.map(str::to_owned));
-        tokio::spawn(async move {
-            let mut times = Vec::with_capacity(n);
-            for _ in 0..n {
-                let mut req = http.get(&url);
-                if let Some(t) = &token {
-                    req = req.bearer_auth(t);
+    // Spawned all at once (collected), then awaited: the clients overlap.
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (http, url, token) = (http.clone(), url.to_owned(), token.map(str::to_owned));
+            tokio::spawn(async move {
+                let mut times = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let mut req = http.get(&url);
+                    if let Some(t) = &token {
+                        req = req.bearer_auth(t);
+                    }
+                    let t = Instant::now();
+                    let resp = req.send().await.unwrap();
+                    assert_eq!(resp.status(), 200, "{url}");
+                    let _ = resp.bytes().await.unwrap();
+                    times.push(t.elapsed());
                 }
-                let t = Instant::now();
-                let resp = req.send().await.unwrap();
-                assert_eq!(resp.status(), 200, "{url}");
-                let _ = resp.bytes().await.unwrap();
-                times.push(t.elapsed());
-            }
-            times
+                times
+            })
         })
-    });
+        .collect();
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.unwrap());

@@ -20,6 +20,7 @@ mod m20261204_000013_idempotency;
 mod m20261204_000014_residency;
 mod m20261204_000015_client_documents;
 mod m20261204_000016_webhooks;
+mod m20261204_000017_report_times;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_residency::Migration),
             Box::new(m20261204_000015_client_documents::Migration),
             Box::new(m20261204_000016_webhooks::Migration),
+            Box::new(m20261204_000017_report_times::Migration),
         ]
     }
 }
