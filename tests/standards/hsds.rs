@@ -155,3 +155,44 @@ async fn the_catalogue_as_hsds(app: TestApp) {
 }
 
 both!(the_catalogue_as_hsds);
+
+/// Adapter requests without a token pass the anonymous rate limit, as
+/// anonymous GraphQL requests do; with a token they do not.
+async fn anonymous_adapter_requests_are_rate_limited(engine: crate::common::Engine) {
+    let app = TestApp::spawn_with(engine, |c| {
+        c.anon_rate_per_sec = 1;
+        c.anon_burst = 2;
+    })
+    .await;
+    let token = app.token("demo-resident").await;
+    // Quick requests beyond the burst (1 a second refills): some are 429,
+    // with `Retry-After`, whatever the machine's speed.
+    let mut limited = None;
+    for _ in 0..6 {
+        let resp = app.client.get(format!("{}/hsds/taxonomies", app.base)).send().await.unwrap();
+        if resp.status().as_u16() == 429 {
+            limited = Some(resp.headers().get("retry-after").is_some());
+        }
+    }
+    assert_eq!(limited, Some(true), "anonymous requests beyond the limit are 429 with Retry-After");
+    assert_eq!(get(&app, "/hsds/taxonomies", Some(&token)).await.status, 200, "a token is not limited here");
+    let mut open311 = Vec::new();
+    for _ in 0..6 {
+        let got = get(&app, "/open311/v2/services.json?jurisdiction_id=1101990101", None).await;
+        if got.status == 429 {
+            open311.push(got.json()[0]["code"].clone());
+        }
+    }
+    assert!(!open311.is_empty() && open311.iter().all(|c| *c == json!(429)), "in Open311's format: {open311:?}");
+}
+
+mod rate_limit {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::anonymous_adapter_requests_are_rate_limited(crate::common::Engine::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::anonymous_adapter_requests_are_rate_limited(crate::common::Engine::Postgres).await;
+    }
+}
