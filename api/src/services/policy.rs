@@ -280,6 +280,15 @@ mod tests {
     use super::*;
     use crate::policy::testing::*;
 
+    /// The public catalogue (HSDS) is every service in any state: a
+    /// directory must learn that one paused or ended. What of it is shown
+    /// is the adapter's choice of fields.
+    #[test]
+    fn the_catalogue_is_every_service() {
+        let s = sql(catalogue_services());
+        assert!(unrestricted(&s) && !s.contains("ACTIVE"), "{s}");
+    }
+
     #[test]
     fn visible_services_per_role() {
         for role in ALL_ROLES {
