@@ -152,6 +152,32 @@ async fn the_catalogue_as_hsds(app: TestApp) {
     assert!(by_term["total_items"].as_u64().unwrap() >= 3, "{by_term}");
     let term = get(&app, &format!("/hsds/taxonomy_terms/{}", culture["id"].as_str().unwrap()), None).await.json();
     assert_eq!(term, culture);
+
+    // The tabular data package: the same catalogue, valid for Frictionless.
+    let resp = app.client.get(format!("{}/hsds/tabular.zip", app.base)).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let package: Value = serde_json::from_str(&read("datapackage.json")).unwrap();
+    assert_eq!(package["resources"].as_array().map(Vec::len), Some(9), "{package}");
+    let lines = |text: String| text.lines().count() - 1;
+    let now = get(&app, "/hsds/services?per_page=500", None).await.json();
+    assert_eq!(lines(read("services.csv")), now["contents"].as_array().unwrap().len());
+    let areas: usize =
+        now["contents"].as_array().unwrap().iter().map(|s| s["service_areas"].as_array().unwrap().len()).sum();
+    assert_eq!(lines(read("service_areas.csv")), areas);
+    assert_eq!(lines(read("taxonomy_terms.csv")), 9);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hsds.zip");
+    std::fs::write(&file, &bytes).unwrap();
+    if let Some(out) = python("hsds_tabular_validate.py", &[file.to_str().unwrap()]) {
+        assert!(out.contains("valid: True, tables: 9"), "{out}");
+    }
 }
 
 both!(the_catalogue_as_hsds);

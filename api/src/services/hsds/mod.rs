@@ -6,17 +6,19 @@
 //! its state) and shows only the catalogue's own words, the organisation
 //! and the communities served (`objects.rs`): no request, record or
 //! resident. `modified_after` gives what changed since a directory's last
-//! pull. `service_at_locations` is not served: a service is offered in
+//! pull. `/hsds/tabular.zip` is the whole catalogue as an HSDS tabular
+//! data package (`tabular.rs`). `service_at_locations` is not served: a service is offered in
 //! communities (its service areas), not at addresses of its own.
 
 mod objects;
+mod tabular;
 
 use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use entity::{organisation, region, service, service_area};
@@ -49,6 +51,7 @@ pub fn routes() -> Router<HttpState> {
         .route("/hsds/taxonomies/{id}", get(one_taxonomy))
         .route("/hsds/taxonomy_terms", get(terms))
         .route("/hsds/taxonomy_terms/{id}", get(one_term))
+        .route("/hsds/tabular.zip", get(tabular_package))
 }
 
 /// Runs `f` for an admitted caller and answers JSON (or an error with its
@@ -273,4 +276,37 @@ async fn one_term(State(state): State<HttpState>, Path(id): Path<String>, req: R
         Ok(json!(objects::term(c)))
     })
     .await
+}
+
+/// `GET /hsds/tabular.zip`: the whole catalogue as CSVs with a
+/// `datapackage.json`, from the same objects as the API.
+async fn tabular_package(State(state): State<HttpState>, req: Request) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut principal = None;
+    let built = async {
+        let call = Call::read(req, 0).await?;
+        principal = adapter::caller(&state, &call)?;
+        let db = &state.app.db.read;
+        let services = catalogue_services().order_by_asc(service::Column::Id).all(db).await?;
+        let contents = tabular::Contents {
+            organizations: organization_query().all(db).await?.iter().map(objects::organization).collect(),
+            services: service_rows(&state, services).await?,
+            taxonomies: vec![objects::taxonomy()],
+            terms: objects::categories().into_iter().map(objects::term).collect(),
+        };
+        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        tabular::package(&contents, &now)
+    }
+    .await;
+    let resp = match built {
+        Ok(bytes) => {
+            let mut resp = (StatusCode::OK, bytes).into_response();
+            let h = resp.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hsds.zip\""));
+            resp
+        }
+        Err(e) => crate::http::request_error(adapter::status_of(&e), &e),
+    };
+    adapter::logged(resp, principal.as_ref())
 }
