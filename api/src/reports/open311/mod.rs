@@ -158,7 +158,7 @@ async fn one(State(state): State<HttpState>, Path(id): Path<String>, req: Reques
     };
     let answer = async {
         let who = p.as_ref().ok_or_else(ApiError::unauthenticated)?;
-        let id = report_id(&id)?.ok_or_else(|| ApiError::not_found("Report"))?;
+        let id = report_id(&id).ok_or_else(|| ApiError::not_found("Report"))?;
         let (r, _) = service::load(&state.app.db.read, who, id).await?;
         Ok((StatusCode::OK, Body::Requests(rows(&state, vec![r]).await?)))
     }
@@ -173,10 +173,10 @@ async fn admit(state: &HttpState, req: Request) -> ApiResult<(Call, Option<Princ
 }
 
 /// A report's id from a service_request_id (the report's global id).
-fn report_id(s: &str) -> ApiResult<Option<i32>> {
-    Ok(ids::decode(&async_graphql::ID(s.to_owned()))
+fn report_id(s: &str) -> Option<i32> {
+    ids::decode(&async_graphql::ID(s.to_owned()))
         .filter(|(ty, _)| ty == <Report as crate::graphql::node::NodeType>::NAME)
-        .map(|(_, id)| id))
+        .map(|(_, id)| id)
 }
 
 async fn region_by_code(state: &HttpState, code: &str) -> ApiResult<region::Model> {
@@ -225,7 +225,7 @@ async fn requests(state: &HttpState, call: &Call, p: Option<&Principal>) -> Answ
     let ids = call.list("service_request_id")?;
     let mut q = if !ids.is_empty() {
         // The spec: ids given override every other filter.
-        let ids: Vec<i32> = ids.iter().filter_map(|s| report_id(s).ok().flatten()).collect();
+        let ids: Vec<i32> = ids.iter().filter_map(|s| report_id(s)).collect();
         service::list(p, f).filter(report::Column::Id.is_in(ids))
     } else {
         let to = date(call, "end_date")?.unwrap_or_else(Utc::now);
