@@ -119,6 +119,10 @@ async fn seed(db: &Db, args: &Args) -> Seeded {
                 disabled_reason: Set(None),
                 privacy_notice_version: Set(None),
                 privacy_accepted_at: Set(None),
+                erased_at: Set(None),
+                legal_hold_reason: Set(None),
+                legal_hold_at: Set(None),
+                phone_shared_with_building_head: Set(false),
             })
             .collect();
         for chunk in accounts.chunks(200) {

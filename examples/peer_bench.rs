@@ -192,6 +192,10 @@ async fn seed(db: &Db) -> Data {
             disabled_reason: Set(None),
             privacy_notice_version: Set(None),
             privacy_accepted_at: Set(None),
+            erased_at: Set(None),
+            legal_hold_reason: Set(None),
+            legal_hold_at: Set(None),
+            phone_shared_with_building_head: Set(false),
         })
         .exec(&db.write)
         .await

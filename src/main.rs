@@ -175,6 +175,10 @@ async fn schema_files(path: &std::path::Path) -> anyhow::Result<Vec<(PathBuf, St
     let Some(text) = api::schema::with_roles_table(&text, &table) else {
         bail!("{} has no roles table markers", readme.display())
     };
+    // And its personal-data table, from the privacy catalogue.
+    let Some(text) = api::privacy::catalogue::with_table(&text) else {
+        bail!("{} has no personal-data table markers", readme.display())
+    };
     files.push((readme, text));
     Ok(files)
 }

@@ -569,6 +569,55 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
         json!({ "s": service, "c": peach, "d": last_month })).await;
     api::indicators::jobs::run(&app.state).await.unwrap();
 
+    // Personal data: a correction, a consent, a staff correction, a legal
+    // hold and its release, an erasure (of a newcomer, so the demo people stay).
+    let me = api::graphql::ids::encode("Account", app.account_id("demo-resident").await).0;
+    ok(
+        app,
+        a.t("demo-resident"),
+        "mutation { correctMyData(input: {realName: \"李明\", phone: \"13800000011\"}) { account { id } } }",
+        json!({}),
+    )
+    .await;
+    ok(
+        app,
+        a.t("demo-resident"),
+        "mutation { setPhoneSharing(input: {sharedWithBuildingHead: true}) { account { id } } }",
+        json!({}),
+    )
+    .await;
+    ok(
+        app,
+        a.t("demo-committee"),
+        "mutation($a: ID!) { correctAccount(input: {accountId: $a, phone: \"13800000001\"}) { account { id } } }",
+        json!({ "a": me }),
+    )
+    .await;
+    ok(
+        app,
+        a.t("demo-office"),
+        "mutation($a: ID!) { setLegalHold(input: {accountId: $a, reason: \"调解中\"}) { account { id } } }",
+        json!({ "a": me }),
+    )
+    .await;
+    ok(
+        app,
+        a.t("demo-office"),
+        "mutation($a: ID!) { releaseLegalHold(input: {accountId: $a}) { account { id } } }",
+        json!({ "a": me }),
+    )
+    .await;
+    let building = crate::notices::peach_buildings(app).await[0];
+    let leaving = crate::funds::person(
+        app,
+        "walk-leaving",
+        entity::enums::Role::Resident,
+        api::accounts::service::ScopeInput { building_id: Some(building), ..Default::default() },
+    )
+    .await;
+    ok(app, &leaving, "mutation { deleteMyAccount(input: {password: \"a-long-password\"}) { accountId } }", json!({}))
+        .await;
+
     // Webhook endpoints: one kept (its entries stay readable), one deleted.
     crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], false).await;
     crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], true).await;

@@ -18,6 +18,7 @@ mod messages;
 mod notices;
 mod people;
 mod platform;
+mod privacy;
 mod projects;
 mod relay;
 mod reports;

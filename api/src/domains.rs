@@ -21,8 +21,8 @@ use crate::residency::graphql::{Household, HouseholdFlag, HouseholdVisit, Invita
 use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
 use crate::webhooks::graphql::{WebhookDelivery, WebhookEndpoint};
 use crate::{
-    accounts, audit, auth, changes, directory, funds, indicators, notices, projects, reports, residency, services,
-    webhooks,
+    accounts, audit, auth, changes, directory, funds, indicators, notices, privacy, projects, reports, residency,
+    services, webhooks,
 };
 
 /// The query root: one entry per domain.
@@ -42,6 +42,7 @@ pub struct Query(
     changes::graphql::ChangesQuery,
     indicators::graphql::IndicatorsQuery,
     webhooks::graphql::WebhooksQuery,
+    privacy::graphql::PrivacyQuery,
 );
 
 /// The mutation root: one entry per domain. Shown to the kinds of caller
@@ -59,6 +60,7 @@ pub struct Mutation(
     services::graphql::ServicesMutation,
     residency::graphql::ResidencyMutation,
     webhooks::graphql::WebhooksMutation,
+    privacy::graphql::PrivacyMutation,
 );
 
 /// The subscription root: one entry per domain with live events. Shown to
@@ -118,6 +120,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(indicators::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(residency::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(webhooks::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(privacy::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -138,6 +141,7 @@ pub fn spawn_jobs(app: &crate::state::AppState) {
     notices::jobs::spawn(app);
     indicators::jobs::spawn(app);
     webhooks::worker::spawn(app);
+    privacy::service::retention::spawn(app);
 }
 
 macro_rules! node_types {
@@ -377,6 +381,11 @@ mod tests {
                 "webhook_endpoint.delete",
                 "webhook_endpoint.redeliver",
                 "webhook_endpoint.send_test",
+                "account.correct",
+                "account.set_consent",
+                "account.hold",
+                "account.release",
+                "account.erase",
             ]
         );
         use crate::projects::ProjectEventKind::*;

@@ -1,6 +1,10 @@
 //! Gongzhi (共治) server library: configuration, database, auth, policy, the
 //! GraphQL schema by domain, and HTTP wiring.
 
+// The query root merges one object per domain; proving its resolver
+// futures `Send` nests as deep as the merge, past the default 128.
+#![recursion_limit = "256"]
+
 /// The allocator of every binary that links the server (the server, its
 /// tests and benchmarks, so they measure what runs). glibc's malloc spent
 /// 28 % of the server's CPU under load and its heap degraded after bursts
@@ -13,6 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[macro_use]
 pub mod i18n;
 
+pub mod access;
 pub mod accounts;
 pub mod audience;
 pub mod audit;
@@ -35,6 +40,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod notices;
 pub mod policy;
+pub mod privacy;
 pub mod projects;
 pub mod reports;
 pub mod residency;

@@ -2,8 +2,9 @@ use sea_orm::entity::prelude::*;
 
 /// A person's login. Personal fields (`real_name`, `phone`) are masked by the
 /// policy module wherever the viewer's role does not need them.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "accounts")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
@@ -13,6 +14,7 @@ pub struct Model {
     pub real_name: Option<String>,
     pub phone: Option<String>,
     /// PHC string of an argon2id hash.
+    #[serde(skip)]
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
@@ -24,6 +26,15 @@ pub struct Model {
     /// The privacy notice version the person accepted at sign-up, and when.
     pub privacy_notice_version: Option<String>,
     pub privacy_accepted_at: Option<DateTimeUtc>,
+    /// When the account was erased: the row is a tombstone (no name,
+    /// phone or login) that ballots, ledgers and audit rows still point at.
+    pub erased_at: Option<DateTimeUtc>,
+    /// Why erasure is on hold (a dispute in mediation), shown to the person.
+    pub legal_hold_reason: Option<String>,
+    pub legal_hold_at: Option<DateTimeUtc>,
+    /// The resident chose to show their phone to their building head in
+    /// the household register.
+    pub phone_shared_with_building_head: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,8 +4,9 @@ use crate::enums::JoinRequestStatus;
 
 /// A person's request to live in a community as a resident, decided by its
 /// committee or the building head.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "join_requests")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,

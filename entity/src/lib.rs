@@ -42,6 +42,7 @@ pub mod notice_read;
 pub mod notice_target;
 pub mod organisation;
 pub mod organisation_community;
+pub mod personal_data_access;
 pub mod project;
 pub mod project_comment;
 pub mod project_participant;

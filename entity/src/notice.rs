@@ -25,6 +25,12 @@ pub struct Model {
     pub follow_up_secs: Option<i32>,
     /// The counts frozen when the alert was closed (JSON).
     pub frozen_counts: Option<String>,
+    /// Households targeted and reached within the hour, frozen at close
+    /// (the monthly statistics read them once answers are purged).
+    pub frozen_households: Option<i64>,
+    pub frozen_reached_within_hour: Option<i64>,
+    /// When the answers, visits and flags were purged after retention.
+    pub answers_purged_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub edited_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,

@@ -4,8 +4,9 @@ use sea_orm::entity::prelude::*;
 use crate::enums::*;
 
 /// A resident read a notice (once per person).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "notice_reads")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,

@@ -2,12 +2,14 @@ use sea_orm::entity::prelude::*;
 
 /// A refresh token, stored as a SHA-256 hash. Tokens of one login form a
 /// family; presenting a rotated token again revokes the whole family.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "refresh_tokens")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     #[sea_orm(unique)]
+    #[serde(skip)]
     pub token_hash: String,
     pub family_id: String,
     pub account_id: i32,

@@ -4,8 +4,9 @@ use sea_orm::entity::prelude::*;
 use crate::enums::*;
 
 /// A resident report (诉求 / 报事报修).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "reports")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,

@@ -4,8 +4,9 @@ use sea_orm::entity::prelude::*;
 use crate::enums::*;
 
 /// A ballot. Secret: no API path leads from a ballot to its voter except the voter themself.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "votes")]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,

@@ -21,6 +21,7 @@ mod m20261204_000014_residency;
 mod m20261204_000015_client_documents;
 mod m20261204_000016_webhooks;
 mod m20261204_000017_report_times;
+mod m20261205_000018_personal_data;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_client_documents::Migration),
             Box::new(m20261204_000016_webhooks::Migration),
             Box::new(m20261204_000017_report_times::Migration),
+            Box::new(m20261205_000018_personal_data::Migration),
         ]
     }
 }

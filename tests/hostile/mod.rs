@@ -45,4 +45,4 @@ mod credentials;
 mod input;
 mod outage;
 mod privacy;
-mod sessions;
+pub(crate) mod sessions;

@@ -15,7 +15,7 @@ use crate::projects::{Actors, deliberating, subscribe};
 // Live sessions
 // ---------------------------------------------------------------------------
 
-async fn expect_close(
+pub(crate) async fn expect_close(
     ws: &mut (impl futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
     code: u16,
 ) {

@@ -67,6 +67,10 @@ async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
         disabled_reason: Set(None),
         privacy_notice_version: Set(None),
         privacy_accepted_at: Set(None),
+        erased_at: Set(None),
+        legal_hold_reason: Set(None),
+        legal_hold_at: Set(None),
+        phone_shared_with_building_head: Set(false),
     }
     .insert(&app.db.write)
     .await

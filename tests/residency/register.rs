@@ -38,9 +38,14 @@ async fn the_register_follows_buildings_and_care(app: TestApp) {
     let flat101 = find(&all, "1号楼", "101").to_owned();
     let other_building = find(&all, "2号楼", "101").to_owned();
 
-    // Members and phones: the resident sees their own number; the building head all of 1号楼.
+    // Members and phones: the resident sees their own number; the building
+    // head those of 1号楼 its residents chose to share (`setPhoneSharing`).
     let members =
         "query($h: ID!) { node(id: $h) { ... on Household { members { person { username } phone isContact } } } }";
+    let d = ok(&app, Some(head), members, json!({ "h": flat101 })).await;
+    assert_eq!(d["node"]["members"][0]["phone"], Value::Null, "not shared: {d}");
+    let share = "mutation { setPhoneSharing(input: {sharedWithBuildingHead: true}) { account { id } } }";
+    ok(&app, Some(resident), share, json!({})).await;
     let d = ok(&app, Some(head), members, json!({ "h": flat101 })).await;
     assert_eq!(
         d["node"]["members"],

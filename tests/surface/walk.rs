@@ -460,6 +460,21 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
         )
         .await;
         ok(app, &token, "mutation { endOtherSessions { sessionsEnded } }", json!({})).await;
+        // Personal data: a correction and a consent, as each kind.
+        ok(
+            app,
+            &token,
+            "mutation { correctMyData(input: {displayName: \"改过的名字\"}) { account { id } } }",
+            json!({}),
+        )
+        .await;
+        ok(
+            app,
+            &token,
+            "mutation { setPhoneSharing(input: {sharedWithBuildingHead: true}) { account { id } } }",
+            json!({}),
+        )
+        .await;
         let new_password = format!("{password}-changed-2026");
         ok(app, &token, "mutation($o: String!, $n: String!) { changePassword(input: {currentPassword: $o, newPassword: $n}) { passwordChanged } }", json!({ "o": password, "n": new_password })).await;
         let last = app.gql(None, login, json!({ "u": user, "p": new_password })).await["data"]["login"].clone();
@@ -478,10 +493,57 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
 /// each kind shown it, anonymous callers included. The platform admin is
 /// shown the whole schema (the operator's manual) and is left out: the
 /// policy refuses it what belongs to a community role (a vote).
+/// Each kind deletes an account of its own (a throwaway one, so the demo
+/// people stay); corrections, consent and holds are in the audit walk.
+async fn every_kind_leaves(app: &TestApp) {
+    use api::accounts::service::ScopeInput;
+    use entity::enums::Role;
+    let peach = app.region_id("桃园社区").await;
+    let east = app.region_id("东湖街道").await;
+    let building = crate::notices::peach_buildings(app).await[0];
+    let org = |name: &'static str| async move { Some(crate::funds::org_id(app, name).await) };
+    let kinds = [
+        ("gone-head", Role::BuildingHead, ScopeInput { building_id: Some(building), ..Default::default() }),
+        (
+            "gone-committee",
+            Role::CommunityCommittee,
+            ScopeInput {
+                region_id: Some(peach), organisation_id: org("桃园社区居委会").await, ..Default::default()
+            },
+        ),
+        (
+            "gone-office",
+            Role::GovernmentOffice,
+            ScopeInput {
+                region_id: Some(east), organisation_id: org("东湖街道办事处").await, ..Default::default()
+            },
+        ),
+        (
+            "gone-ngo",
+            Role::SocialOrganization,
+            ScopeInput { organisation_id: org(crate::funds::NGO).await, ..Default::default() },
+        ),
+        (
+            "gone-property",
+            Role::PropertyCompany,
+            ScopeInput { organisation_id: org(crate::funds::PROPERTY).await, ..Default::default() },
+        ),
+    ];
+    let delete = "mutation($p: String!) { deleteMyAccount(input: {password: $p}) { accountId } }";
+    for (name, role, scope) in kinds {
+        let token = crate::funds::person(app, name, role, scope).await;
+        ok(app, &token, delete, json!({ "p": "a-long-password" })).await;
+    }
+    let person = crate::residency::sign_up(app, "gone-person", json!({})).await;
+    let token = person["data"]["signUp"]["session"]["accessToken"].as_str().expect("signed up").to_owned();
+    ok(app, &token, delete, json!({ "p": crate::residency::PASSWORD })).await;
+}
+
 async fn every_visible_mutation_is_one_its_kind_can_perform(app: TestApp) {
     let a = Actors::login(&app).await;
     crate::audit_walk::perform_everything(&app, &a).await;
     every_kind_performs_the_rest(&app, &a).await;
+    every_kind_leaves(&app).await;
     let done = crate::common::performed::on(&app.base);
     let surfaces = api::schema::surfaces().await.unwrap();
     let mut missing = Vec::new();

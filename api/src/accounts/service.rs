@@ -117,6 +117,10 @@ pub async fn create_account(db: &Db, p: &Principal, input: NewAccount) -> ApiRes
         disabled_reason: Set(None),
         privacy_notice_version: Set(None),
         privacy_accepted_at: Set(None),
+        erased_at: Set(None),
+        legal_hold_reason: Set(None),
+        legal_hold_at: Set(None),
+        phone_shared_with_building_head: Set(false),
     }
     .insert(txn)
     .await

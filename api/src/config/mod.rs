@@ -287,6 +287,26 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_ALERT_SWEEP_MS", default_value_t = 10_000)]
     pub alert_sweep_ms: u64,
 
+    /// Days after an emergency alert closes before its answers, visit
+    /// notes, flags and rosters are purged (persons unlinked; the alert's
+    /// frozen counts and statistics stay). 0 purges at the next sweep.
+    #[arg(long, env = "GONGZHI_RETENTION_ALERT_ANSWERS_DAYS", default_value_t = 180)]
+    pub retention_alert_answers_days: u32,
+
+    /// Days a record of who read whose personal data is kept (default 3
+    /// years).
+    #[arg(long, env = "GONGZHI_RETENTION_ACCESS_LOG_DAYS", default_value_t = 1095)]
+    pub retention_access_log_days: u32,
+
+    /// Days an ended login session (its refresh-token rows: device, address
+    /// prefix, times) is kept after it expired or ended.
+    #[arg(long, env = "GONGZHI_RETENTION_SESSIONS_DAYS", default_value_t = 90)]
+    pub retention_sessions_days: u32,
+
+    /// How often each server runs the retention jobs (seconds).
+    #[arg(long, env = "GONGZHI_RETENTION_SWEEP_SECS", default_value_t = 3600)]
+    pub retention_sweep_secs: u64,
+
     /// The time zone whose calendar months the indicators count in (an IANA
     /// name). A report filed at 23:30 UTC on 31 March belongs to April in
     /// Asia/Shanghai. Changing it changes which month a record falls in:

@@ -36,7 +36,9 @@ where
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(16)
-        .disable_suggestions();
+        .disable_suggestions()
+        // Reads of personal fields are recorded (`crate::access`).
+        .extension(crate::access::AccessLogging);
     if !config.introspection_enabled() {
         b = b.disable_introspection();
     }

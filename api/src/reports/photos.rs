@@ -135,6 +135,8 @@ fn encode(img: &DynamicImage) -> ApiResult<Vec<u8>> {
 pub trait PhotoStore: Send + Sync {
     fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()>;
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>>;
+    /// Removes a photo; one already gone is no error.
+    fn delete(&self, key: &str) -> std::io::Result<()>;
 }
 
 /// Photos as files in one directory.
@@ -169,6 +171,51 @@ impl PhotoStore for LocalDisk {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path(key)?) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Deletes the photos a reporter took of their reports (rows now, in the
+/// caller's transaction; files by the returned closure, after it commits).
+/// Resolution photos, taken by those who did the work, stay.
+pub async fn erase_reporters_photos<C: sea_orm::ConnectionTrait>(conn: &C, reporter: i32) -> ApiResult<Vec<String>> {
+    use entity::{report, report_photo};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let reports = sea_orm::sea_query::Query::select()
+        .column(report::Column::Id)
+        .from(report::Entity)
+        .and_where(report::Column::ReporterAccountId.eq(reporter))
+        .to_owned();
+    let mine = sea_orm::Condition::all()
+        .add(report_photo::Column::ReportId.in_subquery(reports))
+        .add(report_photo::Column::Kind.eq(entity::enums::PhotoKind::Report));
+    let keys: Vec<String> = report_photo::Entity::find()
+        .select_only()
+        .column(report_photo::Column::StorageKey)
+        .filter(mine.clone())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    report_photo::Entity::delete_many().filter(mine).exec(conn).await?;
+    Ok(keys)
+}
+
+/// Removes stored photos (and their thumbnails) by key; a failure is logged
+/// (the rows are gone, so nothing serves them any more).
+pub fn delete_files(config: &crate::Config, keys: &[String]) {
+    let store = store(config);
+    for key in keys {
+        for k in [key.clone(), format!("{key}.thumb")] {
+            if let Err(e) = store.delete(&k) {
+                tracing::warn!(error = %e, "photo file not deleted");
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, Object};
 use entity::{account, api_client, building, membership, organisation, region};
 
+use crate::access::{Disclose, Field};
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::connection::{Conn, PageArgs, page_cost, paginate_loaded};
@@ -56,6 +57,16 @@ impl Account {
             memberships.iter().filter(|m| policy::is_community_role(m.role)).filter_map(|m| m.region_id).collect();
         Ok(crate::accounts::policy::may_see_personal(p, self.0.id, &communities))
     }
+
+    /// A personal field's value where the viewer may see it, the read
+    /// recorded (`crate::access`) when it discloses something.
+    async fn personal(&self, ctx: &Context<'_>, field: Field, value: Option<String>) -> ApiResult<Option<String>> {
+        if value.is_none() || !self.personal_visible(ctx).await? {
+            return Ok(None);
+        }
+        ctx.disclosed(self.0.id, (Self::NAME, Some(self.0.id)), &[field]);
+        Ok(value)
+    }
 }
 
 /// A person's account. `realName`, `phone` and `memberships` are personal:
@@ -71,9 +82,10 @@ impl Account {
     async fn username(&self) -> &str {
         &self.0.username
     }
-    /// The name shown to others.
-    async fn display_name(&self) -> &str {
-        &self.0.display_name
+    /// The name shown to others ("a former resident", in the reader's
+    /// language, once the account was erased).
+    async fn display_name(&self) -> String {
+        display_name(&self.0)
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime {
@@ -81,11 +93,11 @@ impl Account {
     }
     /// Real name (personal; see the type's description).
     async fn real_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        Ok(if self.personal_visible(ctx).await? { self.0.real_name.clone() } else { None })
+        self.personal(ctx, Field::RealName, self.0.real_name.clone()).await
     }
     /// Phone number (personal; see the type's description).
     async fn phone(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        Ok(if self.personal_visible(ctx).await? { self.0.phone.clone() } else { None })
+        self.personal(ctx, Field::Phone, self.0.phone.clone()).await
     }
     /// Whether the account is disabled (personal; see the type's
     /// description).
@@ -96,6 +108,20 @@ impl Account {
     /// type's description).
     async fn disabled_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         Ok(if self.personal_visible(ctx).await? { self.0.disabled_reason.clone() } else { None })
+    }
+    /// Whether the person shows their phone to their building head in the
+    /// household register (personal; see the type's description).
+    async fn phone_shared_with_building_head(&self, ctx: &Context<'_>) -> ApiResult<Option<bool>> {
+        Ok(if self.personal_visible(ctx).await? { Some(self.0.phone_shared_with_building_head) } else { None })
+    }
+    /// Why erasure of the account is on hold, if it is (personal; see the
+    /// type's description).
+    async fn legal_hold_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(if self.personal_visible(ctx).await? { self.0.legal_hold_reason.clone() } else { None })
+    }
+    /// Whether the account was erased (a tombstone: "a former resident").
+    async fn erased(&self) -> bool {
+        self.0.erased_at.is_some()
     }
     /// Roles held, with their scopes (personal; see the type's description).
     #[graphql(complexity = "page_cost(first, last) * child_complexity")]
@@ -111,8 +137,15 @@ impl Account {
             return Ok(None);
         }
         let rows = ctx.loader::<ByColumn<membership::Entity>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        ctx.disclosed(self.0.id, (Self::NAME, Some(self.0.id)), &[Field::Memberships]);
         paginate_loaded(rows, |m| m.id, PageArgs::new(after, before, first, last), Membership).map(Some)
     }
+}
+
+/// The name an account is shown by: "a former resident" (in the reader's
+/// language) once it was erased.
+pub fn display_name(a: &account::Model) -> String {
+    if a.erased_at.is_some() { t!("privacy.former_resident").render_current() } else { a.display_name.clone() }
 }
 
 /// An account's role in a scope.

@@ -132,7 +132,7 @@ async fn managed<C: ConnectionTrait>(conn: &C, p: &Principal, account_id: i32) -
 }
 
 /// End every session of an account and every access token it holds.
-async fn end_everything<C: ConnectionTrait>(app: &AppState, conn: &C, account_id: i32) -> ApiResult<Batch> {
+pub(crate) async fn end_everything<C: ConnectionTrait>(app: &AppState, conn: &C, account_id: i32) -> ApiResult<Batch> {
     let families: Vec<String> = live_families(conn, account_id).await?.into_iter().map(|r| r.family_id).collect();
     end_families(app, conn, &families, &[Subject::Account(account_id)]).await
 }

@@ -59,6 +59,30 @@ impl AlertCount {
 /// register knows it.
 pub struct RosterEntry(pub(crate) RosterRow);
 
+impl RosterEntry {
+    /// The lines of an alert's roster, each recorded as a disclosure of
+    /// the resident's answer, flat and the contact it shows
+    /// (`crate::access`; one statement for the whole list).
+    pub(crate) fn disclosed(ctx: &async_graphql::Context<'_>, notice_id: i32, rows: Vec<RosterRow>) -> Vec<Self> {
+        use crate::access::{Disclose, Field};
+        for r in &rows {
+            let mut fields = vec![Field::AlertAnswer];
+            for (shown, name) in [
+                (r.household_id.is_some(), Field::Flat),
+                (r.real_name.is_some(), Field::RealName),
+                (r.phone.is_some(), Field::Phone),
+                (r.note.is_some() || r.visit_note.is_some(), Field::AlertNote),
+            ] {
+                if shown {
+                    fields.push(name);
+                }
+            }
+            ctx.disclosed(r.account_id, ("Notice", Some(notice_id)), &fields);
+        }
+        rows.into_iter().map(Self).collect()
+    }
+}
+
 /// One line of a roster: a resident, with their flat (`household`) when the
 /// household register knows it; lines of one flat follow each other, in
 /// building and flat order (the door-to-door round). Names and phones only

@@ -202,14 +202,14 @@ impl Notice {
     #[graphql(visible = "super::shown::roster")]
     async fn roster(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::roster(&ctx.db().read, ctx.principal()?, &self.0).await?;
-        Ok(rows.into_iter().map(RosterEntry).collect())
+        Ok(RosterEntry::disclosed(ctx, self.0.id, rows))
     }
     /// Households that answered NEED_HELP (the committee with contact, the
     /// office without phones unless it published).
     #[graphql(visible = "super::shown::publish")]
     async fn need_help(&self, ctx: &Context<'_>) -> ApiResult<Vec<RosterEntry>> {
         let rows = service::need_help(&ctx.db().read, ctx.principal()?, &self.0).await?;
-        Ok(rows.into_iter().map(RosterEntry).collect())
+        Ok(RosterEntry::disclosed(ctx, self.0.id, rows))
     }
     /// Read counts per building (the publisher; the committee and office for their scope).
     #[graphql(visible = "super::shown::publish")]

@@ -202,10 +202,13 @@ pub async fn close(app: &AppState, p: &Principal, id: i32) -> ApiResult<notice::
     publisher_only(p, &n)?;
     let all = aggregate(txn, &n, Condition::all()).await?;
     let frozen = serde_json::to_string(&all).map_err(|e| ApiError::internal(e.to_string()))?;
+    let (households, reached) = reach(txn, &n).await?;
     let changes = notice::ActiveModel {
         status: Set(NoticeStatus::Closed),
         closed_at: Set(Some(Utc::now())),
         frozen_counts: Set(Some(frozen)),
+        frozen_households: Set(Some(households)),
+        frozen_reached_within_hour: Set(Some(reached)),
         ..Default::default()
     };
     let after = set_status(txn, &n, changes).await?;

@@ -157,6 +157,9 @@ pub async fn publish(app: &AppState, p: &Principal, input: NewNotice) -> ApiResu
             None
         }),
         frozen_counts: Set(None),
+        frozen_households: Set(None),
+        frozen_reached_within_hour: Set(None),
+        answers_purged_at: Set(None),
         created_at: Set(now),
         edited_at: Set(None),
         withdrawn_at: Set(None),

@@ -141,6 +141,11 @@ pub(super) async fn rows<C: ConnectionTrait>(
     n: &notice::Model,
     scope: Condition,
 ) -> ApiResult<Vec<RosterRow>> {
+    // Rosters are not kept after the alert: once its answers are purged,
+    // nobody gets its households again.
+    if n.answers_purged_at.is_some() {
+        return Ok(Vec::new());
+    }
     let (m, r, v, f, a) = (Alias::new("m"), Alias::new("r"), Alias::new("v"), Alias::new("f"), Alias::new("a"));
     let mut q = households(n.id, qualify(targeted(conn, n.id).await?), scope);
     q.join_as(
@@ -281,22 +286,10 @@ pub async fn stats<C: ConnectionTrait>(conn: &C, region_path: &str) -> ApiResult
     for n in alerts {
         let month = (n.created_at + Duration::hours(8)).format("%Y-%m").to_string();
         let level = n.level.unwrap_or(AlertLevel::Blue);
-        let hour = n.created_at + Duration::hours(1);
-        let (r, v) = (Alias::new("r"), Alias::new("v"));
-        let mut q = households(n.id, qualify(targeted(conn, n.id).await?), Condition::all());
-        let within = Condition::any()
-            .add(Expr::col((r, alert_response::Column::RespondedAt)).lte(hour))
-            .add(Expr::col((v, alert_visit::Column::VisitedAt)).lte(hour));
-        q.expr_as(Expr::cust("COUNT(*)"), Alias::new("households"))
-            .expr_as(Func::sum(Expr::case(within, 1).finally(0)), Alias::new("reached"));
-        #[derive(FromQueryResult)]
-        struct Reach {
-            households: i64,
-            reached: Option<i64>,
-        }
-        let stmt = conn.get_database_backend().build(&q);
-        let reach = Reach::find_by_statement(stmt).one(conn).await?.unwrap_or(Reach { households: 0, reached: None });
-        let reach = (reach.households, reach.reached.unwrap_or(0));
+        let reach = match (n.frozen_households, n.frozen_reached_within_hour) {
+            (Some(h), Some(r)) => (h, r),
+            _ => reach(conn, &n).await?,
+        };
         match out.iter_mut().find(|s| s.month == month && s.level == level) {
             Some(s) => {
                 s.alerts += 1;
@@ -308,4 +301,60 @@ pub async fn stats<C: ConnectionTrait>(conn: &C, region_path: &str) -> ApiResult
     }
     out.sort_by(|a, b| a.month.cmp(&b.month).then((a.level as u8).cmp(&(b.level as u8))));
     Ok(out)
+}
+
+/// An alert's targeted households and those reached (answered or visited)
+/// within its first hour: frozen at close, since answers are purged after
+/// their retention (`purge_answers`).
+pub async fn reach<C: ConnectionTrait>(conn: &C, n: &notice::Model) -> ApiResult<(i64, i64)> {
+    let hour = n.created_at + Duration::hours(1);
+    let (r, v) = (Alias::new("r"), Alias::new("v"));
+    let mut q = households(n.id, qualify(targeted(conn, n.id).await?), Condition::all());
+    let within = Condition::any()
+        .add(Expr::col((r, alert_response::Column::RespondedAt)).lte(hour))
+        .add(Expr::col((v, alert_visit::Column::VisitedAt)).lte(hour));
+    q.expr_as(Expr::cust("COUNT(*)"), Alias::new("households"))
+        .expr_as(Func::sum(Expr::case(within, 1).finally(0)), Alias::new("reached"));
+    #[derive(FromQueryResult)]
+    struct Reach {
+        households: i64,
+        reached: Option<i64>,
+    }
+    let stmt = conn.get_database_backend().build(&q);
+    let reach = Reach::find_by_statement(stmt).one(conn).await?.unwrap_or(Reach { households: 0, reached: None });
+    Ok((reach.households, reach.reached.unwrap_or(0)))
+}
+
+/// Purges the answers, visits and flags of alerts closed before `closed_before`
+/// (their persons unlinked: the rows go), freezing their reach first where
+/// it was not (alerts closed before it was frozen at close). The counts
+/// and statistics of the alerts stay; their rosters are empty from then on.
+/// Returns how many alerts were purged.
+pub async fn purge_answers<C: ConnectionTrait>(conn: &C, closed_before: DateTime<Utc>) -> ApiResult<usize> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let due = notice::Entity::find()
+        .filter(notice::Column::Category.eq(NoticeCategory::Emergency))
+        .filter(notice::Column::ClosedAt.lt(closed_before))
+        .filter(notice::Column::AnswersPurgedAt.is_null())
+        .all(conn)
+        .await?;
+    for n in &due {
+        let (households, reached) = match (n.frozen_households, n.frozen_reached_within_hour) {
+            (Some(h), Some(r)) => (h, r),
+            _ => reach(conn, n).await?,
+        };
+        alert_response::Entity::delete_many().filter(alert_response::Column::NoticeId.eq(n.id)).exec(conn).await?;
+        alert_visit::Entity::delete_many().filter(alert_visit::Column::NoticeId.eq(n.id)).exec(conn).await?;
+        alert_flag::Entity::delete_many().filter(alert_flag::Column::NoticeId.eq(n.id)).exec(conn).await?;
+        notice::ActiveModel {
+            id: Set(n.id),
+            frozen_households: Set(Some(households)),
+            frozen_reached_within_hour: Set(Some(reached)),
+            answers_purged_at: Set(Some(Utc::now())),
+            ..Default::default()
+        }
+        .update(conn)
+        .await?;
+    }
+    Ok(due.len())
 }

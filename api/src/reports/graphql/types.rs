@@ -3,6 +3,7 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{account, building, organisation, region, report, report_category, report_event, report_photo};
 
+use crate::access::{Disclose, Field};
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
@@ -164,8 +165,18 @@ impl Report {
         }
         let contact = policy::may_see_contact(p, &self.0);
         let a = ctx.loader::<ById<account::Entity>>()?.load_one(self.0.reporter_account_id).await?;
+        if let Some(a) = &a {
+            let mut fields = vec![Field::Reporter];
+            if contact && a.real_name.is_some() {
+                fields.push(Field::RealName);
+            }
+            if contact && a.phone.is_some() {
+                fields.push(Field::Phone);
+            }
+            ctx.disclosed(a.id, (Self::NAME, Some(self.0.id)), &fields);
+        }
         Ok(a.map(|a| ReportPerson {
-            display_name: a.display_name,
+            display_name: crate::accounts::graphql::display_name(&a),
             real_name: if contact { a.real_name } else { None },
             phone: if contact { a.phone } else { None },
         }))

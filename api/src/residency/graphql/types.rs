@@ -1,6 +1,7 @@
 //! GraphQL types of residency: join requests, invitations, households with
 //! their members, flags and visits.
 
+use crate::access::{Disclose, Field};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::enums::Role as DbRole;
 use entity::{
@@ -199,11 +200,17 @@ impl Household {
         let mut out = Vec::with_capacity(living.len());
         for m in living {
             let person = people.get(&m.account_id).cloned();
-            let phone = if care || p.account_id() == Some(m.account_id) {
-                person.as_ref().and_then(|a| a.phone.clone())
-            } else {
-                None
-            };
+            // A building head sees a phone only with the resident's consent
+            // (`setPhoneSharing`); the committee does for its work.
+            let consented = person.as_ref().is_some_and(|a| a.phone_shared_with_building_head);
+            let phone =
+                if (care && (p.role != DbRole::BuildingHead || consented)) || p.account_id() == Some(m.account_id) {
+                    person.as_ref().and_then(|a| a.phone.clone())
+                } else {
+                    None
+                };
+            let fields: &[Field] = if phone.is_some() { &[Field::Flat, Field::Phone] } else { &[Field::Flat] };
+            ctx.disclosed(m.account_id, (Self::NAME, Some(self.0.id)), fields);
             out.push(HouseholdMember {
                 is_contact: self.0.contact_account_id == Some(m.account_id),
                 person: person.map(Account),
@@ -222,8 +229,13 @@ impl Household {
         if !cares_for(ctx.principal()?, &self.0) {
             return Ok(None);
         }
-        let rows = ctx.loader::<Visible<household_flag::Entity, CareOf>>()?.load_one(self.0.id).await?;
-        Ok(Some(rows.unwrap_or_default().into_iter().map(HouseholdFlag).collect()))
+        let rows =
+            ctx.loader::<Visible<household_flag::Entity, CareOf>>()?.load_one(self.0.id).await?.unwrap_or_default();
+        // Sensitive (PIPL Art. 28): recorded against the household's contact.
+        if let (Some(contact), false) = (self.0.contact_account_id, rows.is_empty()) {
+            ctx.disclosed(contact, (Self::NAME, Some(self.0.id)), &[Field::CareNeeds]);
+        }
+        Ok(Some(rows.into_iter().map(HouseholdFlag).collect()))
     }
     /// Routine visits, newest first: null for anyone but the building head
     /// and the committee.

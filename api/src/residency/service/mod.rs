@@ -134,6 +134,10 @@ async fn sign_up_checked(app: &AppState, client: &Client, input: SignUp) -> ApiR
         disabled_reason: Set(None),
         privacy_notice_version: Set(Some(app.config.privacy_notice_version.clone())),
         privacy_accepted_at: Set(Some(now)),
+        erased_at: Set(None),
+        legal_hold_reason: Set(None),
+        legal_hold_at: Set(None),
+        phone_shared_with_building_head: Set(false),
     }
     .insert(txn)
     .await

@@ -1,5 +1,7 @@
 //! Delivery records: the type, and the batches integrations push.
 
+use crate::access::{Disclose, Field};
+use crate::graphql::node::NodeType;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use entity::{account, delivery_record, organisation, region, service};
 
@@ -60,6 +62,9 @@ impl DeliveryRecord {
     async fn resident(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         if !policy::sees_resident(ctx.principal()?, &self.0) {
             return Ok(None);
+        }
+        if let Some(r) = self.0.resident_account_id {
+            ctx.disclosed(r, (Self::NAME, Some(self.0.id)), &[Field::ServiceReceived]);
         }
         load_by_id::<account::Entity, _>(ctx, self.0.resident_account_id, Account).await
     }
