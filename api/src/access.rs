@@ -252,7 +252,7 @@ impl Extension for PerRequest {
         next: NextExecute<'_>,
     ) -> Response {
         let resp = next.run(ctx, operation_name).await;
-        let name = operation_name.unwrap_or("anonymous operation");
+        let name = operation_name.unwrap_or("unnamed operation");
         flush(ctx.data_opt::<AppState>().cloned(), principal_of(ctx), name, &self.log, resp).await
     }
 

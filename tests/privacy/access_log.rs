@@ -49,7 +49,8 @@ async fn every_read_of_my_data_is_in_my_access_log(app: TestApp) {
     assert_eq!(committee[0]["purpose"], "WhoReported: report.reporter");
     let head = records_of(&log, "Notice", "BUILDING_HEAD");
     assert_eq!(head.len(), 1, "{log:?}");
-    assert_eq!(head[0]["fields"], json!(["alertAnswer", "alertNote", "flat", "phone", "realName"]), "{log:?}");
+    // What the selection showed: not the flat or real name it did not ask for.
+    assert_eq!(head[0]["fields"], json!(["alertAnswer", "alertNote", "phone"]), "{log:?}");
     assert_eq!(head[0]["viewer"]["displayName"], "王阿姨");
     assert_eq!(head[0]["purpose"], "Roster: notice.roster");
     let office = records_of(&log, "Notice", "GOVERNMENT_OFFICE");
@@ -181,4 +182,46 @@ async fn a_rosters_records_cost_fixed_statements(app: TestApp) {
     assert_eq!(few, many, "statements for {n_few} and for {n_many} roster lines");
 }
 
-both!(every_read_of_my_data_is_in_my_access_log, a_rosters_records_cost_fixed_statements);
+/// Reads over a WebSocket are recorded too: each subscription event that
+/// shows a personal field writes its records.
+async fn reads_in_subscription_events_are_recorded(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let mut queue = crate::notices::subscribe(
+        &app.base,
+        a.t("demo-property"),
+        "subscription { reportQueueEvents { kind report { reporter { displayName phone } } } }",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = crate::reports::submit(
+        &app,
+        a.t("demo-resident"),
+        json!({ "categoryCode": "REPAIR", "description": "门禁坏了" }),
+    )
+    .await;
+    let id = r["data"]["submitReport"]["report"]["id"].clone();
+    crate::reports::step(&app, a.t("demo-committee"), "acceptReport", &id, None).await;
+    let property = crate::projects::organisation_id(&app, a.t("demo-admin"), "安居物业").await;
+    crate::reports::assign(&app, a.t("demo-committee"), &id, &property).await;
+    let got = crate::projects::next_json(&mut queue).await;
+    assert_eq!(got["payload"]["data"]["reportQueueEvents"]["report"]["reporter"]["phone"], "13800000001", "{got}");
+    // The record is written as the event is sent; give it a moment.
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found = access_log(&app, a.t("demo-resident")).await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = found.iter().find(|r| r["viewerRole"] == "PROPERTY_COMPANY").unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(r["fields"], json!(["phone", "reporter"]), "{r}");
+    assert!(r["purpose"].as_str().unwrap().ends_with(": reportQueueEvents.report.reporter"), "{r}");
+    assert_eq!(r["objectId"], id);
+}
+
+both!(
+    every_read_of_my_data_is_in_my_access_log,
+    a_rosters_records_cost_fixed_statements,
+    reads_in_subscription_events_are_recorded
+);

@@ -65,13 +65,18 @@ impl RosterEntry {
     /// (`crate::access`; one statement for the whole list).
     pub(crate) fn disclosed(ctx: &async_graphql::Context<'_>, notice_id: i32, rows: Vec<RosterRow>) -> Vec<Self> {
         use crate::access::{Disclose, Field};
+        // What this selection shows of each line, not all it could.
+        let look = ctx.look_ahead();
+        let selected = |f: &str| look.field(f).exists();
+        let (flat, real_name, phone) = (selected("household"), selected("realName"), selected("phone"));
+        let notes = selected("note") || selected("visitNote");
         for r in &rows {
             let mut fields = vec![Field::AlertAnswer];
             for (shown, name) in [
-                (r.household_id.is_some(), Field::Flat),
-                (r.real_name.is_some(), Field::RealName),
-                (r.phone.is_some(), Field::Phone),
-                (r.note.is_some() || r.visit_note.is_some(), Field::AlertNote),
+                (flat && r.household_id.is_some(), Field::Flat),
+                (real_name && r.real_name.is_some(), Field::RealName),
+                (phone && r.phone.is_some(), Field::Phone),
+                (notes && (r.note.is_some() || r.visit_note.is_some()), Field::AlertNote),
             ] {
                 if shown {
                     fields.push(name);

@@ -166,11 +166,13 @@ impl Report {
         let contact = policy::may_see_contact(p, &self.0);
         let a = ctx.loader::<ById<account::Entity>>()?.load_one(self.0.reporter_account_id).await?;
         if let Some(a) = &a {
+            // What this selection shows of the contact, not all it could.
+            let selected = |f: &str| ctx.look_ahead().field(f).exists();
             let mut fields = vec![Field::Reporter];
-            if contact && a.real_name.is_some() {
+            if contact && a.real_name.is_some() && selected("realName") {
                 fields.push(Field::RealName);
             }
-            if contact && a.phone.is_some() {
+            if contact && a.phone.is_some() && selected("phone") {
                 fields.push(Field::Phone);
             }
             ctx.disclosed(a.id, (Self::NAME, Some(self.0.id)), &fields);
