@@ -133,6 +133,7 @@ pub fn routes() -> axum::Router<crate::http::HttpState> {
         .merge(reports::open311::routes())
         .merge(services::hsds::routes())
         .merge(indicators::export::routes())
+        .merge(privacy::download::routes())
 }
 
 /// Every domain's background jobs, started with the server.

@@ -88,6 +88,25 @@ async fn my_data_holds_everything_of_mine_and_nothing_of_others(app: TestApp) {
     let html = r["data"]["myData"]["html"].as_str().unwrap();
     assert!(html.contains("路灯坏了（我的报告）") && html.contains("<h2>reports</h2>"), "{html}");
 
+    // Downloaded whole (no response cap), with the token in the header only.
+    let r = app.gql(Some(a.t("demo-resident")), "{ myData { jsonUrl htmlUrl } }", json!({})).await;
+    assert_eq!(r["data"]["myData"], json!({ "jsonUrl": "/my-data.json", "htmlUrl": "/my-data.html" }), "{r}");
+    let url = format!("{}/my-data.json", app.base);
+    let resp = app.client.get(&url).bearer_auth(a.t("demo-resident")).send().await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+    let mut downloaded: Value = resp.json().await.unwrap();
+    let mut again = my_data(&app, a.t("demo-resident")).await;
+    downloaded["generatedAt"] = Value::Null;
+    again["generatedAt"] = Value::Null;
+    assert_eq!(downloaded["reports"], again["reports"]);
+    assert_eq!(downloaded["account"], again["account"]);
+    let resp = app.client.get(&url).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 401, "no token, no data");
+    let page =
+        app.client.get(format!("{}/my-data.html", app.base)).bearer_auth(a.t("demo-resident")).send().await.unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("路灯坏了（我的报告）"));
+
     // Machines have no data of their own to export.
     let district = crate::services::district_token(&app).await;
     let r = app.gql(Some(&district), MY_DATA, json!({})).await;

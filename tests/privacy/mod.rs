@@ -15,7 +15,7 @@ mod retention;
 /// Every way the demo resident could be identified.
 pub(crate) const IDENTITY: [&str; 4] = ["\"demo-resident\"", "小李", "李明", "13800000001"];
 
-pub(crate) const MY_DATA: &str = "{ myData { format generatedAt json html } }";
+pub(crate) const MY_DATA: &str = "{ myData { format json jsonUrl htmlUrl } }";
 
 /// The viewer's export, parsed.
 pub(crate) async fn my_data(app: &TestApp, token: &str) -> Value {

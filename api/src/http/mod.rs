@@ -256,6 +256,15 @@ fn compression_layer(
     tower_http::compression::CompressionLayer::new().gzip(true).br(true).compress_when(when)
 }
 
+/// `path` on the server's public base URL (`GONGZHI_PUBLIC_URL`), when one
+/// is configured; the path as it is otherwise.
+pub fn absolute_url(app: &AppState, path: &str) -> String {
+    match app.config.public_url.as_deref() {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path.to_owned(),
+    }
+}
+
 /// The caller of a plain HTTP endpoint (not `/graphql`) by bearer token:
 /// `None` without an `Authorization` header, an error for a bad token.
 pub fn bearer_principal(

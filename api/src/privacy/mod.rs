@@ -5,6 +5,7 @@
 //! the rights over them.
 
 pub mod catalogue;
+pub mod download;
 pub mod graphql;
 pub mod policy;
 pub mod service;

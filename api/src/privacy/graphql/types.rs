@@ -1,6 +1,6 @@
 //! A record of a read of personal data, the export, and the queries.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object};
 use entity::{account, organisation, personal_data_access as access};
 
 use crate::accounts::graphql::{Account, Role};
@@ -69,23 +69,51 @@ impl AccessRecord {
     }
 }
 
-/// Everything the platform holds about the viewer.
-#[derive(SimpleObject)]
-#[graphql(visible = "super::shown::own_data")]
-pub struct MyData {
+/// Everything the platform holds about the viewer. A GraphQL response
+/// is capped (`GONGZHI_MAX_RESPONSE_BYTES`); a long history is downloaded
+/// whole from `jsonUrl` or `htmlUrl` with the same token.
+pub struct MyData;
+
+impl MyData {
+    async fn document(ctx: &Context<'_>) -> ApiResult<serde_json::Value> {
+        // Read on the primary: an export must include the last write.
+        service::my_data(&ctx.db().write, ctx.principal()?).await
+    }
+}
+
+/// Everything the platform holds about the viewer. A GraphQL response
+/// is capped (`GONGZHI_MAX_RESPONSE_BYTES`); a long history is downloaded
+/// whole from `jsonUrl` or `htmlUrl` with the same token.
+#[Object(visible = "super::shown::own_data")]
+impl MyData {
     /// The export's format (`gongzhi.my-data/1`).
-    pub format: String,
-    /// When it was made.
-    pub generated_at: DateTime,
+    async fn format(&self) -> &str {
+        service::FORMAT
+    }
     /// The whole export as one JSON document (UTF-8 text): account,
     /// memberships, reports with their timelines and photos (links that
     /// open with the viewer's token), comments, votes, evaluations, budget
     /// ballots, service requests, delivery records, alert answers and
     /// visits, read marks, sessions, the account's history (corrections,
     /// by whom) and the access log.
-    pub json: String,
+    async fn json(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let doc = Self::document(ctx).await?;
+        serde_json::to_string_pretty(&doc).map_err(|e| crate::error::ApiError::internal(e.to_string()))
+    }
     /// The same as a readable HTML page (one table per kind of record).
-    pub html: String,
+    async fn html(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(service::render_html(&Self::document(ctx).await?))
+    }
+    /// Where to download the JSON document whole (GET with the viewer's
+    /// bearer token; no size cap).
+    async fn json_url(&self, ctx: &Context<'_>) -> String {
+        crate::http::absolute_url(ctx.app(), super::super::download::JSON_PATH)
+    }
+    /// Where to download the readable page whole (GET with the viewer's
+    /// bearer token).
+    async fn html_url(&self, ctx: &Context<'_>) -> String {
+        crate::http::absolute_url(ctx.app(), super::super::download::HTML_PATH)
+    }
 }
 
 #[derive(Default)]
@@ -95,16 +123,8 @@ pub struct PrivacyQuery;
 impl PrivacyQuery {
     /// Everything the platform holds about the viewer (PIPL Art. 45).
     #[graphql(visible = "super::shown::own_data", guard = "Allowed(PrivacyPermission::OwnData)")]
-    async fn my_data(&self, ctx: &Context<'_>) -> ApiResult<MyData> {
-        // Read on the primary: an export must include the last write.
-        let doc = service::my_data(&ctx.db().write, ctx.principal()?).await?;
-        let json = serde_json::to_string_pretty(&doc).map_err(|e| crate::error::ApiError::internal(e.to_string()))?;
-        Ok(MyData {
-            format: service::FORMAT.to_owned(),
-            generated_at: chrono::Utc::now().into(),
-            html: service::render_html(&doc),
-            json,
-        })
+    async fn my_data(&self) -> MyData {
+        MyData
     }
 
     /// Who read the viewer's personal data, newest first.

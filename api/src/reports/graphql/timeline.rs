@@ -130,8 +130,5 @@ impl ReportPhoto {
 /// `path` on the server's public base URL, when one is configured.
 fn absolute(ctx: &Context<'_>, path: &str) -> String {
     use crate::graphql::context::ContextExt;
-    match ctx.app().config.public_url.as_deref() {
-        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-        None => path.to_owned(),
-    }
+    crate::http::absolute_url(ctx.app(), path)
 }
