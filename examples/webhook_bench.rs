@@ -156,6 +156,13 @@ async fn reports(db: &Db, n: usize) -> Vec<i32> {
         rated_at: None,
         created_at: now,
         updated_at: now,
+        escalated_to_committee_at: None,
+        expected_completion_at: None,
+        mediator_account_id: None,
+        mediator_organisation_id: None,
+        mediation_result: None,
+        referred_to: None,
+        follow_up_on: None,
     };
     let mut ids = Vec::new();
     for _ in 0..n {

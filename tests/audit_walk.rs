@@ -349,7 +349,34 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     .await;
     let dispute = id_at(&dispute, &["data", "submitReport", "report", "id"]);
     assert!(crate::reports::step(app, committee, "acceptReport", &dispute, None).await["errors"].is_null());
-    assert!(crate::reports::step(app, committee, "mediateReport", &dispute, Some("已调解")).await["errors"].is_null());
+    let head_id = api::graphql::ids::encode("Account", app.account_id("demo-building-head").await).0;
+    let me = api::graphql::ids::encode("Account", app.account_id("demo-committee").await).0;
+    ok(
+        app,
+        committee,
+        "mutation($r: ID!, $a: ID!) { addDisputeParty(input: {reportId: $r, accountId: $a}) { report { id } } }",
+        json!({ "r": dispute, "a": head_id }),
+    )
+    .await;
+    ok(
+        app,
+        committee,
+        "mutation($r: ID!, $a: ID!) { setDisputeMediator(input: {reportId: $r, accountId: $a}) { report { id } } }",
+        json!({ "r": dispute, "a": me }),
+    )
+    .await;
+    ok(app, committee, "mutation($r: ID!, $t: DateTime!) { recordMediationSession(input: {reportId: $r, heldAt: $t, reporterAttended: true, notes: \"首次调解\"}) { report { id } } }", json!({ "r": dispute, "t": chrono::Utc::now().to_rfc3339() })).await;
+    assert!(crate::reports::mediate(app, committee, &dispute, "已调解").await["errors"].is_null());
+    // The company gives a date, then hands a misrouted report back.
+    let r = crate::reports::submit(app, resident, json!({ "categoryCode": "REPAIR", "description": "窗户坏了" })).await;
+    let misrouted = id_at(&r, &["data", "submitReport", "report", "id"]);
+    assert!(crate::reports::step(app, committee, "acceptReport", &misrouted, None).await["errors"].is_null());
+    assert!(crate::reports::assign(app, committee, &misrouted, &property_org).await["errors"].is_null());
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    ok(app, property, "mutation($r: ID!, $t: DateTime!) { setExpectedCompletion(input: {reportId: $r, expectedAt: $t}) { report { id } } }", json!({ "r": misrouted, "t": soon })).await;
+    assert!(
+        crate::reports::step(app, property, "returnReport", &misrouted, Some("非本单位")).await["errors"].is_null()
+    );
 
     // Notices and alerts.
     let n = crate::notices::publish(

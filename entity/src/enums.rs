@@ -30,6 +30,8 @@ pub enum OrganisationKind {
     SocialOrganization,
     #[sea_orm(string_value = "PROPERTY_COMPANY")]
     PropertyCompany,
+    #[sea_orm(string_value = "MEDIATION_COMMITTEE")]
+    MediationCommittee,
 }
 
 /// The role a principal acts in.
@@ -298,7 +300,7 @@ pub enum ReportStatus {
 
 /// What a report timeline step records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReportEventKind {
     #[sea_orm(string_value = "SUBMITTED")]
@@ -327,6 +329,42 @@ pub enum ReportEventKind {
     Escalated,
     #[sea_orm(string_value = "RATED")]
     Rated,
+    #[sea_orm(string_value = "ESCALATED_TO_COMMITTEE")]
+    EscalatedToCommittee,
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+    #[sea_orm(string_value = "EXPECTED_COMPLETION_SET")]
+    ExpectedCompletionSet,
+    #[sea_orm(string_value = "MEDIATION_SESSION")]
+    MediationSession,
+}
+
+/// How a dispute's mediation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MediationResult {
+    #[sea_orm(string_value = "AGREEMENT")]
+    Agreement,
+    #[sea_orm(string_value = "PARTIAL")]
+    Partial,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    #[sea_orm(string_value = "REFERRED")]
+    Referred,
+}
+
+/// Where a dispute that mediation did not settle was referred.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReferralTarget {
+    #[sea_orm(string_value = "OFFICE")]
+    Office,
+    #[sea_orm(string_value = "PEOPLES_MEDIATION_COMMITTEE")]
+    PeoplesMediationCommittee,
+    #[sea_orm(string_value = "COURT")]
+    Court,
 }
 
 /// What a report photo shows.
@@ -512,6 +550,8 @@ mod tests {
         same::<ReportStatus>();
         same::<ReportEventKind>();
         same::<PhotoKind>();
+        same::<MediationResult>();
+        same::<ReferralTarget>();
         same::<NoticeCategory>();
         same::<NoticeStatus>();
         same::<AlertLevel>();

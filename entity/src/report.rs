@@ -38,6 +38,17 @@ pub struct Model {
     pub rated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A building head escalated it to the committee (the first rung).
+    pub escalated_to_committee_at: Option<DateTimeUtc>,
+    /// When the assigned organisation expects to finish.
+    pub expected_completion_at: Option<DateTimeUtc>,
+    /// A dispute's mediator: a committee member, or an organisation.
+    pub mediator_account_id: Option<i32>,
+    pub mediator_organisation_id: Option<i32>,
+    /// A dispute's outcome, once mediated.
+    pub mediation_result: Option<MediationResult>,
+    pub referred_to: Option<ReferralTarget>,
+    pub follow_up_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

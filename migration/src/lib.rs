@@ -22,6 +22,7 @@ mod m20261204_000015_client_documents;
 mod m20261204_000016_webhooks;
 mod m20261204_000017_report_times;
 mod m20261205_000018_personal_data;
+mod m20261205_000019_report_loops;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_webhooks::Migration),
             Box::new(m20261204_000017_report_times::Migration),
             Box::new(m20261205_000018_personal_data::Migration),
+            Box::new(m20261205_000019_report_loops::Migration),
         ]
     }
 }

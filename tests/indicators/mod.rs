@@ -129,6 +129,7 @@ async fn report(app: &TestApp, category: &report_category::Model, r: Filed<'_>) 
         rated_at: Set(r.rating.map(|x| at(x.1))),
         created_at: Set(at(r.created)),
         updated_at: Set(at(r.created)),
+        ..Default::default()
     }
     .insert(&app.db.write)
     .await

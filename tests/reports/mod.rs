@@ -7,6 +7,8 @@ use crate::common::TestApp;
 
 mod escalation;
 mod flow;
+mod loops;
+mod mediation;
 mod memory;
 mod privacy;
 
@@ -63,6 +65,16 @@ pub(crate) async fn step(app: &TestApp, token: &str, mutation: &str, id: &Value,
         "mutation($id: ID!, $n: String) {{ {mutation}(input: {{reportId: $id, note: $n}}) {{ report {{ id status }} }} }}"
     );
     app.gql(Some(token), &q, json!({ "id": id, "n": note })).await
+}
+
+/// The committee mediates a dispute to an agreement.
+pub(crate) async fn mediate(app: &TestApp, token: &str, id: &Value, agreement: &str) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($id: ID!, $n: String!) { mediateReport(input: {reportId: $id, result: AGREEMENT, note: $n}) { report { id status } } }",
+        json!({ "id": id, "n": agreement }),
+    )
+    .await
 }
 
 pub(crate) async fn assign(app: &TestApp, token: &str, id: &Value, org: &Value) -> Value {

@@ -176,6 +176,39 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
         json!({ "r": mine }),
     )
     .await;
+    // Each organisation gives an expected completion, then hands a report back.
+    let expect = "mutation($r: ID!, $t: DateTime!) { setExpectedCompletion(input: {reportId: $r, expectedAt: $t}) { report { id } } }";
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    for (who, org) in [(ngo, &ngo_org), (property, &property_org)] {
+        let r =
+            crate::reports::submit(app, resident, json!({ "categoryCode": "REPAIR", "description": "窗户坏了" })).await;
+        let misrouted = at(&r, &["data", "submitReport", "report", "id"]);
+        assert!(crate::reports::step(app, committee, "acceptReport", &misrouted, None).await["errors"].is_null());
+        assert!(crate::reports::assign(app, committee, &misrouted, org).await["errors"].is_null());
+        ok(app, who, expect, json!({ "r": misrouted, "t": soon })).await;
+        assert!(crate::reports::step(app, who, "returnReport", &misrouted, Some("非本单位")).await["errors"].is_null());
+    }
+    // The committee keeps a dispute's mediation record.
+    let r = crate::reports::submit(app, resident, json!({ "categoryCode": "DISPUTE", "description": "噪音" })).await;
+    let dispute = at(&r, &["data", "submitReport", "report", "id"]);
+    assert!(crate::reports::step(app, committee, "acceptReport", &dispute, None).await["errors"].is_null());
+    let head_id = api::graphql::ids::encode("Account", app.account_id("demo-building-head").await).0;
+    let me = api::graphql::ids::encode("Account", app.account_id("demo-committee").await).0;
+    ok(
+        app,
+        committee,
+        "mutation($r: ID!, $a: ID!) { addDisputeParty(input: {reportId: $r, accountId: $a}) { report { id } } }",
+        json!({ "r": dispute, "a": head_id }),
+    )
+    .await;
+    ok(
+        app,
+        committee,
+        "mutation($r: ID!, $a: ID!) { setDisputeMediator(input: {reportId: $r, accountId: $a}) { report { id } } }",
+        json!({ "r": dispute, "a": me }),
+    )
+    .await;
+    ok(app, committee, "mutation($r: ID!, $t: DateTime!) { recordMediationSession(input: {reportId: $r, heldAt: $t, reporterAttended: true, notes: \"首次调解\"}) { report { id } } }", json!({ "r": dispute, "t": chrono::Utc::now().to_rfc3339() })).await;
     let r =
         crate::reports::submit(app, resident, json!({ "categoryCode": "HYGIENE", "description": "垃圾桶满了" })).await;
     let other = at(&r, &["data", "submitReport", "report", "id"]);

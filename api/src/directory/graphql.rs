@@ -49,6 +49,9 @@ pub enum OrganisationKind {
     SocialOrganization,
     /// A property company (物业公司).
     PropertyCompany,
+    /// A people's mediation committee (人民调解委员会): it mediates disputes;
+    /// its staff hold no accounts of their own here.
+    MediationCommittee,
 }
 
 /// A district, street or community.

@@ -18,7 +18,7 @@ pub mod photos;
 pub mod policy;
 pub mod service;
 
-use entity::{report_category, report_event, report_photo};
+use entity::{dispute_party, mediation_attendee, mediation_session, report_category, report_event, report_photo};
 
 use crate::graphql::loaders::{Loaders, Main};
 
@@ -37,6 +37,11 @@ crate::verbs! {
         ReportNote = "report.note",
         ReportEscalate = "report.escalate",
         ReportRate = "report.rate",
+        ReportReturn = "report.return",
+        ReportExpect = "report.set_expected_completion",
+        ReportRecordSession = "report.record_mediation_session",
+        ReportAddParty = "report.add_dispute_party",
+        ReportSetMediator = "report.set_mediator",
         ReportAutoEscalate = "report.auto_escalate",
         ReportAutoClose = "report.auto_close",
         CategorySet = "report_category.set",
@@ -47,4 +52,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     l.by_id::<report_category::Entity>();
     l.by_column::<report_event::Entity, Main>(report_event::Column::ReportId);
     l.by_column::<report_photo::Entity, Main>(report_photo::Column::ReportId);
+    l.by_column::<dispute_party::Entity, Main>(dispute_party::Column::ReportId);
+    l.by_column::<mediation_session::Entity, Main>(mediation_session::Column::ReportId);
+    l.by_column::<mediation_attendee::Entity, Main>(mediation_attendee::Column::SessionId);
 }

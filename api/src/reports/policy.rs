@@ -38,6 +38,12 @@ pub enum ReportAction {
     Note,
     Escalate,
     Rate,
+    /// The assigned organisation hands a misrouted report back.
+    Return,
+    /// The assigned organisation says when it expects to finish.
+    Expect,
+    /// The committee records a dispute's mediation (parties, mediator, sessions).
+    RecordMediation,
 }
 
 impl crate::lifecycle::Described for ReportAction {
@@ -54,6 +60,9 @@ impl crate::lifecycle::Described for ReportAction {
             Self::Note => t!("reports.action.note"),
             Self::Escalate => t!("reports.action.escalate"),
             Self::Rate => t!("reports.action.rate"),
+            Self::Return => t!("reports.action.return"),
+            Self::Expect => t!("reports.action.expect"),
+            Self::RecordMediation => t!("reports.action.record_mediation"),
         }
     }
 }
@@ -76,9 +85,9 @@ impl Permission for ReportAction {
         match self {
             Accept => committee || office || head,
             Reject | Assign => committee || office,
-            Start | Resolve => is_org_staff(p),
+            Start | Resolve | Return | Expect => is_org_staff(p),
             Confirm | Reopen | Rate => reporter,
-            Mediate => committee,
+            Mediate | RecordMediation => committee,
             Note => committee || office || head || is_org_staff(p),
             Escalate => committee || head,
         }
@@ -166,9 +175,9 @@ pub fn authorize(p: &Principal, action: ReportAction, f: &ReportFacts<'_>) -> Ap
         && match action {
             Accept => committee || office || head,
             Reject | Assign => committee || office,
-            Start | Resolve => assignee,
+            Start | Resolve | Return | Expect => assignee,
             Confirm | Reopen | Rate => reporter,
-            Mediate => committee && r.category_code == DISPUTE,
+            Mediate | RecordMediation => committee && r.category_code == DISPUTE,
             Note => committee || office || head || assignee,
             Escalate => committee || head,
         };
@@ -190,7 +199,7 @@ pub fn reports_condition(p: &Principal) -> Condition {
                 .add(communities_filter(p, R::CommunityId))
                 .add(R::IsPublic.eq(true))
                 .add(R::CategoryCode.ne(DISPUTE));
-            let mut c = Condition::any().add(mine(me)).add(public);
+            let mut c = Condition::any().add(mine(me)).add(public).add(R::Id.in_subquery(disputes_of(me)));
             if let (Role::BuildingHead, Some(b)) = (p.role, p.scope.building_id) {
                 c = c.add(Condition::all().add(communities_filter(p, R::CommunityId)).add(R::BuildingId.eq(b)));
             }
@@ -202,6 +211,29 @@ pub fn reports_condition(p: &Principal) -> Condition {
         },
         _ => Condition::all().add(never()),
     }
+}
+
+/// Disputes in which the account is a party, in person or through a
+/// household it belongs to: a party reads the dispute (not the reporter's
+/// identity) and its mediation record.
+fn disputes_of(me: i32) -> sea_orm::sea_query::SelectStatement {
+    use entity::{dispute_party, membership};
+    use sea_orm::sea_query::Query;
+    let households = Query::select()
+        .column(membership::Column::HouseholdId)
+        .from(membership::Entity)
+        .and_where(membership::Column::AccountId.eq(me))
+        .and_where(membership::Column::HouseholdId.is_not_null())
+        .to_owned();
+    Query::select()
+        .column(dispute_party::Column::ReportId)
+        .from(dispute_party::Entity)
+        .cond_where(
+            Condition::any()
+                .add(dispute_party::Column::AccountId.eq(me))
+                .add(dispute_party::Column::HouseholdId.in_subquery(households)),
+        )
+        .to_owned()
 }
 
 /// Reports the principal may read (see the module docs).

@@ -110,6 +110,10 @@ pub async fn my_data<C: ConnectionTrait>(conn: &C, p: &Principal) -> ApiResult<V
     doc.insert("reportEvents".into(), all_own(&events.all(conn).await?, me)?);
     doc.insert("reportPhotos".into(), Value::Array(photo_list));
     doc.insert(
+        "disputeParties".into(),
+        all_own(&by::<entity::dispute_party::Entity>(conn, entity::dispute_party::Column::AccountId, me).await?, me)?,
+    );
+    doc.insert(
         "projectComments".into(),
         all_own(&by::<project_comment::Entity>(conn, project_comment::Column::AuthorAccountId, me).await?, me)?,
     );

@@ -33,6 +33,15 @@ pub struct AssignReportInput {
     pub note: Option<String>,
 }
 
+/// The input of `setExpectedCompletion`.
+#[derive(InputObject)]
+pub struct SetExpectedCompletionInput {
+    /// The report (global id).
+    pub report_id: ID,
+    /// When the work should be finished (in the future, within a year).
+    pub expected_at: crate::graphql::scalars::DateTime,
+}
+
 /// The input of `resolveReport`.
 #[derive(InputObject)]
 pub struct ResolveReportInput {
@@ -136,16 +145,6 @@ impl HandlingMutation {
         Ok(ResolveReportPayload { report: step(ctx, &input.report_id, ReportAction::Resolve, s).await? })
     }
 
-    /// The committee marks a dispute as mediated, with the outcome (`note`).
-    #[graphql(visible = "super::shown::mediate", guard = "Authenticated")]
-    async fn mediate_report(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The input of the mutation.")] input: ReportStepInput,
-    ) -> ApiResult<MediateReportPayload> {
-        Ok(MediateReportPayload { report: step(ctx, &input.report_id, ReportAction::Mediate, note(input.note)).await? })
-    }
-
     /// The committee, the office, the building head or the assigned
     /// organisation adds a note to the timeline.
     #[graphql(visible = "super::shown::note", guard = "Authenticated")]
@@ -157,7 +156,31 @@ impl HandlingMutation {
         Ok(AddReportNotePayload { report: step(ctx, &input.report_id, ReportAction::Note, note(input.note)).await? })
     }
 
-    /// The building head or the committee escalates a report to the office.
+    /// The assigned organisation hands a misrouted report back to the
+    /// committee with a reason (`note`): ACCEPTED again, unassigned.
+    #[graphql(visible = "super::shown::work", guard = "Authenticated")]
+    async fn return_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: ReportStepInput,
+    ) -> ApiResult<ReturnReportPayload> {
+        Ok(ReturnReportPayload { report: step(ctx, &input.report_id, ReportAction::Return, note(input.note)).await? })
+    }
+
+    /// The assigned organisation says when it expects to finish (shown to
+    /// the reporter; Open311's `expected_datetime`).
+    #[graphql(visible = "super::shown::work", guard = "Authenticated")]
+    async fn set_expected_completion(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: SetExpectedCompletionInput,
+    ) -> ApiResult<SetExpectedCompletionPayload> {
+        let s = StepInput { expected_at: Some(input.expected_at.0), ..StepInput::default() };
+        Ok(SetExpectedCompletionPayload { report: step(ctx, &input.report_id, ReportAction::Expect, s).await? })
+    }
+
+    /// The escalation ladder: the building head escalates a report to the
+    /// committee, the committee to the office (each rung once).
     #[graphql(visible = "super::shown::escalate", guard = "Authenticated")]
     async fn escalate_report(
         &self,

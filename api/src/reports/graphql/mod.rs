@@ -6,6 +6,7 @@ use async_graphql::SimpleObject;
 
 mod filing;
 mod handling;
+mod mediation;
 mod queries;
 mod subscriptions;
 mod timeline;
@@ -13,6 +14,7 @@ mod types;
 
 pub use filing::*;
 pub use handling::*;
+pub use mediation::*;
 pub use queries::*;
 pub use subscriptions::*;
 pub use timeline::*;
@@ -40,7 +42,7 @@ pub mod shown {
 
 /// The reports domain's mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct ReportsMutation(pub(crate) FilingMutation, HandlingMutation);
+pub struct ReportsMutation(pub(crate) FilingMutation, HandlingMutation, MediationMutation);
 
 macro_rules! report_payloads {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -76,6 +78,10 @@ report_payloads! {
     AddReportNotePayload;
     /// The result of `escalateReport`.
     EscalateReportPayload;
+    /// The result of `returnReport`.
+    ReturnReportPayload;
+    /// The result of `setExpectedCompletion`.
+    SetExpectedCompletionPayload;
     /// The result of `rateReport`.
     RateReportPayload;
 }

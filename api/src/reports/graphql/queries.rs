@@ -43,6 +43,8 @@ pub struct ReportFilter {
     pub overdue: Option<bool>,
     /// Only escalated (true) or not escalated (false) reports.
     pub escalated: Option<bool>,
+    /// Only reports whose highest escalation rung is this one.
+    pub escalated_to: Option<EscalationLevel>,
     /// Filed at or after.
     pub created_from: Option<DateTime>,
     /// Filed before.
@@ -100,6 +102,10 @@ impl ReportsQuery {
                 .transpose()?,
             overdue: f.overdue,
             escalated: f.escalated,
+            escalated_to: f.escalated_to.map(|l| match l {
+                EscalationLevel::Committee => service::Rung::Committee,
+                EscalationLevel::Office => service::Rung::Office,
+            }),
             created_from: f.created_from.map(|d| d.0),
             created_to: f.created_to.map(|d| d.0),
             mine: f.mine,

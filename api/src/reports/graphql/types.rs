@@ -64,10 +64,27 @@ pub enum ReportEventKind {
     Mediated,
     /// A note.
     Note,
-    /// Escalated to the office (by a person, or by the server when overdue).
+    /// Escalated to the office (by the committee, or by the server when overdue).
     Escalated,
     /// Rated by the reporter.
     Rated,
+    /// Escalated by the building head to the committee.
+    EscalatedToCommittee,
+    /// Handed back by the assigned organisation to the committee, with a reason.
+    Returned,
+    /// The assigned organisation set when it expects to finish (the note: the time).
+    ExpectedCompletionSet,
+    /// A mediation session of a dispute was recorded (the note: when it was held).
+    MediationSession,
+}
+
+/// A rung of the escalation ladder.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum EscalationLevel {
+    /// The community committee (a building head escalated it).
+    Committee,
+    /// The street office (the committee escalated it, or it was overdue).
+    Office,
 }
 
 /// What a photo shows.
@@ -195,9 +212,30 @@ impl Report {
     async fn is_overdue(&self) -> bool {
         policy::is_open(self.0.status) && chrono::Utc::now() > self.0.due_at
     }
-    /// When it was escalated to the office.
+    /// When it was escalated to the office (by the committee, or by the
+    /// server when overdue).
     async fn escalated_at(&self) -> Option<DateTime> {
         self.0.escalated_at.map(Into::into)
+    }
+    /// When the building head escalated it to the committee.
+    async fn escalated_to_committee_at(&self) -> Option<DateTime> {
+        self.0.escalated_to_committee_at.map(Into::into)
+    }
+    /// The highest rung of the escalation ladder it reached; `null` if none.
+    async fn escalation_level(&self) -> Option<EscalationLevel> {
+        match (self.0.escalated_at, self.0.escalated_to_committee_at) {
+            (Some(_), _) => Some(EscalationLevel::Office),
+            (None, Some(_)) => Some(EscalationLevel::Committee),
+            _ => None,
+        }
+    }
+    /// When the assigned organisation expects to finish.
+    async fn expected_completion_at(&self) -> Option<DateTime> {
+        self.0.expected_completion_at.map(Into::into)
+    }
+    /// A dispute's mediation record (`null` for other reports).
+    async fn mediation(&self, ctx: &Context<'_>) -> ApiResult<Option<DisputeMediation>> {
+        DisputeMediation::of(ctx, &self.0)
     }
     /// The first step by the handling side.
     async fn first_response_at(&self) -> Option<DateTime> {

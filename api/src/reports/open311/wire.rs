@@ -85,7 +85,7 @@ pub fn request(r: &report::Model, n: Names<'_>) -> Row {
         ("service_notice", Value::Null),
         ("requested_datetime", time(r.created_at)),
         ("updated_datetime", time(r.updated_at)),
-        ("expected_datetime", time(r.due_at)),
+        ("expected_datetime", time(r.expected_completion_at.unwrap_or(r.due_at))),
         ("address", json!(r.location_text)),
         ("address_id", Value::Null),
         ("zipcode", Value::Null),

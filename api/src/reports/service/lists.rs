@@ -21,9 +21,17 @@ pub struct ReportList {
     pub assigned_organisation_id: Option<i32>,
     pub overdue: Option<bool>,
     pub escalated: Option<bool>,
+    pub escalated_to: Option<Rung>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
     pub mine: bool,
+}
+
+/// A rung of the escalation ladder.
+#[derive(Clone, Copy)]
+pub enum Rung {
+    Committee,
+    Office,
 }
 
 /// The condition "open and past its due time".
@@ -58,6 +66,11 @@ pub fn list(p: &Principal, f: ReportList) -> Select<report::Entity> {
     match f.escalated {
         Some(true) => q = q.filter(R::EscalatedAt.is_not_null()),
         Some(false) => q = q.filter(R::EscalatedAt.is_null()),
+        None => {}
+    }
+    match f.escalated_to {
+        Some(Rung::Office) => q = q.filter(R::EscalatedAt.is_not_null()),
+        Some(Rung::Committee) => q = q.filter(R::EscalatedToCommitteeAt.is_not_null()).filter(R::EscalatedAt.is_null()),
         None => {}
     }
     if let Some(from) = f.created_from {

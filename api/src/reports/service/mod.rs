@@ -27,10 +27,12 @@ use crate::webhooks::EventType;
 
 mod categories;
 mod lists;
+mod mediation;
 mod steps;
 
 pub use categories::*;
 pub use lists::*;
+pub use mediation::*;
 pub use steps::*;
 
 /// What a resident (or a building head for them) fills in.
@@ -207,6 +209,7 @@ pub async fn submit(app: &AppState, p: &Principal, input: NewReport) -> ApiResul
         rated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(txn)
     .await?;
@@ -295,6 +298,7 @@ pub async fn file_for_resident(
         rated_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(txn)
     .await?;

@@ -1,7 +1,7 @@
 //! The steps of a report's lifecycle after filing.
 
 use chrono::{Duration, Utc};
-use entity::enums::{PhotoKind, ReportEventKind};
+use entity::enums::{MediationResult, PhotoKind, ReferralTarget, ReportEventKind, ReportStatus, Role};
 use entity::report;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use serde_json::json;
@@ -29,12 +29,27 @@ pub struct StepInput {
     pub photos: Vec<Vec<u8>>,
     /// Stars (1–5) and comment of a rating.
     pub rating: Option<(i32, Option<String>)>,
+    /// When the assigned organisation expects to finish.
+    pub expected_at: Option<chrono::DateTime<Utc>>,
+    /// How a dispute's mediation ended (required to mediate).
+    pub mediation: Option<MediationOutcome>,
 }
+
+/// How a dispute's mediation ended: the result, where it was referred
+/// (required for REFERRED), and when the committee follows up.
+pub struct MediationOutcome {
+    pub result: MediationResult,
+    pub referred_to: Option<ReferralTarget>,
+    pub follow_up_on: Option<chrono::NaiveDate>,
+}
+
+/// How far ahead an expected completion may be set.
+const MAX_EXPECTED_DAYS: i64 = 366;
 
 /// Steps by the handling side count as the first response.
 pub(super) fn is_response(action: ReportAction) -> bool {
     use ReportAction::*;
-    matches!(action, Accept | Reject | Assign | Start | Resolve | Mediate | Note)
+    matches!(action, Accept | Reject | Assign | Start | Resolve | Mediate | Note | Return | Expect | RecordMediation)
 }
 
 /// Any step of the table (see [`lifecycle::LIFECYCLE`]).
@@ -47,9 +62,9 @@ pub async fn step(
 ) -> ApiResult<report::Model> {
     use ReportAction::*;
     let note = match action {
-        Reject | Resolve | Mediate | Note => {
+        Reject | Resolve | Mediate | Note | Return => {
             let field = match action {
-                Reject => "reason",
+                Reject | Return => "reason",
                 Resolve => "note",
                 Mediate => "outcome",
                 _ => "note",
@@ -68,6 +83,25 @@ pub async fn step(
         (Rate, None) => return Err(ApiError::bad_input("stars", t!("reports.required"))),
         _ => None,
     };
+    let now = Utc::now();
+    if action == Expect {
+        let at = input.expected_at.ok_or_else(|| ApiError::bad_input("expectedAt", t!("reports.required")))?;
+        if at < now || at > now + Duration::days(MAX_EXPECTED_DAYS) {
+            return Err(ApiError::bad_input("expectedAt", t!("reports.expected_within_year")));
+        }
+    }
+    if action == Mediate {
+        match &input.mediation {
+            None => return Err(ApiError::bad_input("result", t!("reports.required"))),
+            Some(m) if (m.result == MediationResult::Referred) != m.referred_to.is_some() => {
+                return Err(ApiError::bad_input("referredTo", t!("reports.referral_with_referred")));
+            }
+            Some(m) if m.follow_up_on.is_some_and(|d| d < now.date_naive()) => {
+                return Err(ApiError::bad_input("followUpOn", t!("reports.follow_up_not_past")));
+            }
+            _ => {}
+        }
+    }
     if action == Assign && input.organisation_id.is_none() {
         return Err(ApiError::bad_input("organisationId", t!("reports.required")));
     }
@@ -86,7 +120,13 @@ pub async fn step(
     let (r, path) = load(txn, p, id).await?;
     policy::authorize(p, action, &ReportFacts { report: &r, community_path: path })?;
     let mv = lifecycle::check(action, r.status)?;
-    let now = Utc::now();
+    // A mediated dispute is settled for the reporter only by an agreement.
+    if matches!(action, Confirm | Rate)
+        && r.status == ReportStatus::Mediated
+        && r.mediation_result != Some(MediationResult::Agreement)
+    {
+        return Err(ApiError::bad_input("status", t!("reports.mediated_without_agreement")));
+    }
     let mut changes = report::ActiveModel { updated_at: Set(now), ..Default::default() };
     if let Some(to) = mv.to {
         changes.status = Set(to);
@@ -114,7 +154,34 @@ pub async fn step(
             }
             changes.resolved_at = Set(None);
         }
-        Mediate => changes.mediation_outcome = Set(note.clone()),
+        Mediate => {
+            let m = input.mediation.as_ref();
+            let result = m.map(|m| m.result);
+            changes.mediation_outcome = Set(note.clone());
+            changes.mediation_result = Set(result);
+            changes.referred_to = Set(m.and_then(|m| m.referred_to));
+            changes.follow_up_on = Set(m.and_then(|m| m.follow_up_on));
+            // An agreement settles the dispute: it counts as resolved.
+            if result == Some(MediationResult::Agreement) {
+                changes.resolved_at = Set(Some(now));
+            }
+        }
+        Return => {
+            changes.assigned_organisation_id = Set(None);
+            changes.expected_completion_at = Set(None);
+        }
+        Expect => changes.expected_completion_at = Set(input.expected_at),
+        // The ladder: a building head's escalation reaches the committee;
+        // the committee's (and the overdue sweep's) the office. Each rung
+        // is taken once.
+        Escalate if p.role == Role::BuildingHead => {
+            if r.escalated_at.is_some() || r.escalated_to_committee_at.is_some() {
+                return Err(ApiError::bad_input("status", t!("reports.report_already_escalated")));
+            }
+            kind = ReportEventKind::EscalatedToCommittee;
+            changes.escalated_to_committee_at = Set(Some(now));
+            only_if = only_if.add(report::Column::EscalatedToCommitteeAt.is_null());
+        }
         Escalate => {
             if r.escalated_at.is_some() {
                 return Err(ApiError::bad_input("status", t!("reports.report_already_escalated")));
@@ -143,6 +210,8 @@ pub async fn step(
     }
     let event_note = match action {
         Rate => rating.as_ref().map(|(s, _)| format!("{s}/5")),
+        Expect => input.expected_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        Mediate => input.mediation.as_ref().map(|m| mediation_note(m, note.as_deref())),
         _ => note,
     };
     insert_event(txn, Some(p), r.id, Step { kind, from: Some(r.status), to: mv.to, note: event_note }, now).await?;
@@ -152,9 +221,26 @@ pub async fn step(
         uow.emit(h);
     }
     let mut audit = Audit::of::<Report>(mv.verb, r.id).community(r.community_id);
-    if let Some(org) = input.organisation_id {
+    if let Some(org) = input.organisation_id.or(if action == Return { r.assigned_organisation_id } else { None }) {
         audit = audit.details(json!({ "organisationId": org }));
+    }
+    if let Some(m) = &input.mediation {
+        audit = audit.details(json!({ "result": m.result, "referredTo": m.referred_to }));
     }
     uow.commit(audit).await?.publish(&app.events, event(&after, kind)).await;
     Ok(after)
+}
+
+/// The timeline note of a mediation: the result (and referral), then the
+/// agreement or outcome text.
+fn mediation_note(m: &MediationOutcome, text: Option<&str>) -> String {
+    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let mut head = name(json!(m.result));
+    if let Some(to) = m.referred_to {
+        head = format!("{head} → {}", name(json!(to)));
+    }
+    match text {
+        Some(t) => format!("{head}: {t}"),
+        None => head,
+    }
 }

@@ -123,6 +123,7 @@ fn kind_words(k: OrganisationKind) -> &'static str {
         OrganisationKind::CommunityCommittee => "a community residents' committee",
         OrganisationKind::SocialOrganization => "a social organisation",
         OrganisationKind::PropertyCompany => "a property-management company",
+        OrganisationKind::MediationCommittee => "a people's mediation committee",
     }
 }
 
