@@ -311,4 +311,11 @@ impl Committed<'_> {
     pub async fn publish(self, bus: &EventBus, event: Event) {
         bus.publish(self.db, event).await;
     }
+
+    /// Publish the live events of a write that changed several objects.
+    pub async fn publish_all(self, bus: &EventBus, events: Vec<Event>) {
+        for event in events {
+            bus.publish(self.db, event).await;
+        }
+    }
 }

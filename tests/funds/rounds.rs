@@ -192,6 +192,34 @@ async fn participatory_round_end_to_end(app: TestApp) {
     );
     assert_ledger_agrees(&app).await;
     assert_api_agrees(&app, &a, &fund).await;
+
+    // The residents decided: the funded projects are APPROVED as the
+    // round's decision (by the committee that closed it), the other stays.
+    let read_project = "query($p: ID!) { project(id: $p) { status timeline { toStatus role reason } } }";
+    for (i, want) in [(0, "APPROVED"), (1, "PROPOSED"), (2, "APPROVED"), (3, "APPROVED")] {
+        let r = app.gql(Some(a.t("demo-resident")), read_project, json!({ "p": p[i] })).await;
+        assert_eq!(r["data"]["project"]["status"], want, "{r}");
+        if want == "APPROVED" {
+            let last = r["data"]["project"]["timeline"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!((&last["toStatus"], &last["role"]), (&json!("APPROVED"), &json!("COMMUNITY_COMMITTEE")), "{r}");
+            assert!(last["reason"].as_str().unwrap().contains("2026"), "the round is named: {r}");
+        }
+    }
+    // Ready to start, no second vote; done only with its tasks done or explained.
+    crate::funds::add_participant(&app, &a, &p[0], crate::funds::PROPERTY, "LEAD").await;
+    step_ok(&app, a.t("demo-property"), "startProject", &p[0], "IN_PROGRESS").await;
+    let property_org = crate::projects::organisation_id(&app, a.t("demo-admin"), crate::funds::PROPERTY).await;
+    let t = app.gql(Some(a.t("demo-property")), "mutation($p: ID!, $o: ID!) { createProjectTask(input: {projectId: $p, title: \"安装滑梯\", assigneeOrganisationId: $o}) { task { id } } }", json!({ "p": p[0], "o": property_org })).await;
+    assert!(t["errors"].is_null(), "{t}");
+    let complete =
+        "mutation($p: ID!, $r: String) { completeProject(input: {projectId: $p, reason: $r}) { project { status } } }";
+    let audit = app.audit_count().await;
+    let r = app.gql(Some(a.t("demo-property")), complete, json!({ "p": p[0] })).await;
+    assert_eq!((code(&r), &r["errors"][0]["extensions"]["field"]), ("BAD_USER_INPUT", &json!("reason")), "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains('1'), "{r}");
+    assert_eq!(app.audit_count().await, audit);
+    let r = app.gql(Some(a.t("demo-property")), complete, json!({ "p": p[0], "r": "滑梯改由街道统一采购" })).await;
+    assert_eq!(r["data"]["completeProject"]["project"]["status"], "COMPLETED", "{r}");
 }
 
 /// A round cannot reserve more than the fund has left; cancelling returns

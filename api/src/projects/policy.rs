@@ -26,6 +26,8 @@ pub enum ProjectAction {
     OpenVoting,
     CloseVoting,
     Approve,
+    /// Approved as a budget round's decision (the round's closer).
+    ApproveByRound,
     Reject,
     Cancel,
     AddParticipant,
@@ -50,6 +52,7 @@ impl crate::lifecycle::Described for ProjectAction {
             Self::OpenVoting => t!("projects.action.open_voting"),
             Self::CloseVoting => t!("projects.action.close_voting"),
             Self::Approve => t!("projects.action.approve"),
+            Self::ApproveByRound => t!("projects.action.approve"),
             Self::Reject => t!("projects.action.reject"),
             Self::Cancel => t!("projects.action.cancel"),
             Self::AddParticipant => t!("projects.action.add_participant"),
@@ -87,6 +90,7 @@ impl Permission for ProjectAction {
             Submit | Edit => community || staff,
             StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | RemoveComment => committee,
             Approve | Reject | AddParticipant => office,
+            ApproveByRound => office || committee,
             Cancel => office || community || staff,
             Start | CreateTask => office || staff,
             Complete | CompleteTask | PostUpdate => staff,
@@ -172,6 +176,8 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
                 is_committee_of(p, f.community_id)
             }
             Approve | Reject | AddParticipant => office,
+            // The round's own policy decided who closes it.
+            ApproveByRound => office || is_committee_of(p, f.community_id),
             Cancel => office || (is_proposer && matches!(f.status, ProjectStatus::Draft | ProjectStatus::Proposed)),
             Start | CreateTask => office || participates(&[Lead]),
             Complete => participates(&[Lead]),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
-use entity::enums::{LedgerKind, RoundStatus};
+use entity::enums::{LedgerKind, ProjectStatus, RoundStatus};
 use entity::{budget_ballot, budget_ballot_item, budget_round, budget_round_project, project};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter, QuerySelect, Set};
@@ -18,6 +18,9 @@ use crate::funds::ledger::{self, Change};
 use crate::funds::lifecycle::{self, Action};
 use crate::funds::policy;
 use crate::funds::service::{allocation_row, fund_of};
+use crate::projects::ProjectEventKind;
+use crate::projects::policy::ProjectAction;
+use crate::projects::service::{event as project_event, record_transition, status_hook};
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -146,7 +149,7 @@ pub(super) struct VoteCount {
 /// The committee or the office closes the vote: counts, ranks, funds, and
 /// creates the allocations (see the module docs).
 pub async fn close_round(app: &AppState, p: &Principal, round_id: i32) -> ApiResult<budget_round::Model> {
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let r = visible_round(txn, p, round_id, false).await?;
     let f = fund_of(txn, r.fund_id).await?;
@@ -198,6 +201,8 @@ pub async fn close_round(app: &AppState, p: &Principal, round_id: i32) -> ApiRes
     ledger::apply(txn, p, release).await?;
     let mut funded_fen = 0i64;
     let mut funded = Vec::new();
+    let mut approved = Vec::new();
+    let mut hooks = Vec::new();
     for v in &verdicts {
         let Some(e) = entries.iter().find(|e| e.id == v.id) else { continue };
         budget_round_project::Entity::update_many()
@@ -220,6 +225,16 @@ pub async fn close_round(app: &AppState, p: &Principal, round_id: i32) -> ApiRes
         ledger::apply(txn, p, change).await?;
         funded_fen += e.budget;
         funded.push(json!({ "projectId": e.project_id, "budgetFen": e.budget.to_string(), "votes": e.votes }));
+        // The residents decided: a funded project is approved, ready to
+        // start, without a second deliberation and vote. One already
+        // approved stays so; one in its own vote keeps to that vote.
+        if crate::projects::lifecycle::check(ProjectAction::ApproveByRound, proj.status).is_ok() {
+            let why = t!("funds.funded_by_round", title = r.title.clone()).render_current();
+            let updated =
+                record_transition(txn, p, proj, ProjectStatus::Approved, Some(why), Default::default()).await?;
+            hooks.extend(status_hook(proj, &updated));
+            approved.push(updated);
+        }
     }
     let done = budget_round::ActiveModel {
         closed_at: Set(Some(Utc::now())),
@@ -229,12 +244,16 @@ pub async fn close_round(app: &AppState, p: &Principal, round_id: i32) -> ApiRes
     };
     budget_round::Entity::update_many().set(done).filter(budget_round::Column::Id.eq(r.id)).exec(txn).await?;
     let after = reload(txn, r.id).await?;
-    uow.commit(
-        Audit::of::<BudgetRound>(step.verb, r.id)
-            .community(r.community_id)
-            .details(json!({ "ballots": ballots, "funded": funded, "fundedFen": funded_fen.to_string() })),
-    )
-    .await?;
+    for h in hooks {
+        uow.emit(h);
+    }
+    let approved_ids: Vec<i32> = approved.iter().map(|pr| pr.id).collect();
+    uow.commit(Audit::of::<BudgetRound>(step.verb, r.id).community(r.community_id).details(json!({
+        "ballots": ballots, "funded": funded, "fundedFen": funded_fen.to_string(), "approved": approved_ids,
+    })))
+    .await?
+    .publish_all(&app.events, approved.iter().map(|pr| project_event(pr, ProjectEventKind::Transition)).collect())
+    .await;
     Ok(after)
 }
 

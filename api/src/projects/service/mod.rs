@@ -177,6 +177,17 @@ pub async fn transition(
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, action, &facts)?;
     let step = lifecycle::check(action, proj.status)?;
+    if action == ProjectAction::Complete && reason.is_none() {
+        // Work left open is finished or explained, never forgotten.
+        let open = entity::project_task::Entity::find()
+            .filter(entity::project_task::Column::ProjectId.eq(proj.id))
+            .filter(entity::project_task::Column::Status.eq(entity::enums::TaskStatus::Open))
+            .count(txn)
+            .await?;
+        if open > 0 {
+            return Err(ApiError::bad_input("reason", t!("projects.open_tasks_need_reason", n = open)));
+        }
+    }
     let to = step.to.unwrap_or(proj.status);
     let updated = record_transition(txn, p, &proj, to, reason, Default::default()).await?;
     if let Some(h) = status_hook(&proj, &updated) {
