@@ -214,6 +214,9 @@ impl TestApp {
         // Webhook workers poll the database: off unless a test uses them
         // (`webhooks::hooked_app`), so statement counts stay exact.
         config.webhooks.workers = false;
+        // Last month reads as frozen whatever today's date; the grace
+        // period's own test runs servers with one.
+        config.indicator_grace_days = 0;
         // Files the server keeps (photos) go to the test's own directory.
         let dir = tempfile::tempdir().expect("tempdir");
         config.data_dir = dir.path().to_owned();

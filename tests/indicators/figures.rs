@@ -53,7 +53,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
     // resolved by the month's end; B (late) and C (unresolved) overdue;
     // A (10 h) and B (48 h) resolved in March. Ratings: A 5, B 2, the
     // service request 5. Active: p1, p2, p3 (reports), p5 (rating), p6
-    // (vote) of 6 residents. The fund: 300.00 of 1,000.00.
+    // and the building head (votes) of 7 eligible residents. The fund: 300.00 of 1,000.00.
     let r = pull(&app, &admin, f.peach, "2025-01", "2025-04").await;
     assert!(r["errors"].is_null(), "{r}");
     assert_eq!(points(&r, "SATISFACTION_RATE").len(), 4);
@@ -70,7 +70,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("SATISFACTION_RATE_REPORTS", ratio(1, 2)),
             ("SATISFACTION_RATE_SERVICES", ratio(1, 1)),
             ("SATISFACTION_RATE_PROJECTS", ratio(0, 0)),
-            ("PARTICIPATION_RATE", ratio(5, 6)),
+            ("PARTICIPATION_RATE", ratio(6, 7)),
             ("FUND_EXECUTION_RATE", fund(30_000, 100_000, 1)),
             ("SERVICE_DELIVERIES", count(2, 2)),
             ("SERVICE_BENEFICIARIES", count(3, 2)),
@@ -94,7 +94,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("REPORT_RESOLUTION_HOURS_MEDIAN", hours(Some(2.0), 2)),
             ("REPORT_RESOLUTION_HOURS_P90", hours(Some(120.0), 2)),
             ("SATISFACTION_RATE", ratio(1, 1)),
-            ("PARTICIPATION_RATE", ratio(1, 6)),
+            ("PARTICIPATION_RATE", ratio(1, 7)),
             ("FUND_EXECUTION_RATE", fund(40_000, 100_000, 1)),
             ("SERVICE_DELIVERIES", count(1, 1)),
             ("SERVICE_HOURS", count(1, 1)),
@@ -109,7 +109,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("REPORT_RESOLUTION_RATE", ratio(0, 0)),
             ("REPORT_RESOLUTION_HOURS_MEDIAN", hours(None, 0)),
             ("SATISFACTION_RATE", ratio(0, 0)),
-            ("PARTICIPATION_RATE", ratio(1, 6)),
+            ("PARTICIPATION_RATE", ratio(1, 7)),
             ("FUND_EXECUTION_RATE", fund(0, 100_000, 1)),
             ("SERVICE_DELIVERIES", count(0, 0)),
         ],
@@ -120,7 +120,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
         "2025-01",
         &[
             ("REPORT_RESOLUTION_RATE", ratio(0, 0)),
-            ("PARTICIPATION_RATE", ratio(0, 6)),
+            ("PARTICIPATION_RATE", ratio(0, 7)),
             ("FUND_EXECUTION_RATE", fund(0, 0, 0)),
             ("SERVICE_HOURS", count(0, 0)),
             ("PROJECTS_PROPOSED", count(0, 0)),
@@ -144,7 +144,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("SATISFACTION_RATE_REPORTS", ratio(2, 3)),
             ("SATISFACTION_RATE_SERVICES", ratio(1, 1)),
             ("SATISFACTION_RATE_PROJECTS", ratio(1, 1)),
-            ("PARTICIPATION_RATE", ratio(7, 9)),
+            ("PARTICIPATION_RATE", ratio(8, 10)),
             ("FUND_EXECUTION_RATE", fund(30_000, 100_000, 1)),
             ("SERVICE_DELIVERIES", count(3, 3)),
             ("SERVICE_BENEFICIARIES", count(6, 3)),
@@ -172,7 +172,7 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("SATISFACTION_RATE_REPORTS", ratio(2, 4)),
             ("SATISFACTION_RATE_SERVICES", ratio(1, 1)),
             ("SATISFACTION_RATE_PROJECTS", ratio(1, 1)),
-            ("PARTICIPATION_RATE", ratio(8, 11)),
+            ("PARTICIPATION_RATE", ratio(9, 12)),
             ("FUND_EXECUTION_RATE", fund(30_000, 100_000, 1)),
             ("SERVICE_DELIVERIES", count(3, 3)),
             ("SERVICE_BENEFICIARIES", count(6, 3)),

@@ -24,6 +24,7 @@ use crate::common::TestApp;
 
 mod disclosure;
 mod figures;
+mod grace;
 mod privacy;
 mod revisions;
 
@@ -54,6 +55,11 @@ pub(crate) fn gid(id: i32) -> String {
 }
 
 async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
+    member(app, name, community, Role::Resident).await
+}
+
+/// An account registered on 1 January 2025 in `community` as `role`.
+async fn member(app: &TestApp, name: &str, community: i32, role: Role) -> i32 {
     let a = account::ActiveModel {
         id: NotSet,
         username: Set(format!("fixture-{name}")),
@@ -78,7 +84,7 @@ async fn resident(app: &TestApp, name: &str, community: i32) -> i32 {
     membership::ActiveModel {
         id: NotSet,
         account_id: Set(a.id),
-        role: Set(Role::Resident),
+        role: Set(role),
         region_id: Set(Some(community)),
         building_id: Set(None),
         organisation_id: Set(None),
@@ -225,11 +231,13 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         organisation_id: svc.organisation_id,
     };
     let (peach, willow, river) = (f.peach, f.willow, f.river);
-    // Residents registered on 1 January: Peach 6, Willow 3, River 2.
+    // Residents registered on 1 January: Peach 6 and a building head (an
+    // eligible voter like them), Willow 3, River 2.
     let mut p = Vec::new();
     for i in 1..=6 {
         p.push(resident(app, &format!("桃{i}"), peach).await);
     }
+    let head = member(app, "桃楼长", peach, Role::BuildingHead).await;
     let mut w = Vec::new();
     for i in 1..=3 {
         w.push(resident(app, &format!("柳{i}"), willow).await);
@@ -362,18 +370,20 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         ],
     )
     .await;
-    // p6 votes in March; p4 comments in February.
-    vote::ActiveModel {
-        id: NotSet,
-        project_id: Set(peach_project),
-        account_id: Set(p[5]),
-        choice: Set(VoteChoice::Yes),
-        cast_at: Set(at("2025-03-12T00:00:00Z")),
-        updated_at: Set(at("2025-03-12T00:00:00Z")),
+    // p6 and the building head vote in March; p4 comments in February.
+    for voter in [p[5], head] {
+        vote::ActiveModel {
+            id: NotSet,
+            project_id: Set(peach_project),
+            account_id: Set(voter),
+            choice: Set(VoteChoice::Yes),
+            cast_at: Set(at("2025-03-12T00:00:00Z")),
+            updated_at: Set(at("2025-03-12T00:00:00Z")),
+        }
+        .insert(&app.db.write)
+        .await
+        .unwrap();
     }
-    .insert(&app.db.write)
-    .await
-    .unwrap();
     project_comment::ActiveModel {
         id: NotSet,
         project_id: Set(peach_project),

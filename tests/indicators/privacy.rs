@@ -67,7 +67,7 @@ async fn small_counts_are_suppressed_for_district_systems_and_residents(app: Tes
     let r = pull(&app, &resident, f.peach, "2025-03", "2025-03").await;
     assert!(r["errors"].is_null(), "{r}");
     assert_eq!(point(&r, "SATISFACTION_RATE", "2025-03")["suppressed"], true, "{r}");
-    assert_eq!(point(&r, "PARTICIPATION_RATE", "2025-03")["value"], json!(5.0 / 6.0), "{r}");
+    assert_eq!(point(&r, "PARTICIPATION_RATE", "2025-03")["value"], json!(6.0 / 7.0), "{r}");
     assert!(r["data"]["indicators"].as_array().unwrap().iter().all(|s| s["name"] != "REPORT_OVERDUE_SHARE"));
     let r = app
         .gql(

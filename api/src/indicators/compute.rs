@@ -340,8 +340,10 @@ FROM (
 WHERE t.community IN (SELECT id FROM c)
 GROUP BY t.community, t.month, t.source";
 
-/// Distinct registered residents of the community who proposed, voted,
-/// commented, reported or rated in it during the month.
+/// Distinct eligible residents (residents and building heads, the voters
+/// of votes and budget rounds) of the community who proposed, voted on a
+/// project or in a budget round, commented, reported or rated in it during
+/// the month.
 const PARTICIPATION: &str = "
 SELECT t.community, t.month, COUNT(DISTINCT t.account) AS active
 FROM (
@@ -351,6 +353,9 @@ FROM (
   UNION ALL
   SELECT p.community_id, m.k, m.e, v.account_id
   FROM votes v JOIN projects p ON p.id = v.project_id JOIN m ON v.cast_at >= m.s AND v.cast_at < m.e
+  UNION ALL
+  SELECT br.community_id, m.k, m.e, bb.account_id
+  FROM budget_ballots bb JOIN budget_rounds br ON br.id = bb.round_id JOIN m ON bb.updated_at >= m.s AND bb.updated_at < m.e
   UNION ALL
   SELECT p.community_id, m.k, m.e, pc.author_account_id
   FROM project_comments pc JOIN projects p ON p.id = pc.project_id JOIN m ON pc.created_at >= m.s AND pc.created_at < m.e
@@ -369,14 +374,15 @@ FROM (
 ) t
 WHERE t.community IN (SELECT id FROM c)
   AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.account_id = t.account AND ms.region_id = t.community
-              AND ms.role = 'RESIDENT' AND ms.created_at < t.e)
+              AND ms.role IN ('RESIDENT', 'BUILDING_HEAD') AND ms.created_at < t.e)
 GROUP BY t.community, t.month";
 
-/// Residents registered in the community by the month's end.
+/// Eligible residents (residents and building heads, each person once)
+/// registered in the community by the month's end.
 const RESIDENTS: &str = "
-SELECT ms.region_id AS community, m.k AS month, COUNT(*) AS residents
+SELECT ms.region_id AS community, m.k AS month, COUNT(DISTINCT ms.account_id) AS residents
 FROM memberships ms JOIN m ON ms.created_at < m.e
-WHERE ms.role = 'RESIDENT' AND ms.region_id IN (SELECT id FROM c)
+WHERE ms.role IN ('RESIDENT', 'BUILDING_HEAD') AND ms.region_id IN (SELECT id FROM c)
 GROUP BY ms.region_id, m.k";
 
 /// Projects that reached each milestone in the month (by their recorded

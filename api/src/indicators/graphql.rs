@@ -83,9 +83,11 @@ pub enum IndicatorName {
     /// Project evaluations of 4 or 5 stars made in the month (numerator) /
     /// project evaluations made in the month (denominator). Ratio.
     SatisfactionRateProjects,
-    /// Distinct registered residents who proposed, voted, commented,
+    /// Distinct eligible residents (residents and building heads) who
+    /// proposed, voted on a project or in a budget round, commented,
     /// reported or rated in their community in the month (numerator) /
-    /// residents registered by the month's end (denominator). Ratio.
+    /// eligible residents registered by the month's end (denominator).
+    /// Ratio.
     ParticipationRate,
     /// Approved expenditures decided by the month's end (numerator) /
     /// allocations made by the month's end (denominator), in fen, for funds
@@ -193,16 +195,18 @@ impl IndicatorPoint {
     async fn suppressed(&self) -> bool {
         self.0.figure.is_none()
     }
-    /// 0 for the current month (provisional, changes as data comes in); 1
-    /// for a closed month as frozen; 2 and up after corrections.
+    /// 0 for a live month (the current one, or a closed one within its
+    /// grace period: provisional, changes as data comes in); 1 for a month
+    /// as frozen after its grace; 2 and up after corrections.
     async fn revision(&self) -> i32 {
         self.0.revision
     }
-    /// A closed month: this figure changes only by a new revision.
+    /// Frozen (its grace period is over): this figure changes only by a new
+    /// revision.
     async fn is_final(&self) -> bool {
         self.0.revision > 0
     }
-    /// When this revision was recorded (null for the current month).
+    /// When this revision was recorded (null for a live month).
     async fn recorded_at(&self) -> Option<DateTime> {
         self.0.recorded_at.map(DateTime)
     }

@@ -1,5 +1,5 @@
 //! The indicator job, run inside every server process: freeze the month
-//! that just closed, and re-compute the closed months still open to
+//! whose grace period just ended, and re-compute the closed months still open to
 //! correction, recording a new revision of every figure that changed (a
 //! late delivery record, a corrected rating, a reopened report).
 //!
@@ -48,7 +48,9 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
     let now = Utc::now();
     let current = YearMonth::of(now, tz);
     let oldest = (0..app.config.indicator_revision_months.max(1)).fold(current, |m, _| m.prev());
-    let previous = current.prev();
+    // A month is frozen once its grace period is over, not at its close.
+    let live_from = YearMonth::first_live(now, tz, app.config.indicator_grace_days);
+    let previous = live_from.prev();
     let tops = region::Entity::find().filter(region::Column::ParentId.is_null()).all(&db.write).await?;
     let mut revised = 0;
     for top in tops {
@@ -60,7 +62,7 @@ pub async fn run(app: &AppState) -> ApiResult<usize> {
             .await?
             .iter()
             .filter_map(|f| YearMonth::parse(&f.month))
-            .filter(|m| *m < current)
+            .filter(|m| *m < live_from)
             .collect();
         if months.is_empty() {
             continue;

@@ -36,6 +36,23 @@ impl YearMonth {
         Self { year: local.year(), month: local.month() }
     }
 
+    /// The oldest month still live at `at`: the current month, and each
+    /// closed month while `at` is within `grace_days` of its end. Months
+    /// before it are frozen.
+    pub fn first_live(at: DateTime<Utc>, tz: Tz, grace_days: u32) -> Self {
+        let grace = chrono::Duration::days(i64::from(grace_days));
+        let mut live = Self::of(at, tz);
+        // A grace of a year is already more than anyone needs.
+        for _ in 0..12 {
+            let before = live.prev();
+            if at >= live.start(tz) + grace {
+                break;
+            }
+            live = before;
+        }
+        live
+    }
+
     pub fn next(self) -> Self {
         if self.month == 12 { Self { year: self.year + 1, month: 1 } } else { Self { month: self.month + 1, ..self } }
     }
@@ -111,6 +128,19 @@ impl Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_stays_live_through_its_grace() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let nov = YearMonth { year: 2026, month: 11 };
+        // 1 December 08:00 in Shanghai is 00:00 UTC.
+        assert_eq!(YearMonth::first_live(at("2026-12-07T15:59:59Z"), tz, 7), nov);
+        assert_eq!(YearMonth::first_live(at("2026-12-07T16:00:00Z"), tz, 7), nov.next());
+        assert_eq!(YearMonth::first_live(at("2026-12-01T00:00:00Z"), tz, 0), nov.next());
+        assert_eq!(YearMonth::first_live(at("2026-12-20T00:00:00Z"), tz, 40), nov, "November ended 19 days ago");
+        assert_eq!(YearMonth::first_live(at("2026-12-20T00:00:00Z"), tz, 60).month, 10, "October 49 days ago");
+    }
 
     #[test]
     fn months_parse_strictly() {

@@ -124,23 +124,24 @@ pub async fn store<C: ConnectionTrait>(
 pub type Tables = HashMap<(YearMonth, Indicator), HashMap<i32, i64>>;
 
 /// What a viewer of suppressed figures must not see in `months`: the
-/// stored patterns of the closed months (derived now, from the stored
-/// figures, for months frozen before patterns were stored), the current
-/// month's derived from the whole district's live figures. `top` is the
-/// district and its tree; `live` the current month's counts of the whole
-/// district when the caller has them (its viewer's tree is the district).
+/// stored patterns of the frozen months (derived now, from the stored
+/// figures, for months frozen before patterns were stored), the live
+/// months' (from `live_from` on) derived from the whole district's live
+/// figures. `top` is the district and its tree; `live` the live months'
+/// counts of the whole district when the caller has them (its viewer's
+/// tree is the district).
 pub async fn hidden(
     db: &Db,
     config: &Config,
     top: (&region::Model, &Tree),
     months: &[YearMonth],
-    current: YearMonth,
+    live_from: YearMonth,
     live: Option<Tables>,
     after_write: bool,
 ) -> ApiResult<Hidden> {
     let k = i64::from(config.indicator_k);
     let (top, top_tree) = top;
-    let closed: Vec<YearMonth> = months.iter().copied().filter(|m| *m < current).collect();
+    let closed: Vec<YearMonth> = months.iter().copied().filter(|m| *m < live_from).collect();
     let mut out = Hidden::new();
     if !closed.is_empty() {
         let primary = db.write_reads();
@@ -153,17 +154,18 @@ pub async fn hidden(
         }
         out.extend(stored.into_iter().map(|(key, (_, h))| (key, h)));
     }
-    if months.contains(&current) {
+    let live_months: Vec<Span> =
+        months.iter().filter(|m| **m >= live_from).map(|&m| Span::new(m, config.indicator_time_zone)).collect();
+    if !live_months.is_empty() {
         let tables = match live {
             Some(t) => t,
             None => {
-                let span = Span::new(current, config.indicator_time_zone);
-                let figures = compute(&db.read, top_tree, &[span], Utc::now()).await?;
+                let figures = compute(&db.read, top_tree, &live_months, Utc::now()).await?;
                 counts(figures.iter().map(|(key, f)| (*key, f)))
             }
         };
         for ((month, name), c) in tables {
-            if month == current {
+            if month >= live_from {
                 out.insert((month, name), suppressed(top_tree, &c, k, &HashSet::new()));
             }
         }

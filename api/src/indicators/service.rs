@@ -1,6 +1,7 @@
-//! Reading indicators: closed months from their frozen figures (frozen on
-//! first need, or by the job at month close), the current month computed
-//! live; then suppression for the viewers who need it.
+//! Reading indicators: months past their grace period from their frozen
+//! figures (frozen on first need, or by the job once the grace ends), the
+//! current month and a closed month still in its grace computed live; then
+//! suppression for the viewers who need it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -170,18 +171,18 @@ fn allowed(v: &View, names: Option<Vec<Indicator>>) -> ApiResult<Vec<Indicator>>
 /// the whole district that tree is part of (`patterns`).
 async fn read(db: &Db, config: &Config, v: &View, months: &[YearMonth]) -> ApiResult<(Tree, Shown)> {
     let tree = Tree::load(&db.read, &v.root_path).await?;
-    let (table, current, froze) = table(db, config, &tree, months).await?;
+    let (table, live_from, froze) = table(db, config, &tree, months).await?;
     let mut hidden = Hidden::new();
     if let (true, Some(root)) = (v.suppress, tree.regions.first()) {
         let top = top_of(&db.read, root).await?;
         let (top_tree, live) = if top.id == root.id {
-            let live = counts(table.iter().filter(|((_, m, _), _)| *m == current).map(|(key, s)| (*key, &s.current)));
+            let live = counts(table.iter().filter(|((_, m, _), _)| *m >= live_from).map(|(key, s)| (*key, &s.current)));
             (None, Some(live))
         } else {
             (Some(Tree::load(&db.read, &top.path).await?), None)
         };
         let top_tree = top_tree.as_ref().unwrap_or(&tree);
-        hidden = patterns::hidden(db, config, (&top, top_tree), months, current, live, froze).await?;
+        hidden = patterns::hidden(db, config, (&top, top_tree), months, live_from, live, froze).await?;
     }
     Ok((tree, Shown { table, hidden, k: i64::from(config.indicator_k), suppress: v.suppress }))
 }
@@ -189,15 +190,17 @@ async fn read(db: &Db, config: &Config, v: &View, months: &[YearMonth]) -> ApiRe
 /// A table of one region tree: each figure with its history.
 type Table = HashMap<(i32, YearMonth, Indicator), Stored>;
 
-/// Everything the viewer's tree has for `months`: closed months from the
-/// stored figures (freezing the missing ones), the current month live.
-/// With the current month, and whether anything was frozen just now.
+/// Everything the viewer's tree has for `months`: months past their grace
+/// from the stored figures (freezing the missing ones), the current month
+/// and a closed one still in its grace (`GONGZHI_INDICATOR_GRACE_DAYS`)
+/// live. With the oldest live month, and whether anything was frozen just
+/// now.
 async fn table(db: &Db, config: &Config, tree: &Tree, months: &[YearMonth]) -> ApiResult<(Table, YearMonth, bool)> {
     let tz = config.indicator_time_zone;
     let k = i64::from(config.indicator_k);
     let now = Utc::now();
-    let current = YearMonth::of(now, tz);
-    let closed: Vec<YearMonth> = months.iter().copied().filter(|m| *m < current).collect();
+    let live_from = YearMonth::first_live(now, tz, config.indicator_grace_days);
+    let closed: Vec<YearMonth> = months.iter().copied().filter(|m| *m < live_from).collect();
     let mut out = HashMap::new();
     let mut froze = false;
     if !closed.is_empty() {
@@ -225,15 +228,16 @@ async fn table(db: &Db, config: &Config, tree: &Tree, months: &[YearMonth]) -> A
             }
         }
     }
-    if months.contains(&current) {
-        for ((region, month, name), f) in compute(&db.read, tree, &[Span::new(current, tz)], now).await? {
+    let live: Vec<Span> = months.iter().filter(|m| **m >= live_from).map(|&m| Span::new(m, tz)).collect();
+    if !live.is_empty() {
+        for ((region, month, name), f) in compute(&db.read, tree, &live, now).await? {
             out.insert(
                 (region, month, name),
                 Stored { current: f, revision: 0, recorded_at: None, earlier: Vec::new() },
             );
         }
     }
-    Ok((out, current, froze))
+    Ok((out, live_from, froze))
 }
 
 /// The top-level region (district) above `r`: months are frozen for a
