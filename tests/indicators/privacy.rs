@@ -61,8 +61,8 @@ async fn small_counts_are_suppressed_for_district_systems_and_residents(app: Tes
     }
 
     // A resident reads the public indicators of their own community, with
-    // small counts hidden; the working figures are FORBIDDEN, another
-    // region NOT_FOUND.
+    // small counts hidden; the working figures are FORBIDDEN, and so is
+    // another region (regions are public: there is nothing to hide).
     let resident = app.token("demo-resident").await;
     let r = pull(&app, &resident, f.peach, "2025-03", "2025-03").await;
     assert!(r["errors"].is_null(), "{r}");
@@ -78,7 +78,9 @@ async fn small_counts_are_suppressed_for_district_systems_and_residents(app: Tes
         .await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     let r = pull(&app, &resident, f.willow, "2025-03", "2025-03").await;
-    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = pull(&app, &resident, 999_999, "2025-03", "2025-03").await;
+    assert_eq!(code(&r), "NOT_FOUND", "no such region: {r}");
 }
 
 async fn each_viewer_reaches_only_its_own_regions(app: TestApp) {
@@ -97,10 +99,10 @@ async fn each_viewer_reaches_only_its_own_regions(app: TestApp) {
     let r = pull(&app, &district, own, "2025-01", "2025-02").await;
     assert!(r["errors"].is_null(), "{r}");
     for (who, token, region, want) in [
-        ("district system, another district", district.clone(), other, "NOT_FOUND"),
-        ("office of East, the district", app.token("demo-office").await, own, "NOT_FOUND"),
-        ("office of East, West street", app.token("demo-office").await, app.region_id("西山街道").await, "NOT_FOUND"),
-        ("Peach's committee, Willow", app.token("demo-committee").await, app.region_id("柳巷社区").await, "NOT_FOUND"),
+        ("district system, another district", district.clone(), other, "FORBIDDEN"),
+        ("office of East, the district", app.token("demo-office").await, own, "FORBIDDEN"),
+        ("office of East, West street", app.token("demo-office").await, app.region_id("西山街道").await, "FORBIDDEN"),
+        ("Peach's committee, Willow", app.token("demo-committee").await, app.region_id("柳巷社区").await, "FORBIDDEN"),
         (
             "a property company",
             app.token("demo-property").await,

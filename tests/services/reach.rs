@@ -13,7 +13,7 @@ use crate::notices::gid;
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { id } }";
 const RECORDS: &str = "{ deliveryRecords { edges { node { externalId service { id name sessions { id } } } } } }";
-const FEED: &str = "query($t: [String!]) { changes(first: 250, types: $t) { changes { kind objectType objectId } } }";
+const FEED: &str = "query($t: [String!]) { changes(first: 100, types: $t) { changes { kind objectType objectId } } }";
 const TOTALS: &str = "query($r: ID) { deliveryTotals(regionId: $r) { records beneficiaries } }";
 
 fn update(service: &Value, peach: &str, status: &str) -> Value {

@@ -23,8 +23,13 @@ pub mod shown {
     }
 }
 
-/// Largest page of the feed (entries).
-pub const MAX_CHANGES: i32 = 1000;
+/// Largest page of the feed (entries): the same cap as every list.
+pub const MAX_CHANGES: i32 = crate::graphql::connection::MAX_PAGE;
+
+/// The object types the feed carries: the services domain's catalogue,
+/// sessions, requests and delivery records (what integrations sync). A
+/// test below checks it against every `Change::of` in the code.
+pub const FEED_TYPES: &[&str] = &["DeliveryRecord", "Service", "ServiceRequest", "ServiceSession"];
 
 /// What happened to the object.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -105,17 +110,18 @@ impl ChangesQuery {
     /// offices those in their communities, platform admins all.
     #[graphql(
         visible = "shown::read_changes",
-        complexity = "first.unwrap_or(100).clamp(1, 1000) as usize * child_complexity",
+        complexity = "first.unwrap_or(100).clamp(1, 100) as usize * child_complexity",
         guard = "Allowed(ChangesPermission::ReadChanges)"
     )]
     async fn changes(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Entries after this cursor (none: from the start).")] after: Option<String>,
-        #[graphql(desc = "At most this many entries (default 100, at most 1000).")] first: Option<i32>,
-        #[graphql(desc = "Only objects of these types (GraphQL type names, e.g. `DeliveryRecord`).")] types: Option<
-            Vec<String>,
-        >,
+        #[graphql(desc = "At most this many entries (default and at most 100).")] first: Option<i32>,
+        #[graphql(
+            desc = "Only objects of these types: `DeliveryRecord`, `Service`, `ServiceRequest`, `ServiceSession` (any other is BAD_USER_INPUT)."
+        )]
+        types: Option<Vec<String>>,
     ) -> ApiResult<ChangeFeed> {
         let after = after.as_deref().map(decode).transpose()?.unwrap_or(0);
         let first = first.unwrap_or(100);
@@ -124,7 +130,9 @@ impl ChangesQuery {
         }
         let mut q = visible_changes(ctx.principal()?).filter(change::Column::Id.gt(after));
         if let Some(types) = types {
-            if let Some(t) = types.iter().find(|t| !crate::domains::NODE_TYPES.contains(&t.as_str())) {
+            // A type the feed never carries would give an empty feed
+            // forever: refused, not silently empty.
+            if let Some(t) = types.iter().find(|t| !FEED_TYPES.contains(&t.as_str())) {
                 return Err(ApiError::bad_input("types", t!("changes.no_object_type", name = t)));
             }
             q = q.filter(change::Column::ObjectType.is_in(types));
@@ -135,5 +143,36 @@ impl ChangesQuery {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let cursor = encode(rows.last().map_or(after, |c| c.id));
         Ok(ChangeFeed { changes: rows.into_iter().map(Change).collect(), cursor, has_more })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FEED_TYPES;
+
+    /// Every `Change::of::<T>` in the code names a type of [`FEED_TYPES`],
+    /// and every one of those is written somewhere.
+    #[test]
+    fn the_feed_types_are_the_ones_written() {
+        fn walk(dir: &std::path::Path, out: &mut std::collections::BTreeSet<String>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    for part in text.split("Change::of::<").skip(1) {
+                        let name = part.split('>').next().unwrap_or_default();
+                        if name.len() > 1 && name.chars().all(char::is_alphanumeric) {
+                            out.insert(name.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let mut written = std::collections::BTreeSet::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut written);
+        let listed: std::collections::BTreeSet<String> = FEED_TYPES.iter().map(|t| (*t).to_owned()).collect();
+        assert_eq!(written, listed);
     }
 }

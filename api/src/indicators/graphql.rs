@@ -280,7 +280,7 @@ impl IndicatorsQuery {
     /// Monthly time series of indicators of a community, street or
     /// district. District systems and offices read their region's subtree,
     /// committees their community, residents the public indicators of
-    /// their own community; another region is NOT_FOUND. Closed months are
+    /// their own community; another region is FORBIDDEN. Closed months are
     /// frozen: the same figures on every pull, corrections as new
     /// revisions. At most 60 months per request.
     #[graphql(visible = "shown::read_indicators", guard = "Authenticated")]

@@ -3,8 +3,9 @@
 //! Indicators are aggregates: no row of any table is visible through them,
 //! so there is no `visible_*` query here. What is decided per principal is
 //! the tree of regions it may read (its jurisdiction) and whether small
-//! counts are hidden. A region outside the tree is NOT_FOUND, as an object
-//! one may not see is everywhere else.
+//! counts are hidden. Regions are public (the directory lists them all), so
+//! a region outside the tree is FORBIDDEN: hiding its existence would hide
+//! nothing; an id that is no region is NOT_FOUND.
 
 use entity::enums::Role;
 use entity::region;
@@ -43,6 +44,10 @@ pub struct View {
     pub public_only: bool,
 }
 
+fn outside() -> ApiError {
+    ApiError::forbidden(t!("indicators.outside_your_regions"))
+}
+
 /// The view `p` has of `target`'s indicators.
 pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
     let own = |suppress, public_only| View { root_path: target.path.clone(), suppress, public_only };
@@ -57,13 +62,11 @@ pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
                 suppress: p.role == Role::DistrictSystem || !is_person(p),
                 public_only: false,
             }),
-            _ => Err(ApiError::not_found("Region")),
+            _ => Err(outside()),
         },
         Role::CommunityCommittee if in_community(p, target.id) => Ok(own(false, false)),
         Role::Resident | Role::BuildingHead if in_community(p, target.id) => Ok(own(true, true)),
-        Role::CommunityCommittee | Role::Resident | Role::BuildingHead | Role::Person => {
-            Err(ApiError::not_found("Region"))
-        }
+        Role::CommunityCommittee | Role::Resident | Role::BuildingHead | Role::Person => Err(outside()),
         Role::SocialOrganization | Role::PropertyCompany => {
             Err(ApiError::forbidden(t!("indicators.indicators_are_residents_committees_offices")))
         }
