@@ -289,10 +289,7 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     step_ok(app, office, "rejectProject", &rejected, "REJECTED").await;
     let cancelled = crate::projects::deliberating(app, a, "夜市").await;
     step_ok(app, office, "cancelProject", &cancelled, "CANCELLED").await;
-    let soon = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
-    let mt = ok(app, committee, "mutation($c: ID!, $at: DateTime!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"居民议事会\", scheduledAt: $at, place: \"活动室\"}) { meeting { id } } }", json!({ "c": peach, "at": soon })).await;
-    let meeting = id_at(&mt, &["scheduleCouncilMeeting", "meeting", "id"]);
-    ok(app, committee, "mutation($m: ID!) { recordCouncilMeeting(input: {meetingId: $m, attendance: 12, minutes: \"通过两项决议\"}) { meeting { id } } }", json!({ "m": meeting })).await;
+    crate::projects::council_walk(app, committee, &peach).await;
 
     // Resident reports: a public one through its whole life, an anonymous
     // one, a private dispute, categories.

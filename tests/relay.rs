@@ -77,9 +77,9 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($c: ID!, $p: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
-                scheduledAt: \"2030-01-01T10:00:00Z\", place: \"活动室\", projectIds: [$p]}) { meeting { id } } }",
-            json!({ "c": app.peach_garden().await, "p": proposal }),
+            "mutation($c: ID!, $p: ID!, $at: DateTime!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
+                scheduledAt: $at, place: \"活动室\", projectIds: [$p]}) { meeting { id } } }",
+            json!({ "c": app.peach_garden().await, "p": proposal, "at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339() }),
         )
         .await;
     ids.insert("CouncilMeeting", r["data"]["scheduleCouncilMeeting"]["meeting"]["id"].clone());

@@ -113,6 +113,23 @@ mod tests {
         assert!(bad.is_empty(), "{} dangling:\n{}", bad.len(), bad.join("\n"));
     }
 
+    /// One timeline vocabulary: every timeline entry type has the core
+    /// fields under the same names.
+    #[test]
+    fn every_timeline_speaks_the_same_words() {
+        let sdl = super::sdl();
+        for ty in ["ReportEvent", "ProjectTransition", "ServiceRequestStep", "CouncilMeetingEvent"] {
+            let body = sdl
+                .split(&format!("type {ty} {{"))
+                .nth(1)
+                .and_then(|b| b.split("\n}").next())
+                .unwrap_or_else(|| panic!("no type {ty}"));
+            for field in ["kind:", "at:", "actor:", "role:", "organisation:", "note:"] {
+                assert!(body.contains(&format!("\t{field}")), "{ty} lacks {field}");
+            }
+        }
+    }
+
     #[tokio::test]
     async fn every_schema_element_is_described() {
         let missing = crate::graphql::describe::tests::undescribed(&super::builder().finish()).await;

@@ -14,8 +14,12 @@ pub struct Model {
     pub scheduled_at: DateTimeUtc,
     pub place: String,
     pub attendance: Option<i32>,
+    /// Superseded by the minutes' revisions (`council_minutes`); kept as
+    /// the latest text.
     pub minutes: Option<String>,
     pub created_at: DateTimeUtc,
+    pub status: MeetingStatus,
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

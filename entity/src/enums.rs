@@ -339,6 +339,38 @@ pub enum ReportEventKind {
     MediationSession,
 }
 
+/// State of a council meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MeetingStatus {
+    #[sea_orm(string_value = "SCHEDULED")]
+    Scheduled,
+    #[sea_orm(string_value = "HELD")]
+    Held,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// What a council meeting's timeline step records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MeetingEventKind {
+    #[sea_orm(string_value = "SCHEDULED")]
+    Scheduled,
+    #[sea_orm(string_value = "RESCHEDULED")]
+    Rescheduled,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "HELD")]
+    Held,
+    #[sea_orm(string_value = "MINUTES_REVISED")]
+    MinutesRevised,
+    #[sea_orm(string_value = "DECIDED")]
+    Decided,
+}
+
 /// How a dispute's mediation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -551,6 +583,8 @@ mod tests {
         same::<ReportEventKind>();
         same::<PhotoKind>();
         same::<MediationResult>();
+        same::<MeetingStatus>();
+        same::<MeetingEventKind>();
         same::<ReferralTarget>();
         same::<NoticeCategory>();
         same::<NoticeStatus>();

@@ -16,6 +16,8 @@ pub struct Model {
     pub role: Role,
     pub reason: Option<String>,
     pub at: DateTimeUtc,
+    /// The organisation the actor acted for.
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub role: Option<Role>,
     pub note: Option<String>,
     pub at: DateTimeUtc,
+    /// The organisation the actor acted for.
+    pub organisation_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

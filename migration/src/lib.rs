@@ -23,6 +23,8 @@ mod m20261204_000016_webhooks;
 mod m20261204_000017_report_times;
 mod m20261205_000018_personal_data;
 mod m20261205_000019_report_loops;
+mod m20261205_000020_timeline_organisation;
+mod m20261205_000021_council_records;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_report_times::Migration),
             Box::new(m20261205_000018_personal_data::Migration),
             Box::new(m20261205_000019_report_loops::Migration),
+            Box::new(m20261205_000020_timeline_organisation::Migration),
+            Box::new(m20261205_000021_council_records::Migration),
         ]
     }
 }

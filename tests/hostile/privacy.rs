@@ -111,9 +111,9 @@ async fn council_meetings_are_no_existence_oracle(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($id: ID!, $c: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
-                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"活动室\", projectIds: [$id]}) { meeting { id } } }",
-            json!({ "id": id, "c": app.peach_garden().await }),
+            "mutation($id: ID!, $c: ID!, $at: DateTime!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"议事会\",
+                scheduledAt: $at, place: \"活动室\", projectIds: [$id]}) { meeting { id } } }",
+            json!({ "id": id, "c": app.peach_garden().await, "at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339() }),
         )
         .await;
     let meeting = r["data"]["scheduleCouncilMeeting"]["meeting"]["id"].clone();

@@ -187,6 +187,7 @@ async fn project(
             role: Set(Role::CommunityCommittee),
             reason: Set(None),
             at: Set(at(when)),
+            organisation_id: Set(None),
         }
         .insert(&app.db.write)
         .await

@@ -16,9 +16,9 @@ async fn whole_lifecycle_with_the_demo_roles(app: TestApp) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),
-            "mutation($id: ID!, $c: ID!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"十一月议事会\",
-                scheduledAt: \"2026-12-01T10:00:00Z\", place: \"社区活动室\", projectIds: [$id]}) { meeting { id agenda { title } } } }",
-            json!({ "id": id, "c": app.peach_garden().await }),
+            "mutation($id: ID!, $c: ID!, $at: DateTime!) { scheduleCouncilMeeting(input: {communityId: $c, title: \"十一月议事会\",
+                scheduledAt: $at, place: \"社区活动室\", projectIds: [$id]}) { meeting { id agenda { title } } } }",
+            json!({ "id": id, "c": app.peach_garden().await, "at": (chrono::Utc::now() + chrono::Duration::minutes(2)).to_rfc3339() }),
         )
         .await;
     assert_eq!(r["data"]["scheduleCouncilMeeting"]["meeting"]["agenda"][0]["title"], "加装楼道扶手", "{r}");

@@ -167,7 +167,9 @@ fn async_graphql_id(v: &Value) -> async_graphql::ID {
     async_graphql::ID(v.as_str().unwrap().to_owned())
 }
 
+pub(crate) use council::council_walk;
 mod cost;
+mod council;
 mod lifecycle;
 mod scope;
 mod voting;

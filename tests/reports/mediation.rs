@@ -16,7 +16,7 @@ fn account_gid(id: i32) -> String {
 
 const RECORD: &str = "query($id: ID!) { report(id: $id) { status resolvedAt reporter { displayName }
     mediation { result outcome referredTo followUpOn mediator { username }
-      parties { id name description isReporter }
+      parties { partyId name description isReporter }
       sessions { heldAt attendeePartyIds notes } } } }";
 
 async fn session(
@@ -101,7 +101,7 @@ async fn dispute_from_filing_to_a_rated_agreement(app: TestApp) {
 
     // Two sessions; the second with both sides. A future one is refused.
     let r = app.gql(Some(a.t("demo-committee")), RECORD, json!({ "id": id })).await;
-    let upstairs_party = r["data"]["report"]["mediation"]["parties"][0]["id"].clone();
+    let upstairs_party = r["data"]["report"]["mediation"]["parties"][0]["partyId"].clone();
     let now = chrono::Utc::now();
     let audit = app.audit_count().await;
     let r = session(&app, a.t("demo-committee"), &id, now + chrono::Duration::days(1), vec![], true).await;

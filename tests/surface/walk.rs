@@ -176,6 +176,8 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
         json!({ "r": mine }),
     )
     .await;
+    // The committee's council records.
+    crate::projects::council_walk(app, committee, &peach).await;
     // Each organisation gives an expected completion, then hands a report back.
     let expect = "mutation($r: ID!, $t: DateTime!) { setExpectedCompletion(input: {reportId: $r, expectedAt: $t}) { report { id } } }";
     let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();

@@ -326,10 +326,8 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_INDICATOR_REVISE_MS", default_value_t = 3_600_000)]
     pub indicator_revise_ms: u64,
 
-    /// How long a closed month stays live (revision 0, not final) before it
-    /// is frozen (days after its end): late batches (a day's deliveries
-    /// pushed after midnight, reports resolved on the last evening) land in
-    /// it without a revision.
+    /// How long a closed month stays live (revision 0) before it is frozen,
+    /// so late batches land without a revision (days after its end).
     #[arg(long, env = "GONGZHI_INDICATOR_GRACE_DAYS", default_value_t = 7)]
     pub indicator_grace_days: u32,
 

@@ -342,8 +342,8 @@ GROUP BY t.community, t.month, t.source";
 
 /// Distinct eligible residents (residents and building heads, the voters
 /// of votes and budget rounds) of the community who proposed, voted on a
-/// project or in a budget round, commented, reported or rated in it during
-/// the month.
+/// project or in a budget round, commented, reported, rated or attended a
+/// council meeting in it during the month.
 const PARTICIPATION: &str = "
 SELECT t.community, t.month, COUNT(DISTINCT t.account) AS active
 FROM (
@@ -356,6 +356,10 @@ FROM (
   UNION ALL
   SELECT br.community_id, m.k, m.e, bb.account_id
   FROM budget_ballots bb JOIN budget_rounds br ON br.id = bb.round_id JOIN m ON bb.updated_at >= m.s AND bb.updated_at < m.e
+  UNION ALL
+  SELECT cm.community_id, m.k, m.e, ca.account_id
+  FROM council_attendees ca JOIN council_meetings cm ON cm.id = ca.meeting_id
+    JOIN m ON cm.scheduled_at >= m.s AND cm.scheduled_at < m.e
   UNION ALL
   SELECT p.community_id, m.k, m.e, pc.author_account_id
   FROM project_comments pc JOIN projects p ON p.id = pc.project_id JOIN m ON pc.created_at >= m.s AND pc.created_at < m.e

@@ -85,7 +85,8 @@ pub enum IndicatorName {
     SatisfactionRateProjects,
     /// Distinct eligible residents (residents and building heads) who
     /// proposed, voted on a project or in a budget round, commented,
-    /// reported or rated in their community in the month (numerator) /
+    /// reported, rated or attended a council meeting in their community in
+    /// the month (numerator) /
     /// eligible residents registered by the month's end (denominator).
     /// Ratio.
     ParticipationRate,

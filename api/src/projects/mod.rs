@@ -48,6 +48,11 @@ crate::verbs! {
         CommentRemove = "comment.remove",
         CouncilCreateMeeting = "council.create_meeting",
         CouncilRecordMeeting = "council.record_meeting",
+        CouncilReschedule = "council.reschedule_meeting",
+        CouncilCancel = "council.cancel_meeting",
+        CouncilDecide = "council.decide",
+        CouncilAddMember = "council.add_member",
+        CouncilRemoveMember = "council.remove_member",
         CommunityUpdateSettings = "community.update_settings",
     }
 }
@@ -85,6 +90,9 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     l.first_per_parent::<project_comment::Entity, Main>(project_comment::Column::ProjectId);
     l.by_column::<project_transition::Entity, Main>(project_transition::Column::ProjectId);
     l.by_column::<council_agenda_item::Entity, Main>(council_agenda_item::Column::MeetingId);
+    l.by_column::<entity::council_attendee::Entity, Main>(entity::council_attendee::Column::MeetingId);
+    l.by_column::<entity::council_minutes::Entity, Main>(entity::council_minutes::Column::MeetingId);
+    l.by_column::<entity::council_meeting_event::Entity, Main>(entity::council_meeting_event::Column::MeetingId);
     let db = l.db.clone();
     let viewer = l.viewer;
     l.add(loaders::TallyLoader(db.clone()));

@@ -50,6 +50,7 @@ crate::verbs! {
 
 pub fn register_loaders(l: &mut Loaders<'_>) {
     l.by_id::<report_category::Entity>();
+    l.visible_by_id::<entity::report::Entity>(policy::visible_reports);
     l.by_column::<report_event::Entity, Main>(report_event::Column::ReportId);
     l.by_column::<report_photo::Entity, Main>(report_photo::Column::ReportId);
     l.by_column::<dispute_party::Entity, Main>(dispute_party::Column::ReportId);

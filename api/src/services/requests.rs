@@ -142,6 +142,7 @@ async fn insert_event(
         role: Set(Some(p.role)),
         note: Set(note),
         at: Set(at),
+        organisation_id: Set(p.scope.organisation_id),
     }
     .insert(txn)
     .await?;

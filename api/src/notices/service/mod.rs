@@ -27,9 +27,11 @@ use crate::uow::{Audit, Hook, UnitOfWork};
 use crate::webhooks::EventType;
 
 mod alerts;
+mod notify;
 mod rosters;
 
 pub use alerts::*;
+pub use notify::*;
 pub use rosters::*;
 
 /// How long after publishing the publisher may still edit (minutes).

@@ -102,6 +102,19 @@ impl ProjectsQuery {
         .await
     }
 
+    /// The current members of a community's residents' council (议事代表),
+    /// for those who may read its meetings.
+    #[graphql(visible = "super::shown::read_meetings", guard = "Authenticated")]
+    async fn council_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community (global id).")] community_id: ID,
+    ) -> ApiResult<Vec<super::council::CouncilMember>> {
+        let c = ids::id_of::<Region>(&community_id, "communityId")?;
+        let rows = council::members::list(ctx.app(), ctx.principal()?, c).await?;
+        Ok(rows.into_iter().map(super::council::CouncilMember).collect())
+    }
+
     /// One project by id, for a detail screen; NOT_FOUND when it does not
     /// exist or the viewer may not read it.
     #[graphql(visible = "super::shown::read_projects", guard = "Authenticated")]

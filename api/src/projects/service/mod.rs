@@ -148,6 +148,7 @@ pub(crate) async fn record_transition(
         role: Set(p.role),
         reason: Set(reason),
         at: Set(now),
+        organisation_id: Set(p.scope.organisation_id),
     }
     .insert(txn)
     .await?;
@@ -370,6 +371,7 @@ pub async fn create(
         role: Set(p.role),
         reason: Set(None),
         at: Set(now),
+        organisation_id: Set(p.scope.organisation_id),
     }
     .insert(txn)
     .await?;

@@ -134,8 +134,8 @@ pub struct DisputeParty {
 /// A party to a dispute: a resident, a household or an organisation.
 #[Object]
 impl DisputeParty {
-    /// The party's id (for `attendeePartyIds`).
-    async fn id(&self) -> ID {
+    /// The party's id (for `attendeePartyIds`; not a node id).
+    async fn party_id(&self) -> ID {
         ids::encode(PARTY, self.row.id)
     }
     /// Who they are in the dispute ("upstairs neighbour").

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 use entity::{account, organisation, report_category, report_event, report_photo};
 
-use crate::accounts::graphql::Role;
+use crate::accounts::graphql::{Account, Role};
 use crate::directory::graphql::Organisation;
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
@@ -67,8 +67,17 @@ impl ReportEvent {
     async fn role(&self) -> Option<Role> {
         self.event.role.map(Into::into)
     }
+    /// Who acted; `null` for the server's steps and for the reporter where
+    /// the viewer may not know them.
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        if self.hide_actor {
+            return Ok(None);
+        }
+        load_by_id::<account::Entity, _>(ctx, self.event.account_id, Account).await
+    }
     /// The actor's display name; `null` for the server's steps and for the
     /// reporter where the viewer may not know them.
+    #[graphql(deprecation = "Use `actor { displayName }`, as every timeline does; goes in the next release.")]
     async fn actor_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         if self.hide_actor {
             return Ok(None);

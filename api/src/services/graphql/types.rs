@@ -194,20 +194,49 @@ impl ServiceSession {
 pub struct ServiceRequest(pub service_request::Model);
 
 /// One step of a request's timeline.
-#[derive(SimpleObject)]
-pub struct ServiceRequestStep {
+pub struct ServiceRequestStep(service_request_event::Model);
+
+/// One step of a request's timeline: the same core fields as every
+/// timeline (`kind`, `at`, `actor`, `role`, `organisation`, `note`).
+#[Object]
+impl ServiceRequestStep {
     /// The move (`REQUEST`, `ACCEPT`, `SCHEDULE`, `DECLINE`, `COMPLETE`, `CANCEL`, `RATE`).
-    action: String,
+    async fn kind(&self) -> &str {
+        &self.0.action
+    }
+    /// The move.
+    #[graphql(deprecation = "Use `kind`, the name every timeline uses; `action` goes in the next release.")]
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
     /// The state before (null for the request itself).
-    from_status: Option<ServiceRequestStatus>,
+    async fn from_status(&self) -> Option<ServiceRequestStatus> {
+        self.0.from_status.map(Into::into)
+    }
     /// The state after.
-    to_status: ServiceRequestStatus,
+    async fn to_status(&self) -> ServiceRequestStatus {
+        self.0.to_status.into()
+    }
+    /// Who made it (null for machine clients).
+    async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
+        load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
+    }
     /// The role of whoever made it.
-    role: Option<Role>,
+    async fn role(&self) -> Option<Role> {
+        self.0.role.map(Into::into)
+    }
+    /// The organisation they acted for, if any.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {
+        load_by_id::<organisation::Entity, _>(ctx, self.0.organisation_id, Organisation).await
+    }
     /// The note or reason given.
-    note: Option<String>,
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
     /// When.
-    at: DateTime,
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
+    }
 }
 
 /// A resident's rating of a delivered service.
@@ -280,18 +309,7 @@ impl ServiceRequest {
     /// Every step, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceRequestStep>> {
         let rows = ctx.loader::<ByColumn<service_request_event::Entity, Main>>()?.load_one(self.0.id).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| ServiceRequestStep {
-                action: e.action,
-                from_status: e.from_status.map(Into::into),
-                to_status: e.to_status.into(),
-                role: e.role.map(Into::into),
-                note: e.note,
-                at: e.at.into(),
-            })
-            .collect())
+        Ok(rows.unwrap_or_default().into_iter().map(ServiceRequestStep).collect())
     }
 }
 

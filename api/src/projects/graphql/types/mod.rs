@@ -308,6 +308,12 @@ pub struct ProjectTransition(pub project_transition::Model);
 /// One step of a project's lifecycle.
 #[Object]
 impl ProjectTransition {
+    /// What happened: the status the project reached (`PROPOSED`,
+    /// `APPROVED`, ...). The same core fields as every timeline: `kind`,
+    /// `at`, `actor`, `role`, `organisation`, `note`.
+    async fn kind(&self) -> ProjectStatus {
+        self.0.to_status.into()
+    }
     /// The status before (null for the first entry).
     async fn from_status(&self) -> Option<ProjectStatus> {
         self.0.from_status.map(Into::into)
@@ -328,7 +334,21 @@ impl ProjectTransition {
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<Account>> {
         load_by_id::<account::Entity, _>(ctx, self.0.account_id, Account).await
     }
+    /// The organisation the actor acted for, if any.
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::directory::graphql::Organisation>> {
+        load_by_id::<entity::organisation::Entity, _>(
+            ctx,
+            self.0.organisation_id,
+            crate::directory::graphql::Organisation,
+        )
+        .await
+    }
     /// The reason given, if any.
+    async fn note(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// The reason given, if any.
+    #[graphql(deprecation = "Use `note`, the name every timeline uses; `reason` goes in the next release.")]
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
