@@ -132,4 +132,58 @@ async fn property_company_returns_and_sets_expected_completion(app: TestApp) {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 }
 
-both!(building_head_escalates_to_the_committee_first, property_company_returns_and_sets_expected_completion);
+/// The property company reads its own figures; no one else's.
+async fn property_company_reads_its_own_figures(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let property = organisation_id(&app, a.t("demo-admin"), "安居物业").await;
+    let ngo = organisation_id(&app, a.t("demo-admin"), "阳光社工服务中心").await;
+    let month = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m").to_string();
+    let q = "query($o: ID!, $m: Month!) { organisationIndicators(organisationId: $o, from: $m, to: $m) {
+        month reportsAssigned reportsResolved resolutionRate firstResponseHoursMedian resolutionHoursMedian
+        overdueShare ratings satisfactionRate } }";
+    let figures = |r: &Value| r["data"]["organisationIndicators"][0].clone();
+    let before = figures(&app.gql(Some(a.t("demo-property")), q, json!({ "o": property, "m": month })).await);
+    assert_eq!(before["month"], month, "{before}");
+    for text in ["楼顶漏水", "门禁坏了"] {
+        let r = submit(&app, a.t("demo-resident"), json!({ "categoryCode": "REPAIR", "description": text })).await;
+        let id = r["data"]["submitReport"]["report"]["id"].clone();
+        step(&app, a.t("demo-committee"), "acceptReport", &id, None).await;
+        assign(&app, a.t("demo-committee"), &id, &property).await;
+        if text == "楼顶漏水" {
+            step(&app, a.t("demo-property"), "startReport", &id, None).await;
+            let resolve =
+                "mutation($id: ID!) { resolveReport(input: {reportId: $id, note: \"已修补\"}) { report { status } } }";
+            app.gql(Some(a.t("demo-property")), resolve, json!({ "id": id })).await;
+            let rate = "mutation($id: ID!) { rateReport(input: {reportId: $id, stars: 5}) { report { id } } }";
+            assert!(app.gql(Some(a.t("demo-resident")), rate, json!({ "id": id })).await["errors"].is_null());
+        }
+    }
+    let r = app.gql(Some(a.t("demo-property")), q, json!({ "o": property, "m": month })).await;
+    let after = figures(&r);
+    let n = |v: &Value, k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k}: {r}"));
+    assert_eq!(n(&after, "reportsAssigned") - n(&before, "reportsAssigned"), 2, "{r}");
+    assert_eq!(n(&after, "reportsResolved") - n(&before, "reportsResolved"), 1, "{r}");
+    assert_eq!(n(&after, "ratings") - n(&before, "ratings"), 1, "{r}");
+    assert!(after["firstResponseHoursMedian"].as_f64().is_some_and(|h| h >= 0.0), "{r}");
+    assert!(after["resolutionHoursMedian"].as_f64().is_some(), "{r}");
+    if n(&before, "reportsAssigned") == 0 {
+        assert_eq!((&after["resolutionRate"], &after["satisfactionRate"]), (&json!(0.5), &json!(1.0)), "{r}");
+    }
+    // Another organisation's figures: FORBIDDEN; roles without figures are not shown the query.
+    let r = app.gql(Some(a.t("demo-ngo")), q, json!({ "o": property, "m": month })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = app.gql(Some(a.t("demo-property")), q, json!({ "o": ngo, "m": month })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    for who in ["demo-resident", "demo-committee", "demo-office"] {
+        let r = app.gql(Some(a.t(who)), q, json!({ "o": property, "m": month })).await;
+        assert_eq!(code(&r), HIDDEN, "{who}: {r}");
+    }
+    let r = app.gql(Some(a.t("demo-admin")), q, json!({ "o": property, "m": month })).await;
+    assert_eq!(figures(&r)["reportsAssigned"], after["reportsAssigned"], "{r}");
+}
+
+both!(
+    building_head_escalates_to_the_committee_first,
+    property_company_returns_and_sets_expected_completion,
+    property_company_reads_its_own_figures
+);

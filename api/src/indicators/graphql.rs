@@ -273,11 +273,16 @@ impl IndicatorRank {
     }
 }
 
+/// The indicators domain's queries: regions' indicators and an
+/// organisation's own figures.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct IndicatorsQuery(RegionIndicatorsQuery, super::organisation::OrganisationIndicatorsQuery);
+
 #[derive(Default)]
-pub struct IndicatorsQuery;
+pub struct RegionIndicatorsQuery;
 
 #[Object]
-impl IndicatorsQuery {
+impl RegionIndicatorsQuery {
     /// Monthly time series of indicators of a community, street or
     /// district. District systems and offices read their region's subtree,
     /// committees their community, residents the public indicators of

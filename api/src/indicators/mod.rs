@@ -13,7 +13,8 @@
 //! - [`patterns`]: the patterns stored with frozen months, read by every
 //!   audience of suppressed figures;
 //! - [`jobs`]: freezing at month close and revising corrected months;
-//! - [`policy`]: who reads which region's indicators, and how.
+//! - [`policy`]: who reads which region's indicators, and how;
+//! - [`organisation`]: an organisation's own figures for its staff.
 
 pub mod compute;
 pub mod definitions;
@@ -21,6 +22,7 @@ pub mod export;
 pub mod graphql;
 pub mod jobs;
 pub mod months;
+pub mod organisation;
 pub mod patterns;
 pub mod policy;
 pub mod service;
