@@ -81,16 +81,17 @@ async fn each_indicator_matches_the_hand_computed_figures(app: TestApp) {
             ("PROJECTS_EVALUATED", count(0, 0)),
         ],
     );
-    // April: D (filed 23:30 UTC on 31 March) is April's, resolved after
-    // 2 h and rated by p4 (the month's one active resident); E resolved
-    // after 120 h. The fund: 400.00 approved to date. The 1 April delivery
+    // April: D (filed 23:30 UTC on 31 March) is April's, a dispute mediated
+    // to an agreement after 2 h (resolved) and rated by p4 (the month's one
+    // active resident); D2, a dispute whose mediation failed, is filed and
+    // unresolved (1 of 2 resolved); E resolved after 120 h. The fund: 400.00 approved to date. The 1 April delivery
     // (60 min, 1 person).
     check(
         &r,
         "Peach",
         "2025-04",
         &[
-            ("REPORT_RESOLUTION_RATE", ratio(1, 1)),
+            ("REPORT_RESOLUTION_RATE", ratio(1, 2)),
             ("REPORT_RESOLUTION_HOURS_MEDIAN", hours(Some(2.0), 2)),
             ("REPORT_RESOLUTION_HOURS_P90", hours(Some(120.0), 2)),
             ("SATISFACTION_RATE", ratio(1, 1)),

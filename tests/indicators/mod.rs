@@ -10,14 +10,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
-    ExpenditureStatus, FundStatus, PayeeType, ProjectCategory, ProjectStatus, ReportStatus, Role, ServiceRequestStatus,
-    VoteChoice,
+    ExpenditureStatus, FundStatus, MediationResult, PayeeType, ProjectCategory, ProjectStatus, ReportStatus, Role,
+    ServiceRequestStatus, VoteChoice,
 };
 use entity::{
     account, delivery_record, evaluation, fund, fund_allocation, fund_expenditure, membership, project,
     project_comment, project_transition, report, report_category, service, service_request, vote,
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
@@ -106,7 +106,7 @@ struct Filed<'a> {
     rating: Option<(i32, &'a str)>,
 }
 
-async fn report(app: &TestApp, category: &report_category::Model, r: Filed<'_>) {
+async fn report(app: &TestApp, category: &report_category::Model, r: Filed<'_>) -> i32 {
     report::ActiveModel {
         id: NotSet,
         community_id: Set(r.community),
@@ -139,7 +139,24 @@ async fn report(app: &TestApp, category: &report_category::Model, r: Filed<'_>) 
     }
     .insert(&app.db.write)
     .await
-    .expect("report");
+    .expect("report")
+    .id
+}
+
+/// Make report `id` a dispute the committee mediated with `result`.
+async fn mediated(app: &TestApp, id: i32, result: MediationResult) {
+    report::Entity::update_many()
+        .set(report::ActiveModel {
+            category_code: Set("DISPUTE".into()),
+            status: Set(ReportStatus::Mediated),
+            mediation_result: Set(Some(result)),
+            mediation_outcome: Set(Some("调解记录".into())),
+            ..Default::default()
+        })
+        .filter(report::Column::Id.eq(id))
+        .exec(&app.db.write)
+        .await
+        .expect("mediated");
 }
 
 async fn project(
@@ -291,8 +308,8 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     // D: 23:30 UTC on 31 March is 07:30 on 1 April in Shanghai: April's.
-    // Resolved after 2 h, rated 4 in April.
-    report(
+    // A dispute mediated to an agreement after 2 h (resolved), rated 4 in April.
+    let d = report(
         app,
         c,
         Filed {
@@ -305,6 +322,23 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         },
     )
     .await;
+    mediated(app, d, MediationResult::Agreement).await;
+    // D2: another April dispute whose mediation failed: filed, not resolved
+    // (and not due before May, so not overdue).
+    let d2 = report(
+        app,
+        c,
+        Filed {
+            community: peach,
+            reporter: p[3],
+            created: "2025-04-03T00:00:00Z",
+            due: "2025-05-03T00:00:00Z",
+            resolved: None,
+            rating: None,
+        },
+    )
+    .await;
+    mediated(app, d2, MediationResult::Failed).await;
     // E: filed in March, resolved in April after 120 h (not by March's end,
     // and not overdue: due in April).
     report(

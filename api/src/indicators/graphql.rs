@@ -57,7 +57,8 @@ impl ScalarType for Month {
 #[graphql(remote = "super::definitions::Indicator")]
 pub enum IndicatorName {
     /// Reports filed in the month that were resolved by the month's end
-    /// (numerator) / reports filed in the month (denominator). Ratio.
+    /// (numerator; a dispute counts once mediated to an agreement) /
+    /// reports filed in the month (denominator). Ratio.
     ReportResolutionRate,
     /// Median hours from filing to resolution of the reports resolved in
     /// the month (nearest rank); denominator: those reports. Hours.
