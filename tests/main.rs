@@ -21,6 +21,7 @@ mod platform;
 mod privacy;
 mod projects;
 mod relay;
+mod replication;
 mod reports;
 mod residency;
 mod retries;

@@ -409,51 +409,6 @@ mod metrics_families_behind_a_token {
     }
 }
 
-/// With `DATABASE_REPLICA_URL`, queries read the replica and a mutation runs
-/// wholly on the primary, its payload included. A second database made
-/// from the same seed stands in for the replica; nothing replicates to it,
-/// so what a read sees tells which database answered. PostgreSQL only:
-/// replicas are a PostgreSQL deployment (SQLite ignores the setting).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queries_read_the_replica_and_mutations_the_primary() {
-    let replica = crate::common::pg_database_from_template().await;
-    let url = replica.clone();
-    let app = TestApp::spawn_with(crate::common::Engine::Postgres, move |c| c.database_replica_url = Some(url)).await;
-    let token = app.token("demo-committee").await;
-    let r = app
-        .gql(
-            Some(&token),
-            "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { notice { id targetRegions { name } } } }",
-            json!({ "i": { "category": "GENERAL", "title": "停水通知", "body": "周六停水" } }),
-        )
-        .await;
-    // The mutation's payload was read on the primary, where its rows are:
-    // the target the mutation wrote is there (the replica has none).
-    let notice = &r["data"]["publishNotice"]["notice"];
-    assert_eq!(notice["targetRegions"], json!([{ "name": "桃园社区" }]), "{r}");
-    // A query reads the replica, which never received it.
-    let q = "query($id: ID!) { node(id: $id) { id } notices { totalCount } }";
-    let r = app.gql(Some(&token), q, json!({ "id": notice["id"] })).await;
-    assert_eq!(r["data"]["node"], Value::Null, "{r}");
-    // What is in the replica is what queries see.
-    let replica_db = sea_orm::Database::connect(&replica).await.unwrap();
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let n = entity::notice::Entity::find().all(&replica_db).await.unwrap().len();
-    assert_eq!(r["data"]["notices"]["totalCount"], n, "{r}");
-    let on_primary =
-        entity::notice::Entity::find().filter(entity::notice::Column::Title.eq("停水通知")).all(&app.db.write).await;
-    assert_eq!(on_primary.unwrap().len(), 1);
-    // This run drops the stand-in itself (a later run's sweep would too).
-    drop(app);
-    let _ = replica_db.close().await;
-    let admin = sea_orm::Database::connect(replica.replace(replica.rsplit('/').next().unwrap_or_default(), "postgres"))
-        .await
-        .unwrap();
-    let name = replica.rsplit('/').next().unwrap_or_default();
-    use sea_orm::ConnectionTrait;
-    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-}
-
 /// A read abandoned halfway through its result (the client went away, a
 /// timeout fired) leaves nothing behind for the next statement on the same
 /// connection: on PostgreSQL the read lane is drained before its next use.

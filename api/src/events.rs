@@ -132,15 +132,15 @@ impl EventBus {
         if !db.is_postgres() {
             return;
         }
+        let primary = Primary { url: database_url.to_owned(), cluster: db.cluster.clone() };
         let (queue, rx) = mpsc::channel(PUBLISH_QUEUE);
         if self.publisher.set(queue).is_ok() {
-            tokio::spawn(publish(database_url.to_owned(), rx, self.tx.clone()));
+            tokio::spawn(publish(primary.clone(), rx, self.tx.clone()));
         }
-        let url = database_url.to_owned();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             loop {
-                match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
+                match primary.listener().await {
                     Ok(mut listener) => {
                         let channels: Vec<&str> =
                             std::iter::once(CHANNEL).chain(wakes.iter().map(|(c, _)| *c)).collect();
@@ -178,20 +178,56 @@ impl EventBus {
     }
 }
 
+/// Where the listener and the publisher connect: the primary, wherever it
+/// is now (after a failover they reconnect to the promoted server).
+#[derive(Clone)]
+struct Primary {
+    url: String,
+    cluster: Option<Arc<crate::db::Cluster>>,
+}
+
+impl Primary {
+    fn options(&self) -> Result<sea_orm::sqlx::postgres::PgConnectOptions, sea_orm::sqlx::Error> {
+        match self.cluster.as_ref().and_then(|c| c.primary_options()) {
+            Some(o) => Ok(o),
+            None => self.url.parse(),
+        }
+    }
+
+    async fn connect(&self) -> Result<sea_orm::sqlx::postgres::PgConnection, sea_orm::sqlx::Error> {
+        use sea_orm::sqlx::ConnectOptions as _;
+        self.options()?.connect().await
+    }
+
+    /// A listener on a pool of one of its own: the pool reconnects it
+    /// after a lost connection, to where the primary was when it was made;
+    /// after a failover the loop above makes a new one.
+    async fn listener(&self) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
+        // Not sqlx's 30 s of retrying a refused connection: the loop above
+        // tries again in a second, with the primary's address of then.
+        let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_secs(2))
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_with(self.options()?)
+            .await?;
+        sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await
+    }
+}
+
 /// The publisher: NOTIFY every queued payload, as many as have queued in
 /// one statement, on a connection of its own. A batch that cannot be sent
 /// is delivered locally (as a failed NOTIFY always was) and the connection
 /// opened again for the next.
-async fn publish(url: String, mut rx: mpsc::Receiver<String>, local: broadcast::Sender<Event>) {
-    use sea_orm::sqlx::{Connection, postgres::PgConnection};
+async fn publish(primary: Primary, mut rx: mpsc::Receiver<String>, local: broadcast::Sender<Event>) {
+    use sea_orm::sqlx::postgres::PgConnection;
     let mut conn: Option<PgConnection> = None;
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         if conn.is_none() {
-            conn = PgConnection::connect(&url)
-                .await
-                .map_err(|e| tracing::warn!(error = %e, "event publisher cannot connect"))
-                .ok();
+            conn =
+                primary.connect().await.map_err(|e| tracing::warn!(error = %e, "event publisher cannot connect")).ok();
         }
         let sent = match conn.as_mut() {
             Some(c) => sea_orm::sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")

@@ -34,6 +34,9 @@ pub struct Metrics {
     pub subscriptions: IntGauge,
     /// Database pool connections by pool (`read`, `write`) and state (`idle`, `in_use`).
     db_pool: IntGaugeVec,
+    /// Standbys and the primary (with `DATABASE_REPLICA_URL` or several
+    /// primary hosts), by server and figure: see [`Self::sample_cluster`].
+    db_cluster: prometheus::GaugeVec,
     /// Process figures read from `/proc/self` at render time (Linux).
     process: IntGaugeVec,
     operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -92,6 +95,15 @@ impl Metrics {
             Opts::new("db_pool_connections", "Database pool connections by pool and state (idle, in_use, max)"),
             &["pool", "state"],
         )?;
+        let db_cluster = prometheus::GaugeVec::new(
+            Opts::new(
+                "db_cluster",
+                "Primary and standbys by server and figure: up, lag_seconds, statements, retried (standbys); up, \
+                 switches, reads_on_primary, routed, routing_seconds (primary)",
+            ),
+            &["server", "figure"],
+        )?;
+        registry.register(Box::new(db_cluster.clone()))?;
         let process = IntGaugeVec::new(
             Opts::new("process", "Process figures: resident_memory_bytes, open_fds, cpu_ticks (1/100 s)"),
             &["figure"],
@@ -131,6 +143,7 @@ impl Metrics {
             websockets,
             subscriptions,
             db_pool,
+            db_cluster,
             process,
             operation_names: std::sync::Mutex::new(std::collections::HashSet::new()),
             webhooks,
@@ -171,6 +184,7 @@ impl Metrics {
                 self.pool_figures("read", lanes.status());
                 None
             }
+            crate::db::Reads::Replica(_) => None,
         };
         let pools = read.map(|c| ("read", c)).into_iter().chain([("write", &db.write)]);
         for (name, conn) in pools {
@@ -185,6 +199,9 @@ impl Metrics {
                 }
             };
             self.pool_figures(name, (size, idle.try_into().unwrap_or(u32::MAX), max));
+        }
+        if let Some(cluster) = &db.cluster {
+            self.sample_cluster(cluster);
         }
         // Linux only; elsewhere the figures stay unset.
         if let Ok(statm) = std::fs::read_to_string("/proc/self/statm")
@@ -204,6 +221,28 @@ impl Metrics {
             let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             self.process.with_label_values(&["cpu_ticks"]).set(ticks(11) + ticks(12));
         }
+    }
+
+    /// Per standby: answering (1/0), lag behind the primary (seconds),
+    /// statements it answered and reads run again on the primary after it
+    /// failed them. For the primary: answering, failovers followed, queries
+    /// that read it although there are standbys, requests routed and the
+    /// time routing took (seconds, summed).
+    fn sample_cluster(&self, cluster: &crate::db::Cluster) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for r in cluster.figures() {
+            let set = |figure: &str, v: f64| self.db_cluster.with_label_values(&[r.label.as_str(), figure]).set(v);
+            set("up", f64::from(u8::from(r.up)));
+            set("lag_seconds", r.lag_seconds);
+            set("statements", r.statements as f64);
+            set("retried", r.retried as f64);
+        }
+        let set = |figure: &str, v: f64| self.db_cluster.with_label_values(&["primary", figure]).set(v);
+        set("up", f64::from(u8::from(cluster.primary_up())));
+        set("switches", cluster.switches() as f64);
+        set("reads_on_primary", cluster.reads_on_primary.load(Relaxed) as f64);
+        set("routed", cluster.routed.load(Relaxed) as f64);
+        set("routing_seconds", cluster.routing_nanos.load(Relaxed) as f64 / 1e9);
     }
 
     /// Read the webhook queue's figures now (two small queries).

@@ -25,6 +25,7 @@ mod m20261205_000018_personal_data;
 mod m20261205_000019_report_loops;
 mod m20261205_000020_timeline_organisation;
 mod m20261205_000021_council_records;
+mod m20261206_000022_read_positions;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_report_loops::Migration),
             Box::new(m20261205_000020_timeline_organisation::Migration),
             Box::new(m20261205_000021_council_records::Migration),
+            Box::new(m20261206_000022_read_positions::Migration),
         ]
     }
 }

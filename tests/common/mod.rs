@@ -1,6 +1,7 @@
 //! `TestApp`: spawns the real app against a fresh database.
 
 pub mod pg;
+pub mod replication;
 
 use std::sync::atomic::Ordering;
 
@@ -200,7 +201,7 @@ impl TestApp {
     }
 
     /// SQLite (`None`) or a database on the PostgreSQL server `server`.
-    async fn spawn_on(server: Option<String>, tweak: impl FnOnce(&mut Config)) -> Self {
+    pub async fn spawn_on(server: Option<String>, tweak: impl FnOnce(&mut Config)) -> Self {
         capture_logs();
         pg::watch_run();
         let mut config = Config::defaults();
@@ -416,14 +417,6 @@ impl TestApp {
         use sea_orm::{EntityTrait, PaginatorTrait};
         entity::audit_log::Entity::find().count(&self.db.read).await.expect("count")
     }
-}
-
-/// A fresh database made from the run's migrated and seeded template: its
-/// URL. Each test's own, and the stand-in for a read replica (the seed, and
-/// nothing written afterwards). Named `gz_test_<pid>_<random>`, so this run
-/// or a later one's sweep drops it.
-pub async fn pg_database_from_template() -> String {
-    pg_database_on(&pg_admin_url()).await
 }
 
 /// A fresh database made from the run's template on the server `admin_url`.

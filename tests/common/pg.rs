@@ -116,7 +116,7 @@ impl Cluster {
 }
 
 /// The newest installed server's binaries (or `TEST_PG_BIN`).
-fn bin_dir() -> Option<PathBuf> {
+pub(super) fn bin_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("TEST_PG_BIN") {
         return Some(PathBuf::from(dir));
     }
@@ -140,7 +140,7 @@ fn bin_dir() -> Option<PathBuf> {
 
 /// PostgreSQL refuses to run as root: as root, the cluster belongs to the
 /// `postgres` user (uid, gid), and its commands run as that user.
-fn server_user() -> Option<(u32, u32)> {
+pub(super) fn server_user() -> Option<(u32, u32)> {
     let id = |flag: &str, who: Option<&str>| {
         let out = Command::new("id").arg(flag).args(who).output().ok()?;
         String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().ok()
@@ -153,7 +153,7 @@ fn server_user() -> Option<(u32, u32)> {
     Some((uid, id("-g", Some("postgres"))?))
 }
 
-fn run_as_server(program: &Path, as_postgres: bool) -> Command {
+pub(super) fn run_as_server(program: &Path, as_postgres: bool) -> Command {
     if as_postgres {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program);
@@ -202,7 +202,7 @@ fi"#,
 
 /// Clusters of runs whose process is gone and whose watchdog did not
 /// finish: stopped and removed.
-fn sweep_dead_clusters() {
+pub(super) fn sweep_dead_clusters() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -223,11 +223,11 @@ fn sweep_dead_clusters() {
     }
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-fn append(path: &Path, text: &str) {
+pub(super) fn append(path: &Path, text: &str) {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new().append(true).open(path).expect("open postgresql.conf");
     f.write_all(text.as_bytes()).expect("write postgresql.conf");

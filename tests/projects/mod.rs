@@ -114,7 +114,7 @@ pub(crate) async fn deliberating(app: &TestApp, a: &Actors, title: &str) -> Valu
     id
 }
 
-async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live: bool) {
+pub(crate) async fn set_rules(app: &TestApp, a: &Actors, quorum: i32, threshold: i32, live: bool) {
     let r = app
         .gql(
             Some(a.t("demo-committee")),

@@ -10,7 +10,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Config;
 
+pub mod cluster;
 mod reads;
+pub use cluster::Cluster;
 pub use reads::{Lanes, Reads};
 
 /// The connections of one server process.
@@ -32,8 +34,11 @@ pub struct Db {
     /// SQL statements executed so far by this process (both pools). Used by
     /// tests to show that nested queries cost a bounded number of statements.
     pub statements: Arc<AtomicU64>,
-    /// `read` is a PostgreSQL read replica (`DATABASE_REPLICA_URL`).
-    pub has_replica: bool,
+    /// Standbys to read from and a primary that may move (PostgreSQL with
+    /// `DATABASE_REPLICA_URL` or several hosts in `DATABASE_URL`); `read`
+    /// is then the primary's lanes, and each request reads where
+    /// [`Self::routed`] says.
+    pub cluster: Option<Arc<Cluster>>,
     /// Woken when a write committed webhook events (the outbox workers of
     /// this process wait on it; other processes hear a NOTIFY).
     pub outbox_wake: Arc<tokio::sync::Notify>,
@@ -56,7 +61,7 @@ impl Db {
                 read: Reads::Pool(count(read)),
                 write: count(write),
                 statements,
-                has_replica: false,
+                cluster: None,
                 outbox_wake: Arc::default(),
             })
         } else {
@@ -70,7 +75,12 @@ impl Db {
             // documentation for what that trades).
             let ping_after_idle =
                 (config.db_ping_after_idle_secs > 0).then(|| Duration::from_secs(config.db_ping_after_idle_secs));
-            let mut opts = ConnectOptions::new(config.database_url.clone());
+            // `DATABASE_URL` may list several hosts: start on the one that
+            // accepts writes (see `cluster::monitor` for what follows).
+            let urls = cluster::split_hosts(&config.database_url);
+            let current = if urls.len() > 1 { cluster::writable_host(&urls, acquire).await } else { 0 };
+            let url = urls.get(current).cloned().unwrap_or_else(|| config.database_url.clone());
+            let mut opts = ConnectOptions::new(url.clone());
             opts.max_connections(config.db_max_connections)
                 .acquire_timeout(acquire)
                 .connect_timeout(acquire)
@@ -79,13 +89,21 @@ impl Db {
                 opts.test_before_acquire_if_idle_for(idle);
             }
             let conn = count(Database::connect(opts).await?);
-            // Queries read the replica if there is one; mutations (and
-            // every read inside one) use `primary()`, chosen per request by
-            // the HTTP layer.
-            let reads_url = config.database_replica_url.as_deref().unwrap_or(&config.database_url);
-            let read = Lanes::new(reads_url, config.db_max_connections, acquire, ping_after_idle, statements.clone())?;
-            let has_replica = config.database_replica_url.is_some();
-            Ok(Self { read: Reads::Lanes(read), write: conn, statements, has_replica, outbox_wake: Arc::default() })
+            // Queries read the primary's lanes, or where the cluster routes
+            // them; mutations (and every read inside one) use `primary()`,
+            // chosen per request by the HTTP layer.
+            let lanes =
+                |url: &str| Lanes::new(url, config.db_max_connections, acquire, ping_after_idle, statements.clone());
+            let read = lanes(&url)?;
+            let replicas = config.database_replica_url.iter().any(|u| !u.trim().is_empty());
+            let cluster = if replicas || urls.len() > 1 {
+                let replica_lanes =
+                    |o| Lanes::with_options(o, config.db_max_connections, acquire, ping_after_idle, statements.clone());
+                Some(Cluster::start(config, conn.clone(), read.clone(), urls, current, replica_lanes).await?)
+            } else {
+                None
+            };
+            Ok(Self { read: Reads::Lanes(read), write: conn, statements, cluster, outbox_wake: Arc::default() })
         }
     }
 
@@ -96,9 +114,24 @@ impl Db {
             read: self.write_reads(),
             write: self.write.clone(),
             statements: self.statements.clone(),
-            has_replica: false,
+            cluster: self.cluster.clone(),
             outbox_wake: self.outbox_wake.clone(),
         }
+    }
+
+    /// The same connections with reads where a query of the principal
+    /// `key` should read (see [`Cluster::route`]); `token`: a consistency
+    /// token the client sent.
+    pub async fn routed(&self, key: Option<&str>, token: Option<u64>) -> Self {
+        match &self.cluster {
+            Some(c) if c.has_replicas() => Self { read: c.route(key, token).await, ..self.clone() },
+            _ => self.clone(),
+        }
+    }
+
+    /// Are there standbys to read from?
+    pub fn has_replicas(&self) -> bool {
+        self.cluster.as_ref().is_some_and(|c| c.has_replicas())
     }
 
     pub fn statement_count(&self) -> u64 {

@@ -34,6 +34,28 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
+/// A statement on a request's standby, once more on the primary if the
+/// standby failed rather than the statement (see
+/// [`super::cluster::OnReplica::fallback`]).
+macro_rules! on_replica {
+    ($r:expr, $reads:ident => $run:expr) => {{
+        let out = {
+            let $reads = $r.first();
+            $run.await
+        };
+        match out {
+            Err(e) => match $r.fallback(&e) {
+                Some($reads) => $run.await,
+                None => Err(e),
+            },
+            ok => {
+                $r.served();
+                ok
+            }
+        }
+    }};
+}
+
 /// A connection for reading: sea-orm's pool, or PostgreSQL lanes.
 #[derive(Clone, Debug)]
 pub enum Reads {
@@ -41,6 +63,9 @@ pub enum Reads {
     Pool(DatabaseConnection),
     /// PostgreSQL connections without a test on every return.
     Lanes(Lanes),
+    /// A standby's lanes for one request, the primary's behind them
+    /// ([`super::cluster`]).
+    Replica(super::cluster::OnReplica),
 }
 
 impl Default for Reads {
@@ -54,7 +79,7 @@ impl Reads {
     pub fn get_database_backend(&self) -> DbBackend {
         match self {
             Self::Pool(c) => c.get_database_backend(),
-            Self::Lanes(_) => DbBackend::Postgres,
+            Self::Lanes(_) | Self::Replica(_) => DbBackend::Postgres,
         }
     }
 
@@ -67,6 +92,8 @@ impl Reads {
                 l.close().await;
                 Ok(())
             }
+            // The standby's lanes belong to the cluster.
+            Self::Replica(_) => Ok(()),
         }
     }
 
@@ -75,6 +102,7 @@ impl Reads {
         match self {
             Self::Pool(c) => c.ping().await,
             Self::Lanes(l) => l.run(async |c| c.ping().await, DbErr::Conn).await,
+            Self::Replica(r) => on_replica!(r, reads => Box::pin(reads.ping())),
         }
     }
 }
@@ -87,7 +115,9 @@ struct Lane {
 }
 
 struct Manager {
-    options: PgConnectOptions,
+    /// Where new lanes connect: the primary's address changes on failover
+    /// ([`Lanes::retarget`]).
+    options: std::sync::RwLock<PgConnectOptions>,
     ping_after_idle: Option<Duration>,
 }
 
@@ -96,7 +126,8 @@ impl managed::Manager for Manager {
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<Lane, sqlx::Error> {
-        Ok(Lane { conn: PgConnection::connect_with(&self.options).await?, clean: true })
+        let options = self.options.read().map(|o| o.clone()).map_err(|_| sqlx::Error::PoolClosed)?;
+        Ok(Lane { conn: PgConnection::connect_with(&options).await?, clean: true })
     }
 
     async fn recycle(&self, lane: &mut Lane, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
@@ -138,8 +169,19 @@ impl Lanes {
     ) -> Result<Self, DbErr> {
         let options: PgConnectOptions =
             url.parse().map_err(|e: sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        Self::with_options(options, max, acquire_timeout, ping_after_idle, statements)
+    }
+
+    /// Lanes connecting with `options` (see [`Self::new`]).
+    pub fn with_options(
+        options: PgConnectOptions,
+        max: u32,
+        acquire_timeout: Duration,
+        ping_after_idle: Option<Duration>,
+        statements: Arc<AtomicU64>,
+    ) -> Result<Self, DbErr> {
         // Statements are traced by the server's own spans, as the pool's are.
-        let options = options.disable_statement_logging();
+        let options = std::sync::RwLock::new(options.disable_statement_logging());
         let pool = managed::Pool::builder(Manager { options, ping_after_idle })
             .max_size(usize::try_from(max.max(1)).unwrap_or(1))
             .wait_timeout(Some(acquire_timeout))
@@ -156,6 +198,16 @@ impl Lanes {
         let s = self.pool.status();
         let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         (n(s.size), n(s.available), n(s.max_size))
+    }
+
+    /// New lanes connect with `options` (a new primary after failover);
+    /// idle lanes to the old address are dropped. A lane busy now is
+    /// dropped when its statement fails, as any broken lane is.
+    pub fn retarget(&self, options: PgConnectOptions) {
+        if let Ok(mut o) = self.pool.manager().options.write() {
+            *o = options.disable_statement_logging();
+        }
+        self.pool.retain(|_, _| false);
     }
 
     /// Say goodbye on every idle lane, and take no more statements.
@@ -213,6 +265,7 @@ impl ConnectionTrait for Reads {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match self {
             Self::Pool(c) => c.execute_raw(stmt).await,
+            Self::Replica(r) => on_replica!(r, reads => reads.execute_raw(stmt.clone())),
             Self::Lanes(l) => {
                 l.run(async |c| prepared(&stmt).execute(c).await.map(ExecResult::from), DbErr::Exec).await
             }
@@ -222,6 +275,7 @@ impl ConnectionTrait for Reads {
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match self {
             Self::Pool(c) => c.execute_unprepared(sql).await,
+            Self::Replica(r) => on_replica!(r, reads => reads.execute_unprepared(sql)),
             Self::Lanes(l) => {
                 l.run(
                     async |c| sqlx::Executor::execute(c, sqlx::AssertSqlSafe(sql)).await.map(ExecResult::from),
@@ -235,6 +289,7 @@ impl ConnectionTrait for Reads {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self {
             Self::Pool(c) => c.query_one_raw(stmt).await,
+            Self::Replica(r) => on_replica!(r, reads => reads.query_one_raw(stmt.clone())),
             Self::Lanes(l) => {
                 l.run(async |c| prepared(&stmt).fetch_optional(c).await.map(|r| r.map(QueryResult::from)), DbErr::Query)
                     .await
@@ -245,6 +300,7 @@ impl ConnectionTrait for Reads {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self {
             Self::Pool(c) => c.query_all_raw(stmt).await,
+            Self::Replica(r) => on_replica!(r, reads => reads.query_all_raw(stmt.clone())),
             Self::Lanes(l) => {
                 l.run(
                     async |c| {

@@ -24,6 +24,23 @@ pub struct UserAgent(pub Option<String>);
 #[derive(Clone, Debug, Default)]
 pub struct RequestSession(pub Option<String>);
 
+/// Whom a mutation signed in (login, token refresh, sign-up): its next
+/// requests come as that principal, and read at least as fresh as this
+/// mutation (see `db::cluster`). Shared with the HTTP layer, which records
+/// the position after the request.
+#[derive(Default)]
+pub struct SignedIn(pub std::sync::Mutex<Option<Principal>>);
+
+/// Note that this request signed `principal` in (where the request keeps
+/// track: a mutation on HTTP or WebSocket).
+pub fn note_signed_in(ctx: &Context<'_>, principal: &Principal) {
+    if let Some(slot) = ctx.data_opt::<std::sync::Arc<SignedIn>>()
+        && let Ok(mut p) = slot.0.lock()
+    {
+        *p = Some(principal.clone());
+    }
+}
+
 pub trait ContextExt {
     fn app(&self) -> &AppState;
     fn db(&self) -> &Db {

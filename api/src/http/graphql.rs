@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::screening::{anonymous_refusal, execute_some, screen_all};
-use super::{HttpState, client, idempotency, request_error};
+use super::{HttpState, client, consistency, idempotency, request_error};
 use crate::audience::Audience;
 use crate::auth::jwt::TokenInfo;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_SECS, code};
@@ -172,24 +172,30 @@ fn prepare(
     req: async_graphql::Request,
     caller: &Admitted,
     wave: &Arc<Wave>,
+    route: &consistency::Route,
 ) -> async_graphql::Request {
+    let reads = &route.db;
     let principal = &caller.principal;
     let mode = Mode::Wave(Arc::downgrade(wave));
     let mut req =
         req.data(principal.clone()).data(caller.addr).data(caller.session.clone()).data(caller.user_agent.clone());
-    // With a read replica, a mutation runs wholly on the primary: its
-    // services, its payload's loaders and every `ctx.db()` read (request
-    // data is found before schema data). Queries stay on the replica.
+    // With standbys, a mutation runs wholly on the primary: its services,
+    // its payload's loaders and every `ctx.db()` read (request data is
+    // found before schema data). Queries read where `consistency::route`
+    // sent the request.
     let kind = operation_of(&mut req).1;
-    if state.app.db.has_replica && kind == "mutation" {
+    if state.app.db.has_replicas() && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
-        let req = req.data(primary);
+        let req = req.data(primary).data(route.signed_in.clone());
         let setup = Setup { db: &state.app.db.write_reads(), principal: principal.0.as_ref(), mode, cache: false };
         return add_data_loaders(req, setup, crate::domains::register_loaders);
     }
+    if state.app.db.has_replicas() {
+        req = req.data(crate::AppState { db: reads.clone(), ..state.app.clone() });
+    }
     // Loaded rows are kept for the request in queries only (see `Loaders::add`).
     let cache = kind == "query";
-    let setup = Setup { db: &state.app.db.read, principal: principal.0.as_ref(), mode, cache };
+    let setup = Setup { db: &reads.read, principal: principal.0.as_ref(), mode, cache };
     add_data_loaders(req, setup, crate::domains::register_loaders)
 }
 
@@ -304,10 +310,18 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         }
     };
     let wave = Wave::new();
+    let requests = match &mut batch {
+        BatchRequest::Single(r) => std::slice::from_mut(r),
+        BatchRequest::Batch(rs) => rs.as_mut_slice(),
+    };
+    let route = consistency::route(&state, headers, admitted.principal.0.as_ref(), requests).await;
+    if consistency::primary_away(&state.app.db, &route) {
+        return request_error(StatusCode::SERVICE_UNAVAILABLE, &ApiError::Unavailable("primary away".into()));
+    }
     let mut batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &admitted, &wave)),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, r, &admitted, &wave, &route)),
         BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &admitted, &wave)).collect())
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(&state, r, &admitted, &wave, &route)).collect())
         }
     };
     let graphql_response = wants_graphql_response(headers);
@@ -316,11 +330,16 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
         BatchRequest::Single(r) => (info.operation_name, info.operation_type) = operation_of(r),
         BatchRequest::Batch(_) => info.operation_type = "batch",
     }
-    let resp = if refusals.iter().all(Option::is_none) {
+    let mut resp = if refusals.iter().all(Option::is_none) {
         wave.drive(state.schema.execute_batch(batch)).await
     } else {
         wave.drive(execute_some(&state, batch, refusals)).await
     };
+    let responses = match &mut resp {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(rs) => rs.as_mut_slice(),
+    };
+    consistency::record(&state.app.db, admitted.principal.0.as_ref(), &route, responses).await;
     let mut out = gql_response(&state, resp, graphql_response);
     if let Some(claim) = claimed {
         out = idempotency::keep_answer(&state, claim, out).await;
@@ -422,7 +441,9 @@ pub async fn get(State(state): State<HttpState>, req: Request) -> Response {
     let mut info = super::AccessInfo::of(admitted.principal.0.as_ref());
     (info.operation_name, info.operation_type) = operation_of(&mut gql);
     let wave = Wave::new();
-    let batch = BatchRequest::Single(prepare(&state, gql, &admitted, &wave));
+    let route =
+        consistency::route(&state, &parts.headers, admitted.principal.0.as_ref(), std::slice::from_mut(&mut gql)).await;
+    let batch = BatchRequest::Single(prepare(&state, gql, &admitted, &wave, &route));
     let resp = wave.clone().drive(execute_some(&state, batch, refusals)).await;
     let mut out = gql_response(&state, resp, graphql_response);
     // A GET answer depends on who asks, in which language and encoding:

@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod client;
+pub mod consistency;
 pub mod graphiql;
 pub mod graphql;
 pub mod idempotency;

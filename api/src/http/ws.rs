@@ -52,6 +52,9 @@ struct Gated {
     auth: Arc<Mutex<Auth>>,
     /// API clients' trusted documents.
     client_documents: crate::auth::documents::ClientDocuments,
+    /// The process's state: where each operation reads is chosen per
+    /// operation (see [`Gated::routed`]).
+    app: crate::AppState,
 }
 
 fn refused(e: &ApiError) -> GqlResponse {
@@ -140,26 +143,96 @@ impl Gated {
         self.client_documents.admit(&self.db.read, principal.as_ref(), request).await.map_err(|e| Box::new(refused(&e)))
     }
 
-    fn screened_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
-        match self.screen(&mut request) {
-            Ok(()) if request.extensions.contains_key("idempotencyKey") => {
-                stream::once(self.clone().keyed(request, session.unwrap_or_default())).boxed()
-            }
-            Ok(()) => {
-                // Counted while the stream lives: it ends with the operation
-                // (complete, error) or the connection.
-                self.subscriptions.inc();
-                let live = Open(self.subscriptions.clone());
-                self.schema
-                    .execute_stream_with_session_data(request, session.unwrap_or_default())
-                    .map(move |r| {
-                        let _ = &live;
-                        with_codes(r)
-                    })
-                    .boxed()
-            }
-            Err(answer) => stream::once(future::ready(*answer)).boxed(),
+    async fn screened_stream(
+        &self,
+        mut request: GqlRequest,
+        session: Option<Arc<Data>>,
+    ) -> BoxStream<'static, GqlResponse> {
+        if let Err(answer) = self.screen(&mut request) {
+            return stream::once(future::ready(*answer)).boxed();
         }
+        let (request, route) = self.routed(request).await;
+        if route.as_ref().is_some_and(|r| super::consistency::primary_away(&self.app.db, r)) {
+            return stream::once(future::ready(refused(&ApiError::Unavailable("primary away".into())))).boxed();
+        }
+        if route.as_ref().is_some_and(|r| r.mutations.iter().any(|m| *m)) {
+            let this = self.clone();
+            let session = session.unwrap_or_default();
+            return stream::once(async move {
+                let resp = if request.extensions.contains_key("idempotencyKey") {
+                    this.clone().keyed(request, session).await
+                } else {
+                    this.run(request, session).await
+                };
+                this.recorded(route.as_ref(), resp).await
+            })
+            .boxed();
+        }
+        if request.extensions.contains_key("idempotencyKey") {
+            return stream::once(self.clone().keyed(request, session.unwrap_or_default())).boxed();
+        }
+        // Counted while the stream lives: it ends with the operation
+        // (complete, error) or the connection.
+        self.subscriptions.inc();
+        let live = Open(self.subscriptions.clone());
+        self.schema
+            .execute_stream_with_session_data(request, session.unwrap_or_default())
+            .map(move |r| {
+                let _ = &live;
+                with_codes(r)
+            })
+            .boxed()
+    }
+}
+
+impl Gated {
+    fn principal(&self) -> Option<Principal> {
+        match get(&self.auth) {
+            Auth::Session(p, _) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// With standbys, where the operation reads: a query as over HTTP (the
+    /// caller's last write, and a token in `extensions.consistency`); a
+    /// mutation, and a subscription, on the primary (a live event is
+    /// resolved against data at least as new as the event). The request
+    /// gets its own loaders on that server; the connection's serve the
+    /// rest. The route, for a mutation to record its position after.
+    async fn routed(&self, mut request: GqlRequest) -> (GqlRequest, Option<super::consistency::Route>) {
+        use super::consistency::{Route, route_db};
+        let app = &self.app;
+        if !app.db.has_replicas() {
+            return (request, None);
+        }
+        let principal = self.principal();
+        let route = match super::graphql::operation_kind(&mut request) {
+            "query" => {
+                let none = axum::http::HeaderMap::new();
+                route_db(&app.db, &none, principal.as_ref(), std::slice::from_mut(&mut request)).await
+            }
+            kind => Route { db: app.db.primary(), mutations: vec![kind == "mutation"], signed_in: Arc::default() },
+        };
+        let window = Duration::from_micros(app.config.loader_window_us);
+        let setup = crate::graphql::loaders::Setup {
+            db: &route.db.read,
+            principal: principal.as_ref(),
+            mode: crate::graphql::loaders::Mode::Window(window),
+            cache: false,
+        };
+        let request =
+            request.data(crate::AppState { db: route.db.clone(), ..app.clone() }).data(route.signed_in.clone());
+        let request = crate::graphql::loaders::add_data_loaders(request, setup, crate::domains::register_loaders);
+        (request, Some(route))
+    }
+
+    /// After a mutation on the WebSocket: its position, as over HTTP.
+    async fn recorded(&self, route: Option<&super::consistency::Route>, mut resp: GqlResponse) -> GqlResponse {
+        if let Some(route) = route {
+            let principal = self.principal();
+            super::consistency::record(&self.app.db, principal.as_ref(), route, std::slice::from_mut(&mut resp)).await;
+        }
+        resp
     }
 }
 
@@ -178,7 +251,7 @@ impl Executor for Gated {
         let this = self.clone();
         stream::once(async move {
             match this.bound(&mut request).await {
-                Ok(()) => this.screened_stream(request, session),
+                Ok(()) => this.screened_stream(request, session).await,
                 Err(answer) => stream::once(future::ready(*answer)).boxed(),
             }
         })
@@ -278,6 +351,7 @@ async fn serve(state: HttpState, protocol: WebSocketProtocols, socket: WebSocket
         db: state.app.db.clone(),
         auth: auth.clone(),
         client_documents: state.app.client_documents.clone(),
+        app: state.app.clone(),
     };
     let messages = GqlWebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures_util::pin_mut!(messages);

@@ -173,6 +173,7 @@ impl SignInMutation {
             return Err(ApiError::bad_input("username", t!("auth.too_long")));
         }
         let s = service::login(app, &ctx.client(), &input.username, &input.password, membership).await?;
+        crate::graphql::context::note_signed_in(ctx, &s.principal);
         Ok(s.into())
     }
 
@@ -184,7 +185,9 @@ impl SignInMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The input of the mutation.")] input: RefreshTokenInput,
     ) -> ApiResult<AuthPayload> {
-        Ok(service::refresh(ctx.app(), &ctx.client(), &input.refresh_token).await?.into())
+        let s = service::refresh(ctx.app(), &ctx.client(), &input.refresh_token).await?;
+        crate::graphql::context::note_signed_in(ctx, &s.principal);
+        Ok(s.into())
     }
 
     /// End the session the refresh token belongs to: its refresh tokens and

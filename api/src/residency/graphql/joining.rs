@@ -160,6 +160,7 @@ impl JoiningMutation {
             invitation_code: input.invitation_code,
         };
         let done = service::sign_up(ctx.app(), &ctx.client(), s).await?;
+        crate::graphql::context::note_signed_in(ctx, &done.session.principal);
         Ok(SignUpPayload {
             account: Account(done.account),
             session: done.session.into(),
