@@ -94,12 +94,24 @@ struct Args {
     /// (both servers); reports, services, funds (Gongzhi alone).
     #[arg(long, default_value = "dashboard,lookup,castVote,reports,services,funds", value_delimiter = ',')]
     workloads: Vec<String>,
+    /// Streaming standbys of `--postgres` (server URLs, comma-separated;
+    /// `examples/pg-replicas start` prints them): a second Gongzhi server
+    /// reads them, read-your-writes on, and runs every Gongzhi workload
+    /// beside the first, which uses the primary alone.
+    #[arg(long, value_delimiter = ',')]
+    replicas: Vec<String>,
 }
 
 #[derive(Subcommand)]
 enum Serve {
     /// Serve Gongzhi on `port` over `database_url` (run by the benchmark).
-    Serve { database_url: String, port: u16 },
+    Serve {
+        database_url: String,
+        port: u16,
+        /// Standbys to read (database URLs).
+        #[arg(long, value_delimiter = ',')]
+        replicas: Vec<String>,
+    },
 }
 
 const RESIDENTS: usize = 32;
@@ -501,11 +513,79 @@ async fn login(http: &reqwest::Client, url: &str, user: &str, password: &str) ->
     r["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned()
 }
 
-fn serve_child(database_url: String, port: u16) {
+/// With `--replicas`: once every standby has replayed the seed, a second
+/// Gongzhi server reading them.
+async fn replicated_server(args: &Args, http: &reqwest::Client, database_url: &str, db: &str) -> Option<Server> {
+    if args.replicas.is_empty() {
+        return None;
+    }
+    let primary = Database::connect(database_url).await.unwrap();
+    let sql = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint";
+    let row = primary.query_one_raw(sea_orm::Statement::from_string(primary.get_database_backend(), sql)).await;
+    let target: i64 = row.unwrap().unwrap().try_get_by_index(0).unwrap();
+    let urls: Vec<String> = args.replicas.iter().map(|r| format!("{}/{db}", r.trim_end_matches('/'))).collect();
+    for url in &urls {
+        loop {
+            let sql = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint";
+            let at = match Database::connect(url).await {
+                Ok(c) => c.query_one_raw(sea_orm::Statement::from_string(c.get_database_backend(), sql)).await.ok(),
+                Err(_) => None,
+            };
+            if at.flatten().and_then(|r| r.try_get_by_index::<i64>(0).ok()).is_some_and(|l| l >= target) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let port = free_port();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["serve", database_url, &port.to_string(), "--replicas", &urls.join(",")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let name = if urls.len() == 1 { "Gongzhi+1 stby" } else { "Gongzhi+stbys" };
+    let server = Server { name, child, url: format!("http://127.0.0.1:{port}/graphql") };
+    wait_until_up(http, &server.url).await;
+    println!("{name}: reads {} standbys, read-your-writes on", urls.len());
+    Some(server)
+}
+
+/// What routing cost the replicated server: time per routed request (the
+/// per-principal position lookup on the primary and the choice of a
+/// standby), from its `/metrics`.
+async fn routing_figures(http: &reqwest::Client, server: &Server) {
+    let metrics = server.url.replace("/graphql", "/metrics");
+    let text = http.get(&metrics).send().await.unwrap().text().await.unwrap_or_default();
+    let figure = |name: &str| {
+        text.lines()
+            .find(|l| {
+                l.starts_with("gongzhi_db_cluster{")
+                    && l.contains(&format!("figure=\"{name}\""))
+                    && l.contains("server=\"primary\"")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (routed, seconds, on_primary) = (figure("routed"), figure("routing_seconds"), figure("reads_on_primary"));
+    let per = if routed > 0.0 { seconds / routed * 1e6 } else { 0.0 };
+    println!(
+        "\nrouting ({}): {routed:.0} requests routed, {per:.1} µs each (wall time, the position lookup's round trip \
+         included), {on_primary:.0} sent to the primary",
+        server.name
+    );
+    for l in text.lines().filter(|l| l.starts_with("gongzhi_db_cluster{") && !l.contains("server=\"primary\"")) {
+        println!("  {l}");
+    }
+}
+
+fn serve_child(database_url: String, port: u16, replicas: Vec<String>) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
         let mut config = support::loopback_config("peer");
         config.database_url = database_url;
+        config.replication.database_replica_url = replicas;
         config.db_max_connections = 16;
         let db = Db::connect(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
@@ -516,8 +596,8 @@ fn serve_child(database_url: String, port: u16) {
 
 fn main() {
     let args = Args::parse();
-    if let Some(Serve::Serve { database_url, port }) = args.serve {
-        return serve_child(database_url, port);
+    if let Some(Serve::Serve { database_url, port, replicas }) = args.serve {
+        return serve_child(database_url, port, replicas);
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(run(args));
@@ -562,6 +642,7 @@ async fn run(args: Args) {
         .unwrap();
     let gongzhi = Server { name: "Gongzhi", child, url: format!("http://127.0.0.1:{port}/graphql") };
     wait_until_up(&http, &gongzhi.url).await;
+    let replicated = replicated_server(&args, &http, &database_url, &db_name).await;
     let peer = args.postgraphile.as_ref().map(|bin| {
         let port = free_port();
         let child = Command::new(bin)
@@ -675,6 +756,9 @@ async fn run(args: Args) {
         let mut best: Vec<(&str, f64, f64)> = Vec::new();
         for _ in 0..args.rounds {
             let mut servers = vec![(&gongzhi, ours.clone())];
+            if let Some(r) = &replicated {
+                servers.push((r, ours.clone()));
+            }
             if let (Some(p), Some(theirs)) = (&peer, &theirs) {
                 servers.push((p, theirs.clone()));
             }
@@ -707,6 +791,10 @@ async fn run(args: Args) {
             println!("ratio (mean of rounds): {:.2}× the throughput, p99 {:.2}× PostGraphile's", g / p, gq / pq);
         }
     }
+    if let Some(r) = &replicated {
+        routing_figures(&http, r).await;
+    }
+    drop(replicated);
     let (_, rss) = usage(gongzhi.child.id());
     println!("\nGongzhi RSS at the end of the load: {rss:.0} MiB; waiting {}s", args.settle);
     tokio::time::sleep(Duration::from_secs(args.settle)).await;

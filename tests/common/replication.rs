@@ -2,7 +2,7 @@
 //! from the installed server binaries (`initdb`, `pg_basebackup -R`,
 //! `pg_ctl`) on free ports, each in a temporary directory named after the
 //! run (`gz_pg_<pid>_…`), so the run's watchdog stops and removes them
-//! however the run ends ([`super::pg::watch_run`]). `scripts/pg-replicas`
+//! however the run ends ([`super::pg::watch_run`]). `examples/pg-replicas`
 //! does the same for developers and the benchmark.
 
 use std::path::PathBuf;

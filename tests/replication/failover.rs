@@ -63,8 +63,8 @@ async fn a_promoted_standby_takes_the_writes_and_no_acknowledged_write_is_lost()
             primary.host_port(),
             standby.host_port()
         );
-        c.database_replica_url = vec![format!("{}/{name}", standby.admin_url())];
-        c.db_check_ms = 200;
+        c.replication.database_replica_url = vec![format!("{}/{name}", standby.admin_url())];
+        c.replication.db_check_ms = 200;
     })
     .await;
     let name = a.config.database_url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default();

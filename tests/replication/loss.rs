@@ -16,9 +16,9 @@ const READ: &str = "{ projects(first: 10) { edges { node { id title status } } }
 async fn a_standby_lost_under_load_fails_no_read_and_is_used_again_when_it_returns() {
     let set = start(Options { standbys: 1, apply_delay_ms: 0, synchronous: false }).await;
     // The default check period: the promise is about it.
-    let app = app_on(&set, api::config::Config::defaults().db_check_ms).await;
+    let app = app_on(&set, api::config::Config::defaults().replication.db_check_ms).await;
     let token = app.token("demo-committee").await;
-    replication::caught_up(&app.config.database_url, &app.config.database_replica_url[0]).await;
+    replication::caught_up(&app.config.database_url, &app.config.replication.database_replica_url[0]).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));

@@ -21,11 +21,12 @@ async fn start(options: Options) -> ReplicaSet {
 /// standbys, checking them every `check_ms`; its standbys up and caught up.
 async fn app_on(set: &ReplicaSet, check_ms: u64) -> TestApp {
     let app = TestApp::spawn_on(Some(set.primary.admin_url()), |c| {
-        c.database_replica_url = set.standbys.iter().map(|s| replication::on_server(&c.database_url, s)).collect();
-        c.db_check_ms = check_ms;
+        c.replication.database_replica_url =
+            set.standbys.iter().map(|s| replication::on_server(&c.database_url, s)).collect();
+        c.replication.db_check_ms = check_ms;
     })
     .await;
-    for standby in &app.config.database_replica_url {
+    for standby in &app.config.replication.database_replica_url {
         replication::caught_up(&app.config.database_url, standby).await;
     }
     replication::all_up(&app).await;

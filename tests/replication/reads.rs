@@ -38,7 +38,7 @@ async fn a_vote_through_one_process_is_read_back_through_another_while_others_re
     let id = deliberating(&a, &actors, "读己之写").await;
     open_voting(&a, actors.t("demo-committee"), &id).await;
     // Everything so far is on the standby too; from here on it is 2 s late.
-    replication::caught_up(&a.config.database_url, &a.config.database_replica_url[0]).await;
+    replication::caught_up(&a.config.database_url, &a.config.replication.database_replica_url[0]).await;
 
     // The mutation's payload is read on the primary too (the standby
     // would not show the vote for 2 s).
@@ -90,7 +90,7 @@ async fn a_vote_through_one_process_is_read_back_through_another_while_others_re
 
     // A mutation over the WebSocket returns its token too, and the
     // standby catches up: everyone reads both votes from it.
-    replication::caught_up(&a.config.database_url, &a.config.database_replica_url[0]).await;
+    replication::caught_up(&a.config.database_url, &a.config.replication.database_replica_url[0]).await;
     let r = read(&b, actors.t("demo-ngo"), &id).await;
     assert_eq!((tally_yes(&r), r["data"]["node"]["tally"]["no"].as_i64()), (1, Some(1)), "{r}");
 
@@ -127,7 +127,7 @@ async fn a_new_account_reads_itself_through_another_process() {
 #[tokio::test]
 async fn sqlite_ignores_standbys() {
     let app = TestApp::spawn_with(crate::common::Engine::Sqlite, |c| {
-        c.database_replica_url = vec!["postgres://nowhere:1/x".into()];
+        c.replication.database_replica_url = vec!["postgres://nowhere:1/x".into()];
     })
     .await;
     assert!(app.db.cluster.is_none());

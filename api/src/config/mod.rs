@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
+mod replication;
 mod webhooks;
+pub use replication::ReplicationConfig;
 pub use webhooks::{WebhookConfig, parse_wait};
 
 /// A published secret, refused in production. Tests use it to mint tokens.
@@ -25,10 +27,7 @@ pub const DEFAULT_LOADER_WINDOW_US: u64 = if cfg!(debug_assertions) { 5000 } els
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...`.
-    /// For failover, PostgreSQL may list several hosts as libpq does
-    /// (`postgres://user@a:5432,b:5432/db`): the server writes to the one
-    /// that accepts writes (`target_session_attrs=read-write`) and moves to
-    /// another when a standby there is promoted, without a restart.
+    /// Several PostgreSQL hosts (`postgres://u@a:5432,b:5432/db`): failover, see `db::cluster`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://gongzhi.db?mode=rwc")]
     pub database_url: String,
 
@@ -249,33 +248,8 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<std::path::PathBuf>,
 
-    /// PostgreSQL streaming standbys to read from, comma-separated
-    /// (`postgres://...,postgres://...`). A query reads a healthy standby
-    /// that has replayed the caller's last write (read-your-writes, see
-    /// `db::cluster`), else the primary; mutations, and every read inside a
-    /// mutation, use `DATABASE_URL`. Unset: everything uses `DATABASE_URL`.
-    /// Ignored for SQLite.
-    #[arg(long, env = "DATABASE_REPLICA_URL", hide_env_values = true, value_delimiter = ',')]
-    pub database_replica_url: Vec<String>,
-
-    /// A standby further behind the primary than this is not read until it
-    /// catches up (milliseconds).
-    #[arg(long, env = "GONGZHI_REPLICA_MAX_LAG_MS", default_value_t = 30_000)]
-    pub replica_max_lag_ms: u64,
-
-    /// How long a query may wait for a standby to replay the caller's last
-    /// write before it reads the primary instead (milliseconds; 0: read the
-    /// primary at once).
-    #[arg(long, env = "GONGZHI_REPLICA_WAIT_MS", default_value_t = 0)]
-    pub replica_wait_ms: u64,
-
-    /// How often each server checks the primary and every standby: replay
-    /// position, lag, health; a check gets half this, at least 250 ms, to
-    /// answer (milliseconds). A standby that stops answering is out within
-    /// one period and one check's time; one that returns is back at the
-    /// next check.
-    #[arg(long, env = "GONGZHI_DB_CHECK_MS", default_value_t = 500)]
-    pub db_check_ms: u64,
+    #[command(flatten)]
+    pub replication: ReplicationConfig,
 
     /// Most delivery records in one `upsertDeliveryRecords` call (records).
     /// A bigger batch is refused as a whole; the request body limit

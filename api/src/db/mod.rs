@@ -95,7 +95,7 @@ impl Db {
             let lanes =
                 |url: &str| Lanes::new(url, config.db_max_connections, acquire, ping_after_idle, statements.clone());
             let read = lanes(&url)?;
-            let replicas = config.database_replica_url.iter().any(|u| !u.trim().is_empty());
+            let replicas = config.replication.database_replica_url.iter().any(|u| !u.trim().is_empty());
             let cluster = if replicas || urls.len() > 1 {
                 let replica_lanes =
                     |o| Lanes::with_options(o, config.db_max_connections, acquire, ping_after_idle, statements.clone());

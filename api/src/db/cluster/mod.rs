@@ -23,7 +23,7 @@
 //! new primary's position at the switch (`floor`), which covers every
 //! write the old primary acknowledged that the new one holds.
 //!
-//! **Health.** The monitor ([`monitor`]) checks the primary and each
+//! **Health.** The monitor (`monitor.rs`) checks the primary and each
 //! standby every `GONGZHI_DB_CHECK_MS`; a standby that fails a check, or a
 //! statement on it that fails for a reason other than the statement itself,
 //! is out at once and back after its next good check. A read whose
@@ -247,7 +247,7 @@ impl Cluster {
         replica_lanes: impl Fn(PgConnectOptions) -> Result<Lanes, DbErr>,
     ) -> Result<Arc<Self>, DbErr> {
         let mut replicas = Vec::new();
-        for url in config.database_replica_url.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        for url in config.replication.database_replica_url.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
             let options: PgConnectOptions =
                 url.parse().map_err(|e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
             replicas.push(Arc::new(Replica {
@@ -273,9 +273,9 @@ impl Cluster {
             },
             replicas,
             next: AtomicUsize::new(0),
-            max_lag_ms: config.replica_max_lag_ms,
-            wait: Duration::from_millis(config.replica_wait_ms),
-            check: Duration::from_millis(config.db_check_ms.max(50)),
+            max_lag_ms: config.replication.replica_max_lag_ms,
+            wait: Duration::from_millis(config.replication.replica_wait_ms),
+            check: Duration::from_millis(config.replication.db_check_ms.max(50)),
             floor: AtomicU64::new(0),
             samples: Mutex::default(),
             reads_on_primary: AtomicU64::new(0),
