@@ -106,3 +106,11 @@ pub async fn record(db: &Db, principal: Option<&Principal>, route: &Route, respo
         r.extensions.insert(EXTENSION.into(), Value::String(lsn_text(lsn)));
     }
 }
+
+/// The answers of an HTTP request (one, or a batch's).
+pub fn answers(resp: &mut async_graphql::BatchResponse) -> &mut [GqlResponse] {
+    match resp {
+        async_graphql::BatchResponse::Single(r) => std::slice::from_mut(r),
+        async_graphql::BatchResponse::Batch(rs) => rs.as_mut_slice(),
+    }
+}

@@ -179,10 +179,8 @@ fn prepare(
     let mode = Mode::Wave(Arc::downgrade(wave));
     let mut req =
         req.data(principal.clone()).data(caller.addr).data(caller.session.clone()).data(caller.user_agent.clone());
-    // With standbys, a mutation runs wholly on the primary: its services,
-    // its payload's loaders and every `ctx.db()` read (request data is
-    // found before schema data). Queries read where `consistency::route`
-    // sent the request.
+    // With standbys a mutation runs wholly on the primary (request data is
+    // found before schema data); queries read where `consistency::route` says.
     let kind = operation_of(&mut req).1;
     if state.app.db.has_replicas() && kind == "mutation" {
         let primary = crate::AppState { db: state.app.db.primary(), ..state.app.clone() };
@@ -335,11 +333,7 @@ pub async fn post(State(state): State<HttpState>, req: Request) -> Response {
     } else {
         wave.drive(execute_some(&state, batch, refusals)).await
     };
-    let responses = match &mut resp {
-        BatchResponse::Single(r) => std::slice::from_mut(r),
-        BatchResponse::Batch(rs) => rs.as_mut_slice(),
-    };
-    consistency::record(&state.app.db, admitted.principal.0.as_ref(), &route, responses).await;
+    consistency::record(&state.app.db, admitted.principal.0.as_ref(), &route, consistency::answers(&mut resp)).await;
     let mut out = gql_response(&state, resp, graphql_response);
     if let Some(claim) = claimed {
         out = idempotency::keep_answer(&state, claim, out).await;
