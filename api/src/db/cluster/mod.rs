@@ -202,10 +202,6 @@ impl OnReplica {
     pub fn served(&self) {
         self.replica.served.fetch_add(1, Ordering::Relaxed);
     }
-
-    pub fn label(&self) -> &str {
-        &self.replica.label
-    }
 }
 
 fn sqlx_error(e: &DbErr) -> Option<&sea_orm::sqlx::Error> {
