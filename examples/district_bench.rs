@@ -159,6 +159,37 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The tables that grow with use, their rows and bytes (heap, indexes and
+/// TOAST) after the generator: the figures ARCHITECTURE.md scales to a city
+/// ("On paper, for national scale").
+async fn table_sizes(db: &Db) {
+    let rows = db
+        .read
+        .query_all_raw(Statement::from_string(
+            db.backend(),
+            "SELECT c.relname AS name, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes,
+                    pg_indexes_size(c.oid) AS index_bytes
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r'
+               AND c.relname IN ('reports', 'report_events', 'votes', 'delivery_records', 'memberships',
+                                 'accounts', 'projects', 'project_transitions', 'fund_expenditures')
+             ORDER BY pg_total_relation_size(c.oid) DESC",
+        ))
+        .await
+        .unwrap();
+    println!("table sizes after ANALYZE (rows, total MB, of which indexes MB):");
+    for row in rows {
+        let name: String = row.try_get("", "name").unwrap();
+        let (n, bytes, index): (i64, i64, i64) = (
+            row.try_get("", "rows").unwrap(),
+            row.try_get("", "bytes").unwrap(),
+            row.try_get("", "index_bytes").unwrap(),
+        );
+        let mb = |b: i64| b as f64 / 1_048_576.0;
+        println!("  {name:<20} {n:>10} rows {:>8.1} MB {:>8.1} MB ({} B/row)", mb(bytes), mb(index), bytes / n.max(1));
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -178,6 +209,7 @@ async fn main() {
     let (from, to) = (base.format("%Y-%m").to_string(), current.format("%Y-%m").to_string());
     println!("months {from} to {to} (Asia/Shanghai)");
     district::generate(&db, today, &sizes, |_| true).await;
+    table_sizes(&db).await;
 
     let base = support::serve(&db, &config).await;
     let http = reqwest::Client::new();
