@@ -642,6 +642,9 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     ok(app, &leaving, "mutation { deleteMyAccount(input: {password: \"a-long-password\"}) { accountId } }", json!({}))
         .await;
 
+    // Volunteering, points and the store: every kind shown a mutation performs it.
+    crate::volunteering::perform(app, a).await;
+
     // Webhook endpoints: one kept (its entries stay readable), one deleted.
     crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], false).await;
     crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], true).await;

@@ -29,4 +29,5 @@ mod services;
 mod spec;
 mod standards;
 mod surface;
+mod volunteering;
 mod webhooks;

@@ -169,6 +169,26 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
         .await;
     ids.insert("WebhookDelivery", r["data"]["sendTestWebhookEvent"]["delivery"]["id"].clone());
 
+    // Volunteering: an activity, a sign-up, a store item and a redemption.
+    let activity = crate::volunteering::published(&app, committee, 3).await;
+    ids.insert("VolunteerActivity", activity.clone());
+    let r = app.gql(Some(a.t("demo-resident")), crate::volunteering::SIGN_UP, json!({ "a": activity })).await;
+    ids.insert("VolunteerSignup", r["data"]["signUpForActivity"]["signup"]["id"].clone());
+    let peach = app.peach_garden().await;
+    let r = app.gql(Some(committee), "mutation($c: ID!) { offerPointsItem(input: {communityId: $c, title: \"毛巾\", cost: 1, stock: 1}) { item { id } } }", json!({ "c": peach })).await;
+    let item = r["data"]["offerPointsItem"]["item"]["id"].clone();
+    ids.insert("PointsItem", item.clone());
+    let resident_id = app.account_id("demo-resident").await;
+    crate::volunteering::grant(&app, resident_id, app.region_id("桃园社区").await, 5).await;
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation($i: ID!) { redeemPointsItem(input: {itemId: $i}) { redemption { id } } }",
+            json!({ "i": item }),
+        )
+        .await;
+    ids.insert("PointsRedemption", r["data"]["redeemPointsItem"]["redemption"]["id"].clone());
+
     // Every type implementing Node is covered, and each resolves to itself.
     let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;
     let mut types: Vec<String> = r["data"]["__type"]["possibleTypes"]
@@ -206,7 +226,12 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     for (ty, id) in &ids {
         assert!(id.is_string(), "no {ty} was made");
         // Care data is the committee's and the building head's, not the admin's.
-        let who = if matches!(*ty, "HouseholdFlag" | "HouseholdVisit") { committee } else { admin };
+        // Sign-ups and redemptions are their person's and the organiser's.
+        let who = if matches!(*ty, "HouseholdFlag" | "HouseholdVisit" | "VolunteerSignup" | "PointsRedemption") {
+            committee
+        } else {
+            admin
+        };
         let r = app.gql(Some(who), "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;
         assert_eq!(r["data"]["node"], json!({ "__typename": ty, "id": id }), "{ty}: {r}");
     }

@@ -19,10 +19,11 @@ use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectT
 use crate::reports::graphql::Report;
 use crate::residency::graphql::{Household, HouseholdFlag, HouseholdVisit, Invitation, JoinRequest};
 use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceSession};
+use crate::volunteering::graphql::{PointsItem, PointsRedemption, VolunteerActivity, VolunteerSignup};
 use crate::webhooks::graphql::{WebhookDelivery, WebhookEndpoint};
 use crate::{
     accounts, audit, auth, changes, directory, funds, indicators, notices, privacy, projects, reports, residency,
-    services, webhooks,
+    services, volunteering, webhooks,
 };
 
 /// The query root: one entry per domain.
@@ -43,6 +44,7 @@ pub struct Query(
     indicators::graphql::IndicatorsQuery,
     webhooks::graphql::WebhooksQuery,
     privacy::graphql::PrivacyQuery,
+    volunteering::graphql::VolunteeringQuery,
 );
 
 /// The mutation root: one entry per domain. Shown to the kinds of caller
@@ -61,6 +63,7 @@ pub struct Mutation(
     residency::graphql::ResidencyMutation,
     webhooks::graphql::WebhooksMutation,
     privacy::graphql::PrivacyMutation,
+    volunteering::graphql::VolunteeringMutation,
 );
 
 /// The subscription root: one entry per domain with live events. Shown to
@@ -103,6 +106,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     services::register_loaders(l);
     residency::register_loaders(l);
     webhooks::register_loaders(l);
+    volunteering::register_loaders(l);
 }
 
 /// Every audit verb's wire name, by domain.
@@ -121,6 +125,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(residency::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(webhooks::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(privacy::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(volunteering::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -256,6 +261,10 @@ node_types!(
     HouseholdVisit,
     WebhookEndpoint,
     WebhookDelivery,
+    VolunteerActivity,
+    VolunteerSignup,
+    PointsItem,
+    PointsRedemption,
 );
 
 #[cfg(test)]
@@ -397,6 +406,21 @@ mod tests {
                 "account.hold",
                 "account.release",
                 "account.erase",
+                "volunteer_activity.create",
+                "volunteer_activity.publish",
+                "volunteer_activity.start",
+                "volunteer_activity.complete",
+                "volunteer_activity.cancel",
+                "volunteer_activity.sign_up",
+                "volunteer_activity.withdraw",
+                "volunteer_activity.check_in",
+                "volunteer_activity.check_out",
+                "volunteer_activity.confirm",
+                "points_rules.set",
+                "points_item.offer",
+                "points_redemption.create",
+                "points_redemption.fulfil",
+                "points_redemption.cancel",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -406,6 +430,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 29);
+        assert_eq!(super::NODE_TYPES.len(), 33);
     }
 }

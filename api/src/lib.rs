@@ -50,6 +50,7 @@ pub mod services;
 pub mod state;
 pub mod telemetry;
 pub mod uow;
+pub mod volunteering;
 pub mod webhooks;
 
 pub use config::Config;

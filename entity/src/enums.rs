@@ -550,6 +550,85 @@ pub enum WebhookDeliveryState {
     Failed,
 }
 
+/// Where a volunteer activity stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActivityStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "FULL")]
+    Full,
+    #[sea_orm(string_value = "ONGOING")]
+    Ongoing,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Where a person's sign-up for an activity stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SignupStatus {
+    /// Holds a place.
+    #[sea_orm(string_value = "SIGNED_UP")]
+    SignedUp,
+    /// On the waiting list, in sign-up order.
+    #[sea_orm(string_value = "WAITING")]
+    Waiting,
+    /// Withdrew (or the activity was cancelled).
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    /// Attendance confirmed with minutes.
+    #[sea_orm(string_value = "ATTENDED")]
+    Attended,
+}
+
+/// What points are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PointsKind {
+    /// Confirmed volunteer hours (a rule: points per hour).
+    #[sea_orm(string_value = "VOLUNTEER_HOURS")]
+    VolunteerHours,
+    /// A report the person filed was resolved and confirmed.
+    #[sea_orm(string_value = "REPORT_RESOLVED")]
+    ReportResolved,
+    /// Attendance at a council meeting.
+    #[sea_orm(string_value = "MEETING_ATTENDED")]
+    MeetingAttended,
+    /// A vote cast on a project.
+    #[sea_orm(string_value = "VOTE_CAST")]
+    VoteCast,
+    /// Points spent in the store (negative).
+    #[sea_orm(string_value = "REDEMPTION")]
+    Redemption,
+    /// Points given back for a cancelled redemption.
+    #[sea_orm(string_value = "REFUND")]
+    Refund,
+}
+
+/// Where a redemption stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RedemptionStatus {
+    /// Stock and points reserved; waiting to be handed over.
+    #[sea_orm(string_value = "RESERVED")]
+    Reserved,
+    /// Handed over.
+    #[sea_orm(string_value = "FULFILLED")]
+    Fulfilled,
+    /// Cancelled; points refunded and stock returned.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,5 +673,9 @@ mod tests {
         same::<ServiceStatus>();
         same::<ServiceRequestStatus>();
         same::<ChangeKind>();
+        same::<ActivityStatus>();
+        same::<SignupStatus>();
+        same::<PointsKind>();
+        same::<RedemptionStatus>();
     }
 }

@@ -26,6 +26,7 @@ mod m20261205_000019_report_loops;
 mod m20261205_000020_timeline_organisation;
 mod m20261205_000021_council_records;
 mod m20261206_000022_read_positions;
+mod m20261207_000023_volunteering;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_timeline_organisation::Migration),
             Box::new(m20261205_000021_council_records::Migration),
             Box::new(m20261206_000022_read_positions::Migration),
+            Box::new(m20261207_000023_volunteering::Migration),
         ]
     }
 }

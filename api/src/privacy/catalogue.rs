@@ -26,9 +26,9 @@ pub fn line(f: Field) -> Line {
             "until corrected or erased",
         ),
         Field::Phone => (
-            "`Account.phone`, `HouseholdMember.phone`, a report's `reporter.phone`, a roster's `phone`",
+            "`Account.phone`, `HouseholdMember.phone`, a report's `reporter.phone`, a roster's `phone`, a volunteer sign-up's `phone`",
             "reach the resident about their report, request or an emergency",
-            "the person; their committee; the organisation assigned their report; their building head in an emergency alert's roster, and in the household register only with the person's consent (`setPhoneSharing`); platform admins",
+            "the person; their committee; the organisation assigned their report; their building head in an emergency alert's roster, and in the household register only with the person's consent (`setPhoneSharing`); a volunteer activity's organiser when the person shared it on signing up; platform admins",
             false,
             "until corrected or erased",
         ),
