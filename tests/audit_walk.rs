@@ -156,6 +156,9 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     .await;
     let _ = lost;
 
+    // Volunteering, points and the store: every kind shown a mutation performs it.
+    crate::volunteering::perform(app, a).await;
+
     // Shared projects, deliberation, council.
     ok(app, committee, "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 10, thresholdPercent: 50, liveTally: true}) { settings { quorumPercent } } }", json!({ "c": peach })).await;
     let draft = create_draft(app, resident, "草稿：楼道照明").await;
@@ -641,9 +644,6 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     .await;
     ok(app, &leaving, "mutation { deleteMyAccount(input: {password: \"a-long-password\"}) { accountId } }", json!({}))
         .await;
-
-    // Volunteering, points and the store: every kind shown a mutation performs it.
-    crate::volunteering::perform(app, a).await;
 
     // Webhook endpoints: one kept (its entries stay readable), one deleted.
     crate::webhooks::walk(app, a.t("demo-committee"), &["report.created"], false).await;

@@ -23,7 +23,7 @@
 //! just after one person's ballot.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{ProjectStatus, Role, VoteChoice, VoteOutcome};
+use entity::enums::{PointsKind, ProjectStatus, Role, VoteChoice, VoteOutcome};
 use entity::{community_setting, evaluation, membership, project, vote};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
@@ -254,6 +254,17 @@ pub async fn close_voting(app: &AppState, p: &Principal, project_id: i32) -> Api
         ..Default::default()
     };
     project::Entity::update_many().set(changes).filter(project::Column::Id.eq(proj.id)).exec(txn).await?;
+    // Points for taking part, to every voter at once, now that the vote is closed.
+    let voters: Vec<i32> = vote::Entity::find()
+        .select_only()
+        .column(vote::Column::AccountId)
+        .filter(vote::Column::ProjectId.eq(proj.id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let source = format!("vote:{}", proj.id);
+    crate::volunteering::points::award_each(txn, proj.community_id, PointsKind::VoteCast, &voters, &source, None)
+        .await?;
     let updated = project::Entity::find_by_id(proj.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))?;
     let counts =
         json!({ "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "eligible": eligible, "outcome": result });

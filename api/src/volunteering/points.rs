@@ -149,6 +149,12 @@ pub struct Award {
 /// booked, or 0 when there is no rule, the caps are reached, or the source
 /// was already awarded.
 pub async fn award(txn: &impl ConnectionTrait, a: Award) -> ApiResult<i64> {
+    // Nobody earns points by their own say-so: an award whose confirmer is
+    // its receiver books nothing (attendance refuses it outright, see
+    // `service::attendance`).
+    if a.by == Some(a.account_id) {
+        return Ok(0);
+    }
     let rule = points_rule::Entity::find()
         .filter(points_rule::Column::CommunityId.eq(a.community_id))
         .filter(points_rule::Column::Kind.eq(a.kind))
@@ -205,4 +211,34 @@ mod tests {
         assert_eq!(day.to_rfc3339(), "2026-12-31T16:00:00+00:00");
         assert_eq!(month.to_rfc3339(), "2026-12-31T16:00:00+00:00");
     }
+}
+
+/// Award `kind` to each of `accounts` once for `source` (`{source}:{account}`
+/// per person), by the community's rule and caps; nothing at all (one
+/// statement) when the community has no rule for it. For the awards other
+/// domains make: a council meeting's attendees when it is recorded, a
+/// vote's voters when it closes (not when each ballot is cast: a ledger row
+/// at the moment of a ballot would tie a person to the moment the live
+/// tally moved, which the secret ballot forbids).
+pub async fn award_each(
+    txn: &impl ConnectionTrait,
+    community_id: i32,
+    kind: PointsKind,
+    accounts: &[i32],
+    source: &str,
+    by: Option<i32>,
+) -> ApiResult<()> {
+    let rule = points_rule::Entity::find()
+        .filter(points_rule::Column::CommunityId.eq(community_id))
+        .filter(points_rule::Column::Kind.eq(kind))
+        .one(txn)
+        .await?;
+    if rule.is_none_or(|r| r.points == 0) {
+        return Ok(());
+    }
+    for &account_id in accounts {
+        let source = format!("{source}:{account_id}");
+        award(txn, Award { account_id, community_id, kind, units: 1, points_per_hour: None, source, by }).await?;
+    }
+    Ok(())
 }

@@ -77,6 +77,11 @@ pub async fn record_meeting(
             council_attendee::ActiveModel { meeting_id: Set(m.id), account_id: Set(*a) }.insert(txn).await?;
         }
         attendance = Some(i32::try_from(ids.len()).unwrap_or(i32::MAX));
+        // Points for attending, once per meeting and person (a revision of
+        // the record books nothing again).
+        let source = format!("meeting:{}", m.id);
+        let (kind, by) = (entity::enums::PointsKind::MeetingAttended, p.account_id());
+        crate::volunteering::points::award_each(txn, m.community_id, kind, &ids, &source, by).await?;
     }
     let revision = i32::try_from(revisions).unwrap_or(i32::MAX - 1) + 1;
     council_minutes::ActiveModel {

@@ -216,6 +216,14 @@ pub async fn step(
     };
     insert_event(txn, Some(p), r.id, Step { kind, from: Some(r.status), to: mv.to, note: event_note }, now).await?;
     insert_photos(txn, r.id, PhotoKind::Resolution, saved).await?;
+    if action == Confirm {
+        // The reporter confirmed their report resolved: the community's
+        // REPORT_RESOLVED rule, once per report (a reopened and confirmed
+        // again report books nothing more).
+        let (kind, source) = (entity::enums::PointsKind::ReportResolved, format!("report:{}", r.id));
+        let reporter = [r.reporter_account_id];
+        crate::volunteering::points::award_each(txn, r.community_id, kind, &reporter, &source, None).await?;
+    }
     let after = report::Entity::find_by_id(r.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Report"))?;
     if let Some(h) = super::hook(Some(&r), &after) {
         uow.emit(h);
