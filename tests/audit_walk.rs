@@ -158,6 +158,8 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
 
     // Volunteering, points and the store: every kind shown a mutation performs it.
     crate::volunteering::perform(app, a).await;
+    // Consultations: a survey by the committee and one by the office, answered and closed.
+    crate::consultations::perform(app, a).await;
 
     // Shared projects, deliberation, council.
     ok(app, committee, "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 10, thresholdPercent: 50, liveTally: true}) { settings { quorumPercent } } }", json!({ "c": peach })).await;

@@ -9,6 +9,7 @@ mod access;
 mod audit_walk;
 mod auth;
 mod clients;
+mod consultations;
 mod directory;
 mod funds;
 mod hostile;

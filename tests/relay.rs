@@ -189,6 +189,8 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
         .await;
     ids.insert("PointsRedemption", r["data"]["redeemPointsItem"]["redemption"]["id"].clone());
 
+    ids.insert("Survey", crate::consultations::open_survey(&app, committee, false).await);
+
     // Every type implementing Node is covered, and each resolves to itself.
     let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;
     let mut types: Vec<String> = r["data"]["__type"]["possibleTypes"]

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, Condition};
 use crate::accounts::graphql::{Account, ApiClient, Membership};
 use crate::audit::graphql::AuditEntry;
 use crate::auth::Principal;
+use crate::consultations::graphql::Survey;
 use crate::directory::graphql::{Building, Organisation, Region};
 use crate::error::ApiResult;
 use crate::funds::graphql::{BudgetRound, Fund, FundAllocation, FundExpenditure};
@@ -22,8 +23,8 @@ use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceS
 use crate::volunteering::graphql::{PointsItem, PointsRedemption, VolunteerActivity, VolunteerSignup};
 use crate::webhooks::graphql::{WebhookDelivery, WebhookEndpoint};
 use crate::{
-    accounts, audit, auth, changes, directory, funds, indicators, notices, privacy, projects, reports, residency,
-    services, volunteering, webhooks,
+    accounts, audit, auth, changes, consultations, directory, funds, indicators, notices, privacy, projects, reports,
+    residency, services, volunteering, webhooks,
 };
 
 /// The query root: one entry per domain.
@@ -45,6 +46,7 @@ pub struct Query(
     webhooks::graphql::WebhooksQuery,
     privacy::graphql::PrivacyQuery,
     volunteering::graphql::VolunteeringQuery,
+    consultations::graphql::ConsultationsQuery,
 );
 
 /// The mutation root: one entry per domain. Shown to the kinds of caller
@@ -64,6 +66,7 @@ pub struct Mutation(
     webhooks::graphql::WebhooksMutation,
     privacy::graphql::PrivacyMutation,
     volunteering::graphql::VolunteeringMutation,
+    consultations::graphql::ConsultationsMutation,
 );
 
 /// The subscription root: one entry per domain with live events. Shown to
@@ -107,6 +110,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     residency::register_loaders(l);
     webhooks::register_loaders(l);
     volunteering::register_loaders(l);
+    consultations::register_loaders(l);
 }
 
 /// Every audit verb's wire name, by domain.
@@ -126,6 +130,7 @@ pub fn audit_verbs() -> Vec<&'static str> {
     all.extend(webhooks::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(privacy::Verbs::ALL.iter().map(|v| v.wire()));
     all.extend(volunteering::Verbs::ALL.iter().map(|v| v.wire()));
+    all.extend(consultations::Verbs::ALL.iter().map(|v| v.wire()));
     all
 }
 
@@ -265,6 +270,7 @@ node_types!(
     VolunteerSignup,
     PointsItem,
     PointsRedemption,
+    Survey,
 );
 
 #[cfg(test)]
@@ -421,6 +427,9 @@ mod tests {
                 "points_redemption.create",
                 "points_redemption.fulfil",
                 "points_redemption.cancel",
+                "survey.create",
+                "survey.open",
+                "survey.close",
             ]
         );
         use crate::projects::ProjectEventKind::*;
@@ -430,6 +439,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 33);
+        assert_eq!(super::NODE_TYPES.len(), 34);
     }
 }

@@ -25,6 +25,7 @@ pub mod auth;
 pub mod cache;
 pub mod changes;
 pub mod config;
+pub mod consultations;
 pub mod db;
 pub mod directory;
 pub mod domains;

@@ -629,6 +629,34 @@ pub enum RedemptionStatus {
     Cancelled,
 }
 
+/// Where a survey stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SurveyStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// What kind of answer a question takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QuestionKind {
+    #[sea_orm(string_value = "SINGLE_CHOICE")]
+    SingleChoice,
+    #[sea_orm(string_value = "MULTIPLE_CHOICE")]
+    MultipleChoice,
+    #[sea_orm(string_value = "RATING")]
+    Rating,
+    #[sea_orm(string_value = "TEXT")]
+    Text,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,5 +705,7 @@ mod tests {
         same::<SignupStatus>();
         same::<PointsKind>();
         same::<RedemptionStatus>();
+        same::<SurveyStatus>();
+        same::<QuestionKind>();
     }
 }

@@ -27,6 +27,7 @@ mod m20261205_000020_timeline_organisation;
 mod m20261205_000021_council_records;
 mod m20261206_000022_read_positions;
 mod m20261207_000023_volunteering;
+mod m20261207_000024_consultations;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_council_records::Migration),
             Box::new(m20261206_000022_read_positions::Migration),
             Box::new(m20261207_000023_volunteering::Migration),
+            Box::new(m20261207_000024_consultations::Migration),
         ]
     }
 }
