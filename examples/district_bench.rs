@@ -300,7 +300,7 @@ async fn main() {
     }
     println!("the API and the hand-written SQL agree on {checked} figures");
     let (warm, raw_m) = (median(warm), median(raws));
-    println!("12-month district pull, all 17 indicators, as demo-district:");
+    println!("12-month district pull, every indicator, as demo-district:");
     println!("  first pull (computes and freezes 11 closed months, the current one live): {}", ms(cold));
     println!("  later pulls (11 frozen months, the current one live), median of {}: {}", args.pulls, ms(warm));
     println!("  the current month alone (live), median:          {}", ms(median(live)));

@@ -13,6 +13,8 @@ pub struct Model {
     pub respondent_key: String,
     /// JSON: `{"<question id>": value}` (an option index, a list of them, 1–5, or text).
     pub answers: String,
+    /// A satisfaction survey's overall rating (its first question), 1–5.
+    pub satisfaction: Option<i32>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -69,6 +69,7 @@ enum SurveyResponses {
     CommunityId,
     RespondentKey,
     Answers,
+    Satisfaction,
     UpdatedAt,
 }
 
@@ -140,6 +141,9 @@ impl MigrationTrait for Migration {
                 .col(integer(R::CommunityId))
                 .col(string_len(R::RespondentKey, 64))
                 .col(text(R::Answers))
+                // The overall rating (1–5) of a satisfaction survey's first
+                // question, for the SURVEYED_SATISFACTION_RATE indicator.
+                .col(integer_null(R::Satisfaction))
                 .col(timestamp_with_time_zone(R::UpdatedAt))
                 .foreign_key(&mut fk(R::Table, R::SurveyId, S::Table, S::Id))
                 .foreign_key(&mut fk(R::Table, R::CommunityId, Regions::Table, Regions::Id))

@@ -14,6 +14,8 @@ use crate::common::{TestApp, code};
 use crate::projects::Actors;
 use crate::volunteering::{ok, residents};
 
+mod satisfaction;
+
 both!(a_survey_from_draft_to_results, one_answer_per_resident_under_concurrency, three_respondents_are_suppressed);
 
 const CREATE: &str = "mutation($r: ID!, $q: [SurveyQuestionInput!], $t: String, $s: Boolean) { createSurvey(input: {regionId: $r,

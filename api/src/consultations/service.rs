@@ -240,7 +240,13 @@ pub async fn answer(app: &AppState, p: &Principal, id: i32, given: Vec<GivenAnsw
         .order_by_asc(survey_question::Column::Position)
         .all(txn)
         .await?;
-    let answers = checked(&questions, given)?.to_string();
+    let checked = checked(&questions, given)?;
+    // The standard survey's overall rating, kept in a column for the
+    // SURVEYED_SATISFACTION_RATE indicator.
+    let satisfaction = (s.template.as_deref() == Some(SATISFACTION))
+        .then(|| checked.get("1").and_then(Value::as_i64).and_then(|r| i32::try_from(r).ok()))
+        .flatten();
+    let answers = checked.to_string();
     let key = respondent_key(app, id, me)?;
     let now = Utc::now();
     // Who answered, without what: the key (survey, person) makes a second
@@ -259,6 +265,7 @@ pub async fn answer(app: &AppState, p: &Principal, id: i32, given: Vec<GivenAnsw
         Some(r) => {
             let mut active: survey_response::ActiveModel = r.into();
             active.answers = Set(answers);
+            active.satisfaction = Set(satisfaction);
             active.update(txn).await?;
         }
         None => {
@@ -268,6 +275,7 @@ pub async fn answer(app: &AppState, p: &Principal, id: i32, given: Vec<GivenAnsw
                 community_id: Set(community),
                 respondent_key: Set(key),
                 answers: Set(answers),
+                satisfaction: Set(satisfaction),
                 // The day only: the time of an answer is not kept (it could
                 // be matched with who answered when).
                 updated_at: Set(now.date_naive().and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc())),

@@ -14,6 +14,7 @@ pub enum Indicator {
     SatisfactionRateReports,
     SatisfactionRateServices,
     SatisfactionRateProjects,
+    SurveyedSatisfactionRate,
     ParticipationRate,
     FundExecutionRate,
     ServiceDeliveries,
@@ -37,7 +38,7 @@ pub enum Unit {
 use Indicator::*;
 
 impl Indicator {
-    pub const ALL: [Indicator; 17] = [
+    pub const ALL: [Indicator; 18] = [
         ReportResolutionRate,
         ReportResolutionHoursMedian,
         ReportResolutionHoursP90,
@@ -46,6 +47,7 @@ impl Indicator {
         SatisfactionRateReports,
         SatisfactionRateServices,
         SatisfactionRateProjects,
+        SurveyedSatisfactionRate,
         ParticipationRate,
         FundExecutionRate,
         ServiceDeliveries,
@@ -68,6 +70,7 @@ impl Indicator {
             SatisfactionRateReports => "SATISFACTION_RATE_REPORTS",
             SatisfactionRateServices => "SATISFACTION_RATE_SERVICES",
             SatisfactionRateProjects => "SATISFACTION_RATE_PROJECTS",
+            SurveyedSatisfactionRate => "SURVEYED_SATISFACTION_RATE",
             ParticipationRate => "PARTICIPATION_RATE",
             FundExecutionRate => "FUND_EXECUTION_RATE",
             ServiceDeliveries => "SERVICE_DELIVERIES",
@@ -107,6 +110,7 @@ impl Indicator {
             ReportResolutionRate
                 | ReportResolutionHoursMedian
                 | SatisfactionRate
+                | SurveyedSatisfactionRate
                 | ParticipationRate
                 | FundExecutionRate
                 | ServiceDeliveries

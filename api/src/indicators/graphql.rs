@@ -84,6 +84,11 @@ pub enum IndicatorName {
     /// Project evaluations of 4 or 5 stars made in the month (numerator) /
     /// project evaluations made in the month (denominator). Ratio.
     SatisfactionRateProjects,
+    /// Answers of 4 or 5 to the overall rating of the standard community
+    /// satisfaction surveys (`COMMUNITY_SATISFACTION`) closed in the month
+    /// (numerator) / answers to that rating in those surveys (denominator),
+    /// by the respondent's community. Ratio.
+    SurveyedSatisfactionRate,
     /// Distinct eligible residents (residents and building heads) who
     /// proposed, voted on a project or in a budget round, commented,
     /// reported, rated or attended a council meeting in their community in

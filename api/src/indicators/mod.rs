@@ -26,6 +26,7 @@ pub mod organisation;
 pub mod patterns;
 pub mod policy;
 pub mod service;
+mod statements;
 pub mod suppress;
 
 crate::verbs! {
