@@ -200,6 +200,12 @@ async fn an_activity_runs_from_draft_to_completed_with_hours_and_points(app: Tes
     assert_eq!(d["myPoints"]["entries"][0], json!({ "kind": "VOLUNTEER_HOURS", "delta": 15, "balanceAfter": 15 }));
     // The ledger is append-only in fact: every row's balance follows from the one before.
     crate::volunteering::store::assert_ledger_agrees(&app).await;
+    // The resident's data export holds their sign-up and points, and nobody else's.
+    let doc = crate::privacy::my_data(&app, resident).await;
+    assert_eq!(doc["volunteerSignups"].as_array().unwrap().len(), 1, "{}", doc["volunteerSignups"]);
+    assert_eq!(doc["volunteerSignups"][0]["minutes"], 120);
+    assert_eq!(doc["pointsLedger"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["pointsLedger"][0]["balanceAfter"], 15);
 }
 
 /// A sign-up of `username`'s account to activity `id`, inserted as by a

@@ -10,7 +10,9 @@
 //! their reports (rows and files), the records of who read their data, the
 //! login throttle under their name. Delivery records keep their row and
 //! lose the resident. Append-only tables (audit, ledgers) keep their rows:
-//! they hold ids, never names. A legal hold refuses erasure with its reason.
+//! they hold ids, never names; so do volunteer sign-ups (hours), the points
+//! ledger and the list of surveys answered (counts), which point at the
+//! tombstone. A legal hold refuses erasure with its reason.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;

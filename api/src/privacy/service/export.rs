@@ -142,6 +142,27 @@ pub async fn my_data<C: ConnectionTrait>(conn: &C, p: &Principal) -> ApiResult<V
         "readMarks".into(),
         all_own(&by::<notice_read::Entity>(conn, notice_read::Column::AccountId, me).await?, me)?,
     );
+    // Volunteering and points: the person's sign-ups, every change of
+    // their points and their redemptions. Surveys: which ones they
+    // answered; the answers themselves are held without their name (see
+    // `consultations`) and are not theirs to list here.
+    use entity::{points_ledger, points_redemption, survey_participant, volunteer_signup};
+    doc.insert(
+        "volunteerSignups".into(),
+        all_own(&by::<volunteer_signup::Entity>(conn, volunteer_signup::Column::AccountId, me).await?, me)?,
+    );
+    doc.insert(
+        "pointsLedger".into(),
+        all_own(&by::<points_ledger::Entity>(conn, points_ledger::Column::AccountId, me).await?, me)?,
+    );
+    doc.insert(
+        "pointsRedemptions".into(),
+        all_own(&by::<points_redemption::Entity>(conn, points_redemption::Column::AccountId, me).await?, me)?,
+    );
+    doc.insert(
+        "surveysAnswered".into(),
+        all_own(&by::<survey_participant::Entity>(conn, survey_participant::Column::AccountId, me).await?, me)?,
+    );
     doc.insert(
         "sessions".into(),
         all_own(&by::<refresh_token::Entity>(conn, refresh_token::Column::AccountId, me).await?, me)?,
