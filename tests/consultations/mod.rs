@@ -155,6 +155,9 @@ async fn a_survey_from_draft_to_results(app: TestApp) {
         ok(&app, committee, RESULTS, json!({ "s": id })).await["survey"]["results"]["questions"][0]["counts"],
         json!([4, 5, 3])
     );
+    // Webhook events: opened, closed.
+    let events = entity::webhook_event::Entity::find().all(&app.db.write).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.event_type == "survey.status_changed").count(), 2);
     // A resident cannot close it.
     assert!(
         !app.gql(

@@ -200,6 +200,10 @@ async fn an_activity_runs_from_draft_to_completed_with_hours_and_points(app: Tes
     assert_eq!(d["myPoints"]["entries"][0], json!({ "kind": "VOLUNTEER_HOURS", "delta": 15, "balanceAfter": 15 }));
     // The ledger is append-only in fact: every row's balance follows from the one before.
     crate::volunteering::store::assert_ledger_agrees(&app).await;
+    // Webhook events for the moves (published, started, completed), in the outbox with the writes.
+    let events = entity::webhook_event::Entity::find().all(&app.db.write).await.unwrap();
+    let moves: Vec<_> = events.iter().filter(|e| e.event_type == "volunteer_activity.status_changed").collect();
+    assert_eq!(moves.len(), 3);
     // The resident's data export holds their sign-up and points, and nobody else's.
     let doc = crate::privacy::my_data(&app, resident).await;
     assert_eq!(doc["volunteerSignups"].as_array().unwrap().len(), 1, "{}", doc["volunteerSignups"]);

@@ -19,7 +19,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{Body, Title};
 use crate::policy::authorize;
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// The standard community satisfaction survey's name.
 pub const SATISFACTION: &str = "COMMUNITY_SATISFACTION";
@@ -154,7 +155,7 @@ pub async fn load(db: &impl ConnectionTrait, p: &Principal, id: i32) -> ApiResul
 
 /// Open or close survey `id`.
 pub async fn step(app: &AppState, p: &Principal, id: i32, action: SurveyAction) -> ApiResult<survey::Model> {
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (s, path) = load(txn, p, id).await?;
     if !policy::runs(p, &s, &path) {
@@ -169,6 +170,12 @@ pub async fn step(app: &AppState, p: &Principal, id: i32, action: SurveyAction) 
         _ => active.closed_at = Set(Some(now)),
     }
     let saved = active.update(txn).await?;
+    uow.emit(
+        Hook::of::<Survey>(EventType::SurveyStatusChanged, id)
+            .community(s.region_id)
+            .with("status", lifecycle::status_name(saved.status))
+            .with("previousStatus", lifecycle::status_name(s.status)),
+    );
     uow.commit(Audit::of::<Survey>(mv.verb, id)).await?;
     Ok(saved)
 }

@@ -90,6 +90,10 @@ catalogue! {
         "An allocation from a fund was approved.", { "amount": "string" };
     FundExpenditureApproved = "fund.expenditure_approved", "FundExpenditure", ("FundExpenditure", "amount"),
         "An expenditure from a fund was approved.", { "amount": "string" };
+    VolunteerActivityStatusChanged = "volunteer_activity.status_changed", "VolunteerActivity", ("VolunteerActivity", "status"),
+        "A volunteer activity was published, started, completed or cancelled.", { "status": "string", "previousStatus": "string" };
+    SurveyStatusChanged = "survey.status_changed", "Survey", ("Survey", "status"),
+        "A survey opened or closed.", { "status": "string", "previousStatus": "string" };
     IndicatorMonthFrozen = "indicators.month_frozen", "Region", ("Query", "indicators"),
         "A closed month's indicators were frozen for a district.", { "months": "array" };
     IndicatorMonthRevised = "indicators.month_revised", "Region", ("Query", "indicators"),

@@ -29,7 +29,8 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{Body, Place, Reason, Title};
 use crate::policy::{authorize, is_resident_of};
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// The longest activity: a week.
 pub const MAX_HOURS: i64 = 7 * 24;
@@ -135,7 +136,7 @@ pub async fn step(
         ActivityAction::Cancel => Some(Reason::parse("reason", reason.as_deref().unwrap_or_default())?.into_inner()),
         _ => None,
     };
-    let uow = UnitOfWork::begin(db, p).await?;
+    let mut uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
     let a = locked(txn, p, id).await?;
     if !policy::organises(p, &a) {
@@ -164,6 +165,13 @@ pub async fn step(
             .exec(txn)
             .await?;
     }
+    uow.emit(
+        Hook::of::<VolunteerActivity>(EventType::VolunteerActivityStatusChanged, id)
+            .community(a.community_id)
+            .organisation(a.organisation_id)
+            .with("status", lifecycle::status_name(to))
+            .with("previousStatus", lifecycle::status_name(a.status)),
+    );
     let audit = Audit::of::<VolunteerActivity>(mv.verb, id)
         .community(a.community_id)
         .details(serde_json::json!({ "from": lifecycle::status_name(a.status), "to": lifecycle::status_name(to) }));
