@@ -189,6 +189,13 @@ async fn one_answer_per_resident_under_concurrency(app: TestApp) {
     // Shared results: the residents see them, live.
     let d = ok(&app, resident, RESULTS, json!({ "s": id })).await;
     assert_eq!(d["survey"]["results"]["respondents"], 21);
+    // After the server secret changed, a person who answered cannot answer again: refused, not counted twice.
+    let mut config = app.config.clone();
+    config.jwt_secret = Some("another-secret-another-secret-0123456789".into());
+    let peer = app.spawn_peer_with(config).await;
+    let token = peer.token("demo-resident").await;
+    assert_eq!(code(&peer.gql(Some(&token), ANSWER, answer(1)).await), "CONFLICT");
+    assert_eq!(entity::survey_response::Entity::find().count(&app.db.write).await.unwrap(), 21);
 }
 
 async fn three_respondents_are_suppressed(app: TestApp) {

@@ -259,10 +259,11 @@ pub async fn answer(app: &AppState, p: &Principal, id: i32, given: Vec<GivenAnsw
     // Who answered, without what: the key (survey, person) makes a second
     // concurrent first answer fail on the primary key, not count twice.
     let who = survey_participant::ActiveModel { survey_id: Set(id), account_id: Set(me), answered_at: Set(now) };
-    survey_participant::Entity::insert(who)
+    let first = survey_participant::Entity::insert(who)
         .on_conflict_do_nothing_on([survey_participant::Column::SurveyId, survey_participant::Column::AccountId])
         .exec(txn)
         .await?;
+    let first = matches!(first, sea_orm::TryInsertResult::Inserted(_));
     let mine = survey_response::Entity::find()
         .filter(survey_response::Column::SurveyId.eq(id))
         .filter(survey_response::Column::RespondentKey.eq(&key))
@@ -275,6 +276,9 @@ pub async fn answer(app: &AppState, p: &Principal, id: i32, given: Vec<GivenAnsw
             active.satisfaction = Set(satisfaction);
             active.update(txn).await?;
         }
+        // They answered, but their answer is no longer found (the server
+        // secret changed): refused, never counted twice.
+        None if !first => return Err(ApiError::conflict(t!("consultations.answer_kept"))),
         None => {
             survey_response::ActiveModel {
                 id: NotSet,
