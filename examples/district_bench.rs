@@ -101,6 +101,11 @@ rep AS (
         JOIN m ON pt.at >= m.s AND pt.at < m.e WHERE pt.to_status = 'PROPOSED'
       UNION ALL SELECT m.k, m.e, p.community_id, v.account_id
         FROM votes v JOIN projects p ON p.id = v.project_id JOIN m ON v.cast_at >= m.s AND v.cast_at < m.e
+      UNION ALL SELECT m.k, m.e, br.community_id, bb.account_id
+        FROM budget_ballots bb JOIN budget_rounds br ON br.id = bb.round_id JOIN m ON bb.updated_at >= m.s AND bb.updated_at < m.e
+      UNION ALL SELECT m.k, m.e, cm.community_id, ca.account_id
+        FROM council_attendees ca JOIN council_meetings cm ON cm.id = ca.meeting_id
+        JOIN m ON cm.scheduled_at >= m.s AND cm.scheduled_at < m.e
       UNION ALL SELECT m.k, m.e, p.community_id, pc.author_account_id
         FROM project_comments pc JOIN projects p ON p.id = pc.project_id JOIN m ON pc.created_at >= m.s AND pc.created_at < m.e
       UNION ALL SELECT m.k, m.e, r.community_id, r.reporter_account_id
@@ -114,11 +119,13 @@ rep AS (
     ) t
     WHERE t.community IN (SELECT id FROM c)
       AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.account_id = t.account AND ms.region_id = t.community
-                  AND ms.role = 'RESIDENT' AND ms.created_at < t.e)
+                  AND ms.role IN ('RESIDENT', 'BUILDING_HEAD') AND ms.created_at < t.e)
   ) d GROUP BY k
 ), res AS (
-  SELECT m.k, count(*) AS residents FROM memberships ms JOIN m ON ms.created_at < m.e
-  WHERE ms.role = 'RESIDENT' AND ms.region_id IN (SELECT id FROM c) GROUP BY m.k
+  SELECT k, CAST(sum(n) AS BIGINT) AS residents FROM (
+    SELECT m.k AS k, ms.region_id, count(DISTINCT ms.account_id) AS n FROM memberships ms JOIN m ON ms.created_at < m.e
+    WHERE ms.role IN ('RESIDENT', 'BUILDING_HEAD') AND ms.region_id IN (SELECT id FROM c) GROUP BY m.k, ms.region_id
+  ) per GROUP BY k
 ), prj AS (
   SELECT m.k, count(DISTINCT p.id) FILTER (WHERE pt.to_status = 'PROPOSED') AS proposed,
          count(DISTINCT p.id) FILTER (WHERE pt.to_status = 'APPROVED') AS approved,
