@@ -81,16 +81,23 @@ impl Permission for VolunteeringPermission {
     }
 }
 
-/// May `p` run this activity (as its committee or its organisation)?
-pub fn organises(p: &Principal, a: &volunteer_activity::Model) -> bool {
+/// Is `p` the side that owns something of `community_id` made by
+/// `organisation_id` (`None`: the committee)? The committee of that
+/// community for its own, the organisation for its own.
+fn owns(p: &Principal, community_id: i32, organisation_id: Option<i32>) -> bool {
     is_person(p)
         && match p.role {
-            Role::CommunityCommittee => p.scope.community_id == Some(a.community_id) && a.organisation_id.is_none(),
+            Role::CommunityCommittee => p.scope.community_id == Some(community_id) && organisation_id.is_none(),
             Role::SocialOrganization | Role::PropertyCompany => {
-                a.organisation_id.is_some() && a.organisation_id == p.scope.organisation_id
+                organisation_id.is_some() && organisation_id == p.scope.organisation_id
             }
             _ => false,
         }
+}
+
+/// May `p` run this activity (as its committee or its organisation)?
+pub fn organises(p: &Principal, a: &volunteer_activity::Model) -> bool {
+    owns(p, a.community_id, a.organisation_id)
 }
 
 /// The activities `p` organises, as a condition (for rosters).
@@ -178,16 +185,7 @@ pub fn visible_ledger(p: &Principal) -> Select<points_ledger::Entity> {
 
 /// May `p` hand over or withdraw this item (its offerer's side)?
 pub fn offers(p: &Principal, item: &points_item::Model) -> bool {
-    is_person(p)
-        && match p.role {
-            Role::CommunityCommittee => {
-                p.scope.community_id == Some(item.community_id) && item.organisation_id.is_none()
-            }
-            Role::SocialOrganization | Role::PropertyCompany => {
-                item.organisation_id.is_some() && item.organisation_id == p.scope.organisation_id
-            }
-            _ => false,
-        }
+    owns(p, item.community_id, item.organisation_id)
 }
 
 /// Store items `p` may read: the community's people its items; offerers

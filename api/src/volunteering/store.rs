@@ -8,8 +8,8 @@
 //! of 10 get exactly 10. A cancellation gives both back (a REFUND row).
 
 use chrono::Utc;
-use entity::enums::{PointsKind, RedemptionStatus, Role};
-use entity::{organisation_community, points_item, points_redemption, points_rule};
+use entity::enums::{PointsKind, RedemptionStatus};
+use entity::{points_item, points_redemption, points_rule};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set};
 
@@ -118,17 +118,7 @@ pub async fn offer(db: &Db, p: &Principal, n: NewItem) -> ApiResult<points_item:
     }
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
-    let organisation_id = match p.role {
-        Role::CommunityCommittee if p.scope.community_id == Some(n.community_id) => None,
-        Role::SocialOrganization | Role::PropertyCompany => {
-            let o = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden(t!("volunteering.perm.offer")))?;
-            if organisation_community::Entity::find_by_id((o, n.community_id)).one(txn).await?.is_none() {
-                return Err(ApiError::bad_input("communityId", t!("volunteering.community_not_yours")));
-            }
-            Some(o)
-        }
-        _ => return Err(ApiError::bad_input("communityId", t!("volunteering.community_not_yours"))),
-    };
+    let organisation_id = super::service::acting_for(txn, p, n.community_id).await?;
     let now = Utc::now();
     let saved = points_item::ActiveModel {
         id: NotSet,

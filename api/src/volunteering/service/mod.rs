@@ -70,18 +70,7 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
     }
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
-    let organisation_id = match p.role {
-        Role::CommunityCommittee if p.scope.community_id == Some(n.community_id) => None,
-        Role::SocialOrganization | Role::PropertyCompany => {
-            let o = p.scope.organisation_id.ok_or_else(|| ApiError::forbidden(t!("volunteering.perm.organise")))?;
-            let serves = organisation_community::Entity::find_by_id((o, n.community_id)).one(txn).await?.is_some();
-            if !serves {
-                return Err(ApiError::bad_input("communityId", t!("volunteering.community_not_yours")));
-            }
-            Some(o)
-        }
-        _ => return Err(ApiError::bad_input("communityId", t!("volunteering.community_not_yours"))),
-    };
+    let organisation_id = acting_for(txn, p, n.community_id).await?;
     let now = Utc::now();
     let saved = volunteer_activity::ActiveModel {
         id: NotSet,
@@ -106,6 +95,21 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
     .await?;
     uow.commit(Audit::of::<VolunteerActivity>(Verbs::ActivityCreate, saved.id).community(saved.community_id)).await?;
     Ok(saved)
+}
+
+/// Whom `p` acts for in `community_id` when organising or offering: the
+/// committee itself (`None`) in its own community, or its organisation in a
+/// community that organisation serves; BAD_USER_INPUT otherwise.
+pub(super) async fn acting_for(txn: &DatabaseTransaction, p: &Principal, community_id: i32) -> ApiResult<Option<i32>> {
+    let not_yours = || ApiError::bad_input("communityId", t!("volunteering.community_not_yours"));
+    match (p.role, p.scope.organisation_id) {
+        (Role::CommunityCommittee, _) if p.scope.community_id == Some(community_id) => Ok(None),
+        (Role::SocialOrganization | Role::PropertyCompany, Some(o)) => {
+            let serves = organisation_community::Entity::find_by_id((o, community_id)).one(txn).await?.is_some();
+            if serves { Ok(Some(o)) } else { Err(not_yours()) }
+        }
+        _ => Err(not_yours()),
+    }
 }
 
 /// The activity `id` as `p` sees it, its row locked for this transaction.
