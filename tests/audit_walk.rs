@@ -160,6 +160,9 @@ pub(crate) async fn perform_everything(app: &TestApp, a: &Actors) {
     crate::volunteering::perform(app, a).await;
     // Consultations: a survey by the committee and one by the office, answered and closed.
     crate::consultations::perform(app, a).await;
+    // The party organisation: the council it convenes, an endorsement, the
+    // register (a registration kept, one erased).
+    crate::party::perform(app, a).await;
 
     // Shared projects, deliberation, council.
     ok(app, committee, "mutation($c: ID!) { updateCommunitySettings(input: {communityId: $c, quorumPercent: 10, thresholdPercent: 50, liveTally: true}) { settings { quorumPercent } } }", json!({ "c": peach })).await;

@@ -17,6 +17,7 @@ mod indicators;
 mod limits;
 mod messages;
 mod notices;
+mod party;
 mod people;
 mod platform;
 mod privacy;

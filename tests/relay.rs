@@ -190,6 +190,15 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
     ids.insert("PointsRedemption", r["data"]["redeemPointsItem"]["redemption"]["id"].clone());
 
     ids.insert("Survey", crate::consultations::open_survey(&app, committee, false).await);
+    // The party register: its person's and the party organisation's only.
+    let r = app
+        .gql(
+            Some(a.t("demo-resident")),
+            "mutation { registerAsPartyMember(input: {}) { registration { id } } }",
+            json!({}),
+        )
+        .await;
+    ids.insert("PartyMemberRegistration", r["data"]["registerAsPartyMember"]["registration"]["id"].clone());
 
     // Every type implementing Node is covered, and each resolves to itself.
     let r = app.gql(Some(admin), "{ __type(name: \"Node\") { possibleTypes { name } } }", json!({})).await;
@@ -229,8 +238,11 @@ async fn every_node_type_resolves_through_node(app: TestApp) {
         assert!(id.is_string(), "no {ty} was made");
         // Care data is the committee's and the building head's, not the admin's.
         // Sign-ups and redemptions are their person's and the organiser's.
+        // Party members are their party organisation's, nobody else's.
         let who = if matches!(*ty, "HouseholdFlag" | "HouseholdVisit" | "VolunteerSignup" | "PointsRedemption") {
             committee
+        } else if *ty == "PartyMemberRegistration" {
+            a.t("demo-party")
         } else {
             admin
         };

@@ -62,10 +62,12 @@ pub enum Field {
     /// A household's vulnerability flags (elderly living alone, disability,
     /// illness): sensitive.
     CareNeeds,
+    /// That the person registered as a party member (党员报到): sensitive.
+    PartyMembership,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 10] = [
         Field::RealName,
         Field::Phone,
         Field::Flat,
@@ -75,6 +77,7 @@ impl Field {
         Field::AlertNote,
         Field::ServiceReceived,
         Field::CareNeeds,
+        Field::PartyMembership,
     ];
 
     /// The name in records and in `AccessRecord.fields`.
@@ -89,6 +92,7 @@ impl Field {
             Field::AlertNote => "alertNote",
             Field::ServiceReceived => "serviceReceived",
             Field::CareNeeds => "careNeeds",
+            Field::PartyMembership => "partyMembership",
         }
     }
 }

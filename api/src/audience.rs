@@ -27,6 +27,7 @@ pub enum Audience {
     Office,
     NgoStaff,
     PropertyStaff,
+    PartyOrganisation,
     PlatformAdmin,
     DistrictSystem,
     NgoSystem,
@@ -34,7 +35,7 @@ pub enum Audience {
 
 impl Audience {
     /// Every kind, in the order the README's table lists them.
-    pub const ALL: [Audience; 11] = [
+    pub const ALL: [Audience; 12] = [
         Audience::Anonymous,
         Audience::Person,
         Audience::Resident,
@@ -43,6 +44,7 @@ impl Audience {
         Audience::Office,
         Audience::NgoStaff,
         Audience::PropertyStaff,
+        Audience::PartyOrganisation,
         Audience::PlatformAdmin,
         Audience::DistrictSystem,
         Audience::NgoSystem,
@@ -62,6 +64,7 @@ impl Audience {
             Role::SocialOrganization => Self::NgoStaff,
             Role::PropertyCompany => Self::PropertyStaff,
             Role::PlatformAdmin => Self::PlatformAdmin,
+            Role::PartyOrganisation => Self::PartyOrganisation,
             Role::DistrictSystem => Self::DistrictSystem,
         }
     }
@@ -78,6 +81,7 @@ impl Audience {
             Self::Office => "office",
             Self::NgoStaff => "ngo-staff",
             Self::PropertyStaff => "property-staff",
+            Self::PartyOrganisation => "party-organisation",
             Self::PlatformAdmin => "platform-admin",
             Self::DistrictSystem => "district-system",
             Self::NgoSystem => "ngo-system",
@@ -126,6 +130,7 @@ impl Audience {
             Self::Office => (person, Role::GovernmentOffice, region),
             Self::NgoStaff => (person, Role::SocialOrganization, organisation),
             Self::PropertyStaff => (person, Role::PropertyCompany, organisation),
+            Self::PartyOrganisation => (person, Role::PartyOrganisation, region.clone()),
             Self::PlatformAdmin => (person, Role::PlatformAdmin, Scope::default()),
             Self::DistrictSystem => (client, Role::DistrictSystem, Scope { organisation_id: None, ..region }),
             Self::NgoSystem => (client, Role::SocialOrganization, organisation),

@@ -16,6 +16,7 @@ use crate::graphql::guards::Authenticated;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{NodeSet, NodeType, feed_clause, fetch_many};
 use crate::notices::graphql::Notice;
+use crate::party::graphql::PartyMemberRegistration;
 use crate::projects::graphql::{CouncilMeeting, Project, ProjectComment, ProjectTask, ProjectUpdate};
 use crate::reports::graphql::Report;
 use crate::residency::graphql::{Household, HouseholdFlag, HouseholdVisit, Invitation, JoinRequest};
@@ -23,8 +24,8 @@ use crate::services::graphql::{DeliveryRecord, Service, ServiceRequest, ServiceS
 use crate::volunteering::graphql::{PointsItem, PointsRedemption, VolunteerActivity, VolunteerSignup};
 use crate::webhooks::graphql::{WebhookDelivery, WebhookEndpoint};
 use crate::{
-    accounts, audit, auth, changes, consultations, directory, funds, indicators, notices, privacy, projects, reports,
-    residency, services, volunteering, webhooks,
+    accounts, audit, auth, changes, consultations, directory, funds, indicators, notices, party, privacy, projects,
+    reports, residency, services, volunteering, webhooks,
 };
 
 /// The query root: one entry per domain.
@@ -47,6 +48,7 @@ pub struct Query(
     privacy::graphql::PrivacyQuery,
     volunteering::graphql::VolunteeringQuery,
     consultations::graphql::ConsultationsQuery,
+    party::graphql::PartyQuery,
 );
 
 /// The mutation root: one entry per domain. Shown to the kinds of caller
@@ -67,6 +69,7 @@ pub struct Mutation(
     privacy::graphql::PrivacyMutation,
     volunteering::graphql::VolunteeringMutation,
     consultations::graphql::ConsultationsMutation,
+    party::graphql::PartyMutation,
 );
 
 /// The subscription root: one entry per domain with live events. Shown to
@@ -111,6 +114,7 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     webhooks::register_loaders(l);
     volunteering::register_loaders(l);
     consultations::register_loaders(l);
+    party::register_loaders(l);
 }
 
 /// Every audit verb's wire name, by domain.
@@ -271,6 +275,7 @@ node_types!(
     PointsItem,
     PointsRedemption,
     Survey,
+    PartyMemberRegistration,
 );
 
 #[cfg(test)]
@@ -310,6 +315,7 @@ mod tests {
                 "project.start_deliberation",
                 "project.open_voting",
                 "project.close_voting",
+                "project.endorse",
                 "project.approve",
                 "project.reject",
                 "project.cancel",
@@ -439,6 +445,6 @@ mod tests {
             .collect();
         let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
         assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
-        assert_eq!(super::NODE_TYPES.len(), 34);
+        assert_eq!(super::NODE_TYPES.len(), 35);
     }
 }

@@ -40,6 +40,7 @@ pub mod input;
 pub mod lifecycle;
 pub mod metrics;
 pub mod notices;
+pub mod party;
 pub mod policy;
 pub mod privacy;
 pub mod projects;

@@ -51,6 +51,7 @@ pub fn role_name(role: Role) -> Msg {
         Role::PropertyCompany => t!("role.PROPERTY_COMPANY"),
         Role::DistrictSystem => t!("role.DISTRICT_SYSTEM"),
         Role::PlatformAdmin => t!("role.PLATFORM_ADMIN"),
+        Role::PartyOrganisation => t!("role.PARTY_ORGANISATION"),
         Role::Person => t!("role.PERSON"),
     }
 }
@@ -104,6 +105,15 @@ pub fn office_over(p: &Principal, community_path: &str) -> bool {
         && p.scope.region_path.as_deref().is_some_and(|r| community_path.starts_with(r))
 }
 
+/// The party organisation whose community or street contains the
+/// community (by path): it convenes the council, publishes activities and
+/// surveys, endorses projects and reads the community's overview.
+pub fn party_over(p: &Principal, community_path: &str) -> bool {
+    p.role == Role::PartyOrganisation
+        && is_person(p)
+        && p.scope.region_path.as_deref().is_some_and(|r| community_path.starts_with(r))
+}
+
 /// Staff of a social organisation or property company.
 pub fn is_org_staff(p: &Principal) -> bool {
     matches!(p.role, Role::SocialOrganization | Role::PropertyCompany) && is_person(p)
@@ -132,8 +142,9 @@ pub fn served_by(col: impl ColumnTrait, organisation_id: i32) -> SimpleExpr {
 }
 
 /// SQL condition on a `community_id` column: the communities whose shared
-/// data the principal may read. Community roles their community; offices
-/// and district systems the communities under their region; organisations
+/// data the principal may read. Community roles their community; offices,
+/// district systems and party organisations the communities under their
+/// region (a party organisation's is a community or a street); organisations
 /// the communities they serve; platform admins all.
 pub fn communities_filter(p: &Principal, col: impl ColumnTrait) -> Condition {
     let expr = match p.role {
@@ -142,7 +153,7 @@ pub fn communities_filter(p: &Principal, col: impl ColumnTrait) -> Condition {
             Some(c) => col.eq(c),
             None => never(),
         },
-        Role::GovernmentOffice | Role::DistrictSystem => match &p.scope.region_path {
+        Role::GovernmentOffice | Role::DistrictSystem | Role::PartyOrganisation => match &p.scope.region_path {
             Some(path) => under_region(col, path),
             None => never(),
         },
@@ -173,6 +184,7 @@ pub(crate) mod testing {
     pub const BUILDING: i32 = 1;
     pub const ORGANISATION: i32 = 2;
     pub const REGION_PATH: &str = "/1/2/";
+    pub const PARTY_ORGANISATION: i32 = 6;
 
     pub fn principal(role: Role) -> Principal {
         let person = Actor::Account { account_id: 7, membership_id: 9 };
@@ -197,12 +209,21 @@ pub(crate) mod testing {
             Role::SocialOrganization | Role::PropertyCompany => {
                 (person, Scope { organisation_id: Some(ORGANISATION), ..Scope::default() })
             }
+            Role::PartyOrganisation => (
+                person,
+                Scope {
+                    region_id: Some(COMMUNITY),
+                    region_path: Some("/1/2/4/".into()),
+                    organisation_id: Some(PARTY_ORGANISATION),
+                    ..Scope::default()
+                },
+            ),
             Role::PlatformAdmin | Role::Person => (person, Scope::default()),
         };
         Principal { actor, role, scope }
     }
 
-    pub const ALL_ROLES: [Role; 9] = [
+    pub const ALL_ROLES: [Role; 10] = [
         Role::Resident,
         Role::BuildingHead,
         Role::CommunityCommittee,
@@ -211,6 +232,7 @@ pub(crate) mod testing {
         Role::PropertyCompany,
         Role::DistrictSystem,
         Role::PlatformAdmin,
+        Role::PartyOrganisation,
         Role::Person,
     ];
 
@@ -247,6 +269,7 @@ mod tests {
                 }
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{role:?}: {s}"),
                 Role::DistrictSystem => assert!(s.contains("LIKE '/1/%'"), "{role:?}: {s}"),
+                Role::PartyOrganisation => assert!(s.contains("LIKE '/1/2/4/%'"), "{role:?}: {s}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{role:?}: {s}")
                 }

@@ -32,7 +32,7 @@ pub const DEMO_CLIENTS: [(&str, &str, &str); 2] = [
 ];
 
 /// Demo logins: username, role, what it is.
-pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
+pub const DEMO_ACCOUNTS: [(&str, &str); 9] = [
     ("demo-resident", "RESIDENT of 桃园社区 (Peach Garden), building 1"),
     ("demo-building-head", "BUILDING_HEAD of 桃园社区 building 1"),
     ("demo-committee", "COMMUNITY_COMMITTEE of 桃园社区"),
@@ -41,6 +41,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
     ("demo-property", "PROPERTY_COMPANY 安居物业"),
     ("demo-admin", "PLATFORM_ADMIN"),
     ("demo-resident-river", "RESIDENT of 河湾社区 (River Bend), another street"),
+    ("demo-party", "PARTY_ORGANISATION 桃园社区党委"),
 ];
 
 /// Seeds the demo data if the database has no regions yet. Returns whether
@@ -125,7 +126,16 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
     )
     .await?;
 
-    let people: [(&str, &str, &str, &str, Role, ScopeInput); 8] = [
+    // The community's party organisation: it serves no area (it is no
+    // provider); its scope is its community.
+    let party = directory::create_organisation(
+        db,
+        &sys,
+        org("桃园社区党委", OrganisationKind::PartyOrganisation, peach.id, vec![]),
+    )
+    .await?;
+
+    let people: [(&str, &str, &str, &str, Role, ScopeInput); 9] = [
         (
             "demo-resident",
             "小李",
@@ -182,6 +192,14 @@ pub async fn seed_demo(db: &Db) -> ApiResult<bool> {
             "13800000008",
             Role::Resident,
             ScopeInput { building_id: Some(river_b1), household_id: flat(2, 0), ..Default::default() },
+        ),
+        (
+            "demo-party",
+            "孙书记",
+            "孙丽",
+            "13800000009",
+            Role::PartyOrganisation,
+            ScopeInput { region_id: Some(peach.id), organisation_id: Some(party.id), ..Default::default() },
         ),
     ];
     for (username, display, real, phone, role, scope) in people {

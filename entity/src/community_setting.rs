@@ -15,6 +15,9 @@ pub struct Model {
     pub threshold_percent: i32,
     /// Show the tally while voting is open (otherwise only after close).
     pub live_tally: bool,
+    /// The office approves a project only after the party organisation
+    /// endorsed it.
+    pub endorsement_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

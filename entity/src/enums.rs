@@ -32,6 +32,9 @@ pub enum OrganisationKind {
     PropertyCompany,
     #[sea_orm(string_value = "MEDIATION_COMMITTEE")]
     MediationCommittee,
+    /// A community or street party organisation (社区党组织).
+    #[sea_orm(string_value = "PARTY_ORGANISATION")]
+    PartyOrganisation,
 }
 
 /// The role a principal acts in.
@@ -55,6 +58,12 @@ pub enum Role {
     DistrictSystem,
     #[sea_orm(string_value = "PLATFORM_ADMIN")]
     PlatformAdmin,
+    /// The community party organisation (社区党组织: the branch and its
+    /// secretary), over a community or a street: convenes the council,
+    /// publishes activities and surveys, endorses projects, keeps the
+    /// voluntary register of party members (党员报到).
+    #[sea_orm(string_value = "PARTY_ORGANISATION")]
+    PartyOrganisation,
     /// An account acting for itself in no community role: signed up and
     /// not yet verified, or moved out. Held through a membership without
     /// scope, created at sign-up or at the first login without another.

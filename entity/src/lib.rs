@@ -49,6 +49,7 @@ pub mod notice_read;
 pub mod notice_target;
 pub mod organisation;
 pub mod organisation_community;
+pub mod party_member_registration;
 pub mod personal_data_access;
 pub mod points_balance;
 pub mod points_item;

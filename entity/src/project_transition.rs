@@ -18,6 +18,8 @@ pub struct Model {
     pub at: DateTimeUtc,
     /// The organisation the actor acted for.
     pub organisation_id: Option<i32>,
+    /// The party organisation's endorsement (the status does not change).
+    pub endorsed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

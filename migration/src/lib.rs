@@ -28,6 +28,7 @@ mod m20261205_000021_council_records;
 mod m20261206_000022_read_positions;
 mod m20261207_000023_volunteering;
 mod m20261207_000024_consultations;
+mod m20261208_000025_party;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_read_positions::Migration),
             Box::new(m20261207_000023_volunteering::Migration),
             Box::new(m20261207_000024_consultations::Migration),
+            Box::new(m20261208_000025_party::Migration),
         ]
     }
 }

@@ -267,7 +267,7 @@ async fn no_path_links_an_answer_to_a_person() {
 
 /// Every survey mutation once as each kind shown it (the audit and surface walks).
 pub(crate) async fn perform(app: &TestApp, a: &Actors) {
-    for author in ["demo-committee", "demo-office"] {
+    for author in ["demo-committee", "demo-office", "demo-party"] {
         let id = open_survey(app, a.t(author), false).await;
         for who in ["demo-resident", "demo-building-head"] {
             let answers = json!([{ "position": 1, "choice": 0 }, { "position": 3, "rating": 4 }]);

@@ -205,6 +205,7 @@ async fn project(
             reason: Set(None),
             at: Set(at(when)),
             organisation_id: Set(None),
+            endorsed: Set(false),
         }
         .insert(&app.db.write)
         .await

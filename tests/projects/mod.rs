@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::common::TestApp;
 
-const USERS: [&str; 8] = [
+const USERS: [&str; 9] = [
     "demo-resident",
     "demo-building-head",
     "demo-committee",
@@ -19,6 +19,7 @@ const USERS: [&str; 8] = [
     "demo-property",
     "demo-admin",
     "demo-resident-river",
+    "demo-party",
 ];
 
 /// Every demo user's access token.

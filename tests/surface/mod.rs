@@ -51,6 +51,7 @@ async fn introspection_shows_each_kind_its_own_schema(app: TestApp) {
         ("office", Some(a.t("demo-office"))),
         ("ngo-staff", Some(a.t("demo-ngo"))),
         ("property-staff", Some(a.t("demo-property"))),
+        ("party-organisation", Some(a.t("demo-party"))),
         ("platform-admin", Some(a.t("demo-admin"))),
         ("district-system", Some(&district)),
         ("ngo-system", Some(&ngo_system)),

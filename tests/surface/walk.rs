@@ -89,7 +89,7 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
     let allocation = at(&al, &["data", "allocateFunds", "allocation", "id"]);
     assert!(crate::funds::record(app, property, &allocation, "1000").await["errors"].is_null());
     // Comments by everyone who may comment, on a project all of them read.
-    for who in [head, committee, office, ngo, property] {
+    for who in [head, committee, office, ngo, property, a.t("demo-party")] {
         let c = ok(
             app,
             who,
@@ -251,7 +251,7 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
         crate::notices::publish(app, committee, json!({ "category": "GENERAL", "title": "公告", "body": "社区公告" }))
             .await;
     let board = at(&n, &["data", "publishNotice", "notice", "id"]);
-    for who in [head, committee, office] {
+    for who in [head, committee, office, a.t("demo-party")] {
         ok(
             app,
             who,
@@ -462,11 +462,18 @@ async fn every_kind_performs_the_rest(app: &TestApp, a: &Actors) {
     anon("mutation($c: String!, $n: String!) { changePassword(input: {username: \"walk-three\", currentPassword: $c, newPassword: $n}) { passwordChanged } }",
         json!({ "c": reset["resetPassword"]["oneTimeCode"], "n": "walk-three-passphrase" })).await;
 
-    let mut people: Vec<(String, String)> =
-        ["demo-resident", "demo-building-head", "demo-committee", "demo-office", "demo-ngo", "demo-property"]
-            .into_iter()
-            .map(|u| (u.to_owned(), api::seed::DEMO_PASSWORD.to_owned()))
-            .collect();
+    let mut people: Vec<(String, String)> = [
+        "demo-resident",
+        "demo-building-head",
+        "demo-committee",
+        "demo-office",
+        "demo-ngo",
+        "demo-property",
+        "demo-party",
+    ]
+    .into_iter()
+    .map(|u| (u.to_owned(), api::seed::DEMO_PASSWORD.to_owned()))
+    .collect();
     people.push(("walk-three".to_owned(), "walk-three-passphrase".to_owned()));
     for (user, password) in people {
         let login = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { accessToken refreshToken } }";
@@ -551,6 +558,13 @@ async fn every_kind_leaves(app: &TestApp) {
             Role::GovernmentOffice,
             ScopeInput {
                 region_id: Some(east), organisation_id: org("东湖街道办事处").await, ..Default::default()
+            },
+        ),
+        (
+            "gone-party",
+            Role::PartyOrganisation,
+            ScopeInput {
+                region_id: Some(peach), organisation_id: org("桃园社区党委").await, ..Default::default()
             },
         ),
         (

@@ -10,9 +10,9 @@ use crate::projects::Actors;
 
 /// An activity run by `organiser` with `first` checked in and out and
 /// `second` confirmed for two hours, another cancelled after `first`
-/// withdrew; a store item `second` redeems three times (handed over,
-/// cancelled by them, cancelled by the organiser).
-async fn run(app: &TestApp, organiser: &str, first: &str, second: &str) {
+/// withdrew; with `store`, a store item `second` redeems three times
+/// (handed over, cancelled by them, cancelled by the organiser).
+async fn run(app: &TestApp, organiser: &str, first: &str, second: &str, store: bool) {
     let peach = app.peach_garden().await;
     let create = "mutation($c: ID!) { createVolunteerActivity(input: {communityId: $c, title: \"巡河\",
         description: \"沿河巡查\", startsAt: \"2026-12-21T01:00:00Z\", endsAt: \"2026-12-21T03:00:00Z\",
@@ -69,6 +69,9 @@ async fn run(app: &TestApp, organiser: &str, first: &str, second: &str) {
     )
     .await;
     act("completeVolunteerActivity", a).await;
+    if !store {
+        return;
+    }
 
     let d = ok(app, organiser, "mutation($c: ID!) { offerPointsItem(input: {communityId: $c, title: \"毛巾\", cost: 10, stock: 5}) { item { id } } }", json!({ "c": peach })).await;
     let item = d["offerPointsItem"]["item"]["id"].clone();
@@ -99,7 +102,9 @@ pub(crate) async fn perform(app: &TestApp, a: &Actors) {
         json!({}),
     )
     .await;
-    run(app, a.t("demo-committee"), resident, head).await;
-    run(app, a.t("demo-ngo"), head, resident).await;
-    run(app, a.t("demo-property"), resident, head).await;
+    run(app, a.t("demo-committee"), resident, head, true).await;
+    run(app, a.t("demo-ngo"), head, resident, true).await;
+    run(app, a.t("demo-property"), resident, head, true).await;
+    // The party organisation leads volunteer work; it offers no store items.
+    run(app, a.t("demo-party"), head, resident, false).await;
 }

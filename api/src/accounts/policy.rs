@@ -68,7 +68,9 @@ pub fn accounts_filter(p: &Principal, id_col: impl ColumnTrait) -> Condition {
             Some(c) => id_col.in_subquery(community_members(c)),
             None => never(),
         },
-        Role::GovernmentOffice => match &p.scope.region_path {
+        // A party organisation reads names on its region's timelines and
+        // rosters as an office does (no phones: see `personal_filter`).
+        Role::GovernmentOffice | Role::PartyOrganisation => match &p.scope.region_path {
             Some(path) => id_col.in_subquery(members(under_region(membership::Column::RegionId, path))),
             None => never(),
         },
@@ -200,6 +202,7 @@ mod tests {
                 Role::PlatformAdmin => assert!(unrestricted(&s), "{s}"),
                 Role::DistrictSystem => assert!(s.contains("1 = 0"), "{s}"),
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
+                Role::PartyOrganisation => assert!(s.contains("LIKE '/1/2/4/%'"), "{s}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#) && s.contains(r#""id" = 7"#), "{s}")
                 }

@@ -202,6 +202,17 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, s: ScopeInput) 
             };
             Ok(ScopeInput { region_id: Some(rid), organisation_id: org, ..Default::default() })
         }
+        // A community's or a street's party organisation, acting as its
+        // organisation (what it organises and endorses carries its name).
+        Role::PartyOrganisation => {
+            let rid = s.region_id.ok_or_else(|| ApiError::bad_input("regionId", t!("accounts.required_role")))?;
+            match region::Entity::find_by_id(rid).one(conn).await? {
+                Some(r) if r.kind != RegionKind::District => {}
+                _ => return Err(ApiError::bad_input("regionId", t!("accounts.must_community_street"))),
+            }
+            let org = org_of_kind(conn, s.organisation_id, OrganisationKind::PartyOrganisation).await?;
+            Ok(ScopeInput { region_id: Some(rid), organisation_id: Some(org), ..Default::default() })
+        }
         Role::SocialOrganization => Ok(ScopeInput {
             organisation_id: Some(org_of_kind(conn, s.organisation_id, OrganisationKind::SocialOrganization).await?),
             ..Default::default()
@@ -283,6 +294,11 @@ pub async fn remove_membership(app: &AppState, p: &Principal, membership_id: i32
     membership::Entity::delete_by_id(m.id).exec(txn).await?;
     if let Some(h) = m.household_id {
         crate::residency::service::move_out(txn, h, m.account_id).await?;
+    }
+    if let (Role::Resident | Role::BuildingHead, Some(c)) = (m.role, m.region_id) {
+        // A party member who no longer lives in the community is no longer
+        // on its register.
+        crate::party::service::moved_out(txn, m.account_id, c).await?;
     }
     let batch = revoke(txn, &[Subject::Membership(m.id)], app.config.access_token_ttl_secs).await?;
     let community = policy::is_community_role(m.role).then_some(m.region_id).flatten();

@@ -32,7 +32,7 @@ pub static LIFECYCLE: &[Move] = &[
         action: SurveyAction::Open,
         what: "open",
         mutation: "openSurvey",
-        who: "its author's side (the committee, or the office)",
+        who: "its author's side (the committee, the office or the party organisation)",
         from: &[Draft],
         to: Some(Open),
         verb: Verbs::Open,

@@ -1,14 +1,18 @@
 //! Who writes, answers and reads surveys.
 //!
 //! - **Writing** (create, open, close, results): the committee for its
-//!   community; a government office for any region under its own. Only the
-//!   author's side runs a survey: the committee of the survey's community,
-//!   or an office over its region.
+//!   community; a government office for any region under its own; the
+//!   party organisation for its community or street and the communities in
+//!   it. Only the author's side runs a survey: the committee of the
+//!   survey's community or an office over its region (the party
+//!   organisation's surveys excepted), or, for the surveys it wrote, the
+//!   party organisation over it.
 //! - **Answering**: residents and building heads of a community under the
 //!   survey's region, for themselves.
 //! - **Reading**: the same residents (open and closed surveys), the
 //!   committee (its community's and those above it that reach it), offices
-//!   (under their region), platform admins. Drafts only to their side.
+//!   (under their region), the party organisation (published ones under
+//!   and above its region, its own drafts), platform admins. Drafts only to their side.
 //!   Results: the author's side always (above k), residents when the author
 //!   shares them. Machine clients and organisations none.
 
@@ -41,7 +45,9 @@ impl Permission for ConsultationsPermission {
     fn allowed(&self, p: &Principal) -> bool {
         is_person(p)
             && match self {
-                Self::Publish => matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice),
+                Self::Publish => {
+                    matches!(p.role, Role::CommunityCommittee | Role::GovernmentOffice | Role::PartyOrganisation)
+                }
                 Self::Answer => matches!(p.role, Role::Resident | Role::BuildingHead),
                 Self::Read => matches!(
                     p.role,
@@ -49,6 +55,7 @@ impl Permission for ConsultationsPermission {
                         | Role::BuildingHead
                         | Role::CommunityCommittee
                         | Role::GovernmentOffice
+                        | Role::PartyOrganisation
                         | Role::PlatformAdmin
                 ),
             }
@@ -59,8 +66,16 @@ impl Permission for ConsultationsPermission {
 pub fn runs(p: &Principal, s: &survey::Model, region_path: &str) -> bool {
     is_person(p)
         && match p.role {
-            Role::CommunityCommittee => p.scope.community_id == Some(s.region_id),
-            Role::GovernmentOffice => p.scope.region_path.as_deref().is_some_and(|r| region_path.starts_with(r)),
+            Role::CommunityCommittee => {
+                s.author_role != Role::PartyOrganisation && p.scope.community_id == Some(s.region_id)
+            }
+            Role::GovernmentOffice => {
+                s.author_role != Role::PartyOrganisation
+                    && p.scope.region_path.as_deref().is_some_and(|r| region_path.starts_with(r))
+            }
+            Role::PartyOrganisation => {
+                s.author_role == Role::PartyOrganisation && crate::policy::party_over(p, region_path)
+            }
             _ => false,
         }
 }
@@ -90,6 +105,22 @@ pub fn visible_surveys(p: &Principal) -> Select<survey::Entity> {
             Some(path) => Condition::all().add(under_region(S::RegionId, path)),
             None => Condition::all().add(never()),
         },
+        Role::PartyOrganisation => match &p.scope.region_path {
+            Some(path) => Condition::any()
+                .add(
+                    Condition::all().add(published).add(
+                        Condition::any()
+                            .add(S::RegionId.is_in(reaching(&p.scope.region_path)))
+                            .add(under_region(S::RegionId, path)),
+                    ),
+                )
+                .add(
+                    Condition::all()
+                        .add(under_region(S::RegionId, path))
+                        .add(S::AuthorRole.eq(Role::PartyOrganisation)),
+                ),
+            None => Condition::all().add(never()),
+        },
         _ => Condition::all().add(never()),
     };
     q.filter(cond)
@@ -111,6 +142,10 @@ mod tests {
                 }
                 Role::CommunityCommittee => assert!(s.contains(r#""region_id" = 4"#), "{role:?}: {s}"),
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{role:?}: {s}"),
+                Role::PartyOrganisation => assert!(
+                    s.contains("LIKE '/1/2/4/%'") && s.contains(r#""author_role" = 'PARTY_ORGANISATION'"#),
+                    "{role:?}: {s}"
+                ),
                 _ => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }

@@ -103,6 +103,7 @@ pub async fn create(app: &AppState, p: &Principal, n: NewSurvey) -> ApiResult<su
     let allowed = match (p.role, &r) {
         (Role::CommunityCommittee, Some(r)) => p.scope.community_id == Some(r.id),
         (Role::GovernmentOffice, Some(r)) => p.scope.region_path.as_deref().is_some_and(|o| r.path.starts_with(o)),
+        (Role::PartyOrganisation, Some(r)) => crate::policy::party_over(p, &r.path),
         _ => false,
     };
     if !allowed {

@@ -52,6 +52,8 @@ pub enum OrganisationKind {
     /// A people's mediation committee (人民调解委员会): it mediates disputes;
     /// its staff hold no accounts of their own here.
     MediationCommittee,
+    /// A community or street party organisation (社区党组织).
+    PartyOrganisation,
 }
 
 /// A district, street or community.

@@ -193,6 +193,8 @@ pub async fn create_organisation(db: &Db, p: &Principal, input: NewOrganisation)
     let home_ok = match input.kind {
         OrganisationKind::CommunityCommittee => home.kind == RegionKind::Community,
         OrganisationKind::GovernmentOffice => home.kind != RegionKind::Community,
+        // A party organisation is a community's or a street's.
+        OrganisationKind::PartyOrganisation => home.kind != RegionKind::District,
         _ => true,
     };
     if !home_ok {

@@ -11,6 +11,8 @@
 //!   their community, their community's allocations and its *approved*
 //!   expenditures (a person's name as payee is masked for them: see
 //!   [`may_see_payee_name`]), and their community's budget rounds;
+//! - the party organisation reads as the community's people do, for every
+//!   community of its region (it oversees, it does not keep the books);
 //! - machine clients (district systems) see nothing here: they read
 //!   indicators.
 
@@ -141,7 +143,13 @@ pub fn may_vote(p: &Principal, round: &budget_round::Model) -> bool {
 /// community roles when the payee is a person (their neighbours' names stay
 /// private); everyone else who can see the expenditure may.
 pub fn may_see_payee_name(p: &Principal, x: &fund_expenditure::Model) -> bool {
-    x.payee_type != entity::enums::PayeeType::Person || !is_community_role(p.role)
+    x.payee_type != entity::enums::PayeeType::Person || !reads_as_community(p)
+}
+
+/// Reads money as the community's people do: approved expenditures only,
+/// a person's name as payee masked.
+fn reads_as_community(p: &Principal) -> bool {
+    is_community_role(p.role) || p.role == Role::PartyOrganisation
 }
 
 /// The condition of [`visible_funds`].
@@ -159,6 +167,14 @@ pub fn funds_condition(p: &Principal) -> Condition {
         Role::Resident | Role::BuildingHead | Role::CommunityCommittee => match &p.scope.region_path {
             Some(path) if p.scope.community_id.is_some() => fund::Column::RegionId.is_in(path_ids(path)),
             _ => never(),
+        },
+        // Funds covering its region (an ancestor's) and those under it.
+        Role::PartyOrganisation => match &p.scope.region_path {
+            Some(path) => Condition::any()
+                .add(fund::Column::RegionId.is_in(path_ids(path)))
+                .add(under_region(fund::Column::RegionId, path))
+                .into(),
+            None => never(),
         },
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
             Some(o) => fund::Column::Id.in_subquery(
@@ -189,9 +205,11 @@ fn money_condition(p: &Principal, community: impl ColumnTrait, project: impl Col
     }
     match p.role {
         Role::PlatformAdmin => Condition::all(),
-        Role::GovernmentOffice | Role::Resident | Role::BuildingHead | Role::CommunityCommittee => {
-            communities_filter(p, community)
-        }
+        Role::GovernmentOffice
+        | Role::Resident
+        | Role::BuildingHead
+        | Role::CommunityCommittee
+        | Role::PartyOrganisation => communities_filter(p, community),
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
             Some(o) => Condition::all().add(project.in_subquery(participating(o))),
             None => Condition::all().add(never()),
@@ -213,7 +231,7 @@ pub fn visible_allocations(p: &Principal) -> Select<fund_allocation::Entity> {
 /// approved ones for community roles.
 pub fn visible_expenditures(p: &Principal) -> Select<fund_expenditure::Entity> {
     let mut c = money_condition(p, fund_expenditure::Column::CommunityId, fund_expenditure::Column::ProjectId);
-    if is_community_role(p.role) {
+    if reads_as_community(p) {
         c = c.add(fund_expenditure::Column::Status.eq(ExpenditureStatus::Approved));
     }
     fund_expenditure::Entity::find().filter(c)
@@ -262,6 +280,9 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(w.contains(r#""organisation_id" = 2"#), "{w}")
                 }
+                Role::PartyOrganisation => {
+                    assert!(w.contains(r#""region_id" IN (1, 2, 4)"#) && w.contains("LIKE '/1/2/4/%'"), "{w}")
+                }
                 Role::DistrictSystem | Role::Person => assert!(w.contains("1 = 0"), "{w}"),
             }
         }
@@ -276,6 +297,10 @@ mod tests {
                 Role::PlatformAdmin => assert!(unrestricted(&a) && unrestricted(&x) && unrestricted(&l)),
                 Role::GovernmentOffice => {
                     assert!(a.contains("LIKE '/1/2/%'") && x.contains("LIKE '/1/2/%'") && l.contains("LIKE '/1/2/%'"))
+                }
+                Role::PartyOrganisation => {
+                    assert!(a.contains("LIKE '/1/2/4/%'") && x.contains(r#""status" = 'APPROVED'"#), "{x}");
+                    assert!(l.contains("1 = 0"), "{l}");
                 }
                 Role::Resident | Role::BuildingHead | Role::CommunityCommittee => {
                     assert!(a.contains(r#""community_id" = 4"#), "{a}");

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::policy::{Permission, in_community, is_person};
 
 /// Who reads indicators at all: offices, district systems, the committee,
+/// the party organisation,
 /// residents and building heads (their community's public ones), platform
 /// admins. Organisations and people of no community read none. [`view`]
 /// starts from it, and the schema shows the indicator fields to exactly
@@ -56,7 +57,9 @@ pub fn view(p: &Principal, target: &region::Model) -> ApiResult<View> {
     }
     match p.role {
         Role::PlatformAdmin => Ok(own(false, false)),
-        Role::GovernmentOffice | Role::DistrictSystem => match &p.scope.region_path {
+        // The party organisation reads its community's or street's as the
+        // committee reads its community's: unsuppressed, all of them.
+        Role::GovernmentOffice | Role::DistrictSystem | Role::PartyOrganisation => match &p.scope.region_path {
             Some(path) if target.path.starts_with(path.as_str()) => Ok(View {
                 root_path: path.clone(),
                 suppress: p.role == Role::DistrictSystem || !is_person(p),
@@ -107,6 +110,9 @@ mod tests {
         let c = principal(Role::CommunityCommittee);
         assert_eq!(view(&c, &inside).map(|v| (v.root_path, v.suppress)).ok(), Some(("/1/2/4/".into(), false)));
         assert!(view(&c, &region(5, "/1/2/5/")).is_err(), "another community");
+        let party = principal(Role::PartyOrganisation);
+        assert_eq!(view(&party, &inside).map(|v| (v.root_path, v.suppress)).ok(), Some(("/1/2/4/".into(), false)));
+        assert!(view(&party, &region(5, "/1/2/5/")).is_err(), "another community");
         for role in [Role::Resident, Role::BuildingHead] {
             let r = principal(role);
             assert_eq!(view(&r, &inside).map(|v| (v.suppress, v.public_only)).ok(), Some((true, true)));

@@ -119,7 +119,9 @@ fn in_scope(p: &Principal) -> Condition {
             ),
             None => Condition::all().add(never()),
         },
-        Role::GovernmentOffice if !path.is_empty() => Condition::any()
+        // The party organisation reads its region's notices as the office
+        // does (an alert's phones stay with the committee and publisher).
+        Role::GovernmentOffice | Role::PartyOrganisation if !path.is_empty() => Condition::any()
             .add(T::RegionId.is_in(path_ids(&path)))
             .add(T::RegionId.in_subquery(regions_under(&path)))
             .add(T::BuildingId.in_subquery(buildings_in(regions_under(&path)))),
@@ -222,6 +224,7 @@ mod tests {
                     assert!(w.contains(r#""community_id" = 4"#) && !w.contains("valid_from"), "{w}")
                 }
                 Role::GovernmentOffice => assert!(w.contains("LIKE '/1/2/%'"), "{w}"),
+                Role::PartyOrganisation => assert!(w.contains("LIKE '/1/2/4/%'"), "{w}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(w.contains("1 = 0") && w.contains(r#""publisher_account_id" = 7"#), "{w}")
                 }

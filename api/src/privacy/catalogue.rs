@@ -81,6 +81,13 @@ pub fn line(f: Field) -> Line {
             true,
             "until removed or the household leaves",
         ),
+        Field::PartyMembership => (
+            "`PartyMemberRegistration` (`myPartyMemberRegistration`, `partyMemberRegistrations`)",
+            "the party organisation's register of members who reported to it (党员报到), given voluntarily",
+            "the person and the party organisation over the community; nobody else, no API client, no export to district systems",
+            true,
+            "until the person erases it (`eraseMyPartyMemberRegistration`) or deletes the account",
+        ),
     };
     Line { holds, purpose, seen_by, sensitive, kept }
 }

@@ -66,6 +66,16 @@ pub static LIFECYCLE: &[Move] = &[
         event: Ev::Tally,
     },
     Move {
+        action: Endorse,
+        what: "endorse",
+        mutation: "endorseProject",
+        who: "the party organisation of the community, once, before the office approves (required where the community says so)",
+        from: &[Deliberating, Voting],
+        to: None,
+        verb: Verbs::ProjectEndorse,
+        event: Ev::Transition,
+    },
+    Move {
         action: Approve,
         what: "approve",
         mutation: "approveProject",

@@ -32,6 +32,7 @@ crate::verbs! {
         ProjectStartDeliberation = "project.start_deliberation",
         ProjectOpenVoting = "project.open_voting",
         ProjectCloseVoting = "project.close_voting",
+        ProjectEndorse = "project.endorse",
         ProjectApprove = "project.approve",
         ProjectReject = "project.reject",
         ProjectCancel = "project.cancel",

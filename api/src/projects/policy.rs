@@ -12,7 +12,7 @@ use crate::error::ApiResult;
 use crate::lifecycle::Described;
 use crate::policy::{
     Permission, communities_filter, in_community, is_committee_of, is_community_role, is_org_staff, is_person,
-    is_resident_of, never, office_over, people_only, require,
+    is_resident_of, never, office_over, party_over, people_only, require,
 };
 
 /// What may be done to a project.
@@ -25,6 +25,8 @@ pub enum ProjectAction {
     StartDeliberation,
     OpenVoting,
     CloseVoting,
+    /// The party organisation endorses the project before the office approves.
+    Endorse,
     Approve,
     /// Approved as a budget round's decision (the round's closer).
     ApproveByRound,
@@ -51,6 +53,7 @@ impl crate::lifecycle::Described for ProjectAction {
             Self::StartDeliberation => t!("projects.action.start_deliberation"),
             Self::OpenVoting => t!("projects.action.open_voting"),
             Self::CloseVoting => t!("projects.action.close_voting"),
+            Self::Endorse => t!("projects.action.endorse"),
             Self::Approve => t!("projects.action.approve"),
             Self::ApproveByRound => t!("projects.action.approve"),
             Self::Reject => t!("projects.action.reject"),
@@ -90,6 +93,7 @@ impl Permission for ProjectAction {
             Submit | Edit => community || staff,
             StartDeliberation | OpenVoting | CloseVoting | CloseEvaluation | RemoveComment => committee,
             Approve | Reject | AddParticipant => office,
+            Endorse => p.role == Role::PartyOrganisation && is_person(p),
             ApproveByRound => office || committee,
             Cancel => office || community || staff,
             Start | CreateTask => office || staff,
@@ -109,7 +113,8 @@ pub enum ProjectsPermission {
     /// Council meetings: the people of a community, offices, organisations
     /// serving it (see [`visible_meetings`]).
     ReadMeetings,
-    /// Schedule and record council meetings: the committee.
+    /// Convene, schedule and record council meetings, keep the council's
+    /// members: the committee and the party organisation.
     RunCouncil,
     /// Change a community's settings: its committee, platform admins.
     ManageSettings,
@@ -129,7 +134,7 @@ impl Permission for ProjectsPermission {
         match self {
             Self::ReadProjects => !matches!(p.role, Role::DistrictSystem | Role::Person),
             Self::ReadMeetings => is_person(p) && p.role != Role::Person,
-            Self::RunCouncil => p.role == Role::CommunityCommittee && is_person(p),
+            Self::RunCouncil => matches!(p.role, Role::CommunityCommittee | Role::PartyOrganisation) && is_person(p),
             Self::ManageSettings => {
                 p.role == Role::PlatformAdmin || (p.role == Role::CommunityCommittee && is_person(p))
             }
@@ -176,6 +181,7 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
                 is_committee_of(p, f.community_id)
             }
             Approve | Reject | AddParticipant => office,
+            Endorse => party_over(p, &f.community_path),
             // The round's own policy decided who closes it.
             ApproveByRound => office || is_committee_of(p, f.community_id),
             Cancel => office || (is_proposer && matches!(f.status, ProjectStatus::Draft | ProjectStatus::Proposed)),
@@ -195,10 +201,14 @@ pub fn authorize_project(p: &Principal, action: ProjectAction, f: &ProjectFacts)
     if allowed { Ok(()) } else { Err(crate::policy::refusal_on(p, action.words(), t!("projects.this_project"))) }
 }
 
-/// May the principal run this community's council meetings? Its committee only.
-pub fn may_run_council(p: &Principal, community_id: i32) -> ApiResult<()> {
+/// May the principal run this community's council (its meetings, their
+/// agendas and records, its members)? Its committee, and the party
+/// organisation over it, which convenes the council (`community_path`: the
+/// community's materialised path).
+pub fn may_run_council(p: &Principal, community_id: i32, community_path: &str) -> ApiResult<()> {
     require(
-        ProjectsPermission::RunCouncil.allowed(p) && is_committee_of(p, community_id),
+        ProjectsPermission::RunCouncil.allowed(p)
+            && (is_committee_of(p, community_id) || party_over(p, community_path)),
         t!("projects.community_committee_runs_council_meetings"),
     )
 }
@@ -290,6 +300,7 @@ mod tests {
                     assert!(s.contains(r#""status" <> 'DRAFT' OR "projects"."proposer_account_id" = 7"#), "{s}");
                 }
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
+                Role::PartyOrganisation => assert!(s.contains("LIKE '/1/2/4/%'"), "{s}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""project_participants""#), "participating projects too: {s}")
                 }

@@ -53,17 +53,26 @@ pub async fn settings<C: ConnectionTrait>(conn: &C, community_id: i32) -> ApiRes
         quorum_percent: DEFAULT_QUORUM_PERCENT,
         threshold_percent: DEFAULT_THRESHOLD_PERCENT,
         live_tally: false,
+        endorsement_required: false,
     }))
+}
+
+/// A community's deliberation rules as the committee sets them.
+pub struct NewSettings {
+    pub quorum_percent: i32,
+    pub threshold_percent: i32,
+    pub live_tally: bool,
+    /// `None`: as it was (clients written before the setting existed).
+    pub endorsement_required: Option<bool>,
 }
 
 pub async fn update_settings(
     app: &AppState,
     p: &Principal,
     community_id: i32,
-    quorum_percent: i32,
-    threshold_percent: i32,
-    live_tally: bool,
+    new: NewSettings,
 ) -> ApiResult<community_setting::Model> {
+    let NewSettings { quorum_percent, threshold_percent, live_tally, endorsement_required } = new;
     policy::may_manage_community(p, community_id)?;
     if !(0..=100).contains(&quorum_percent) {
         return Err(ApiError::bad_input("quorumPercent", t!("projects.must_between_0_100")));
@@ -74,11 +83,16 @@ pub async fn update_settings(
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     crate::directory::service::community(txn, community_id, "communityId").await?;
+    let endorsement_required = match endorsement_required {
+        Some(e) => e,
+        None => settings(txn, community_id).await?.endorsement_required,
+    };
     let row = community_setting::ActiveModel {
         community_id: Set(community_id),
         quorum_percent: Set(quorum_percent),
         threshold_percent: Set(threshold_percent),
         live_tally: Set(live_tally),
+        endorsement_required: Set(endorsement_required),
     };
     community_setting::Entity::insert(row)
         .on_conflict(
@@ -87,6 +101,7 @@ pub async fn update_settings(
                     community_setting::Column::QuorumPercent,
                     community_setting::Column::ThresholdPercent,
                     community_setting::Column::LiveTally,
+                    community_setting::Column::EndorsementRequired,
                 ])
                 .to_owned(),
         )
@@ -94,7 +109,7 @@ pub async fn update_settings(
         .await?;
     let saved = settings(txn, community_id).await?;
     uow.commit(Audit::of::<crate::directory::graphql::Region>(Verbs::CommunityUpdateSettings, community_id).community(Some(community_id)).details(
-            json!({ "quorumPercent": quorum_percent, "thresholdPercent": threshold_percent, "liveTally": live_tally }),
+            json!({ "quorumPercent": quorum_percent, "thresholdPercent": threshold_percent, "liveTally": live_tally, "endorsementRequired": endorsement_required }),
         ),
     ).await?;
     Ok(saved)
@@ -308,6 +323,12 @@ pub async fn decide(
     }
     if approve && proj.outcome != Some(VoteOutcome::Passed) {
         return Err(ApiError::bad_input("status", t!("projects.approval_not_overrule_failed_vote")));
+    }
+    if approve
+        && settings(txn, proj.community_id).await?.endorsement_required
+        && !crate::projects::service::endorsed(txn, proj.id).await?
+    {
+        return Err(ApiError::bad_input("status", t!("projects.awaits_endorsement")));
     }
     let updated = record_transition(txn, p, &proj, step.to.unwrap_or(proj.status), reason, Default::default()).await?;
     if let Some(h) = crate::projects::service::status_hook(&proj, &updated) {

@@ -194,6 +194,11 @@ pub fn reports_condition(p: &Principal) -> Condition {
     match (p.role, p.account_id()) {
         (Role::PlatformAdmin, _) => Condition::all(),
         (Role::CommunityCommittee | Role::GovernmentOffice, _) => communities_filter(p, R::CommunityId),
+        // Its region's reports but the disputes between neighbours, which
+        // stay with the parties, the committee that mediates and the office.
+        (Role::PartyOrganisation, _) => {
+            Condition::all().add(communities_filter(p, R::CommunityId)).add(R::CategoryCode.ne(DISPUTE))
+        }
         (Role::Resident | Role::BuildingHead, Some(me)) => {
             let public = Condition::all()
                 .add(communities_filter(p, R::CommunityId))
@@ -254,7 +259,8 @@ pub fn may_see_reporter(p: &Principal, r: &report::Model) -> bool {
         Role::PlatformAdmin | Role::CommunityCommittee | Role::GovernmentOffice => is_person(p),
         Role::BuildingHead => is_head_of(p, r),
         Role::SocialOrganization | Role::PropertyCompany => is_assignee(p, r) && !r.is_anonymous,
-        Role::Resident | Role::DistrictSystem | Role::Person => false,
+        // The party organisation reads the overview, not who reported.
+        Role::Resident | Role::DistrictSystem | Role::PartyOrganisation | Role::Person => false,
     }
 }
 
@@ -297,6 +303,9 @@ mod tests {
                 Role::BuildingHead => assert!(w.contains(r#""building_id" = 1"#), "{w}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert_eq!(w, r#""reports"."assigned_organisation_id" = 2"#)
+                }
+                Role::PartyOrganisation => {
+                    assert!(w.contains("LIKE '/1/2/4/%'") && w.contains(r#""category_code" <> 'DISPUTE'"#), "{w}")
                 }
                 Role::DistrictSystem | Role::Person => assert!(w.contains("1 = 0"), "{w}"),
             }

@@ -70,7 +70,11 @@ pub async fn service_totals<C: ConnectionTrait>(
     let mut q = match p.role {
         // Aggregates only: the scope of a district system is its region,
         // the rows themselves stay out of its reach.
-        Role::DistrictSystem => delivery_record::Entity::find().filter(communities_filter(p, D::CommunityId)),
+        // So does the party organisation's: it reads the overview, not
+        // who received which service.
+        Role::DistrictSystem | Role::PartyOrganisation => {
+            delivery_record::Entity::find().filter(communities_filter(p, D::CommunityId))
+        }
         Role::PlatformAdmin
         | Role::GovernmentOffice
         | Role::CommunityCommittee
@@ -85,7 +89,7 @@ pub async fn service_totals<C: ConnectionTrait>(
         // A region outside the scope is as unknown as one that does not
         // exist. Organisations narrow their own records by any region.
         let in_scope = match p.role {
-            Role::DistrictSystem | Role::GovernmentOffice => {
+            Role::DistrictSystem | Role::GovernmentOffice | Role::PartyOrganisation => {
                 p.scope.region_path.as_deref().is_some_and(|own| r.path.starts_with(own))
             }
             Role::CommunityCommittee => p.scope.community_id == Some(r.id),

@@ -115,8 +115,10 @@ impl Permission for ServicesPermission {
                     ))
                     || p.role == Role::SocialOrganization
             }
+            // The party organisation reads the totals, not who received what.
             Self::ReadRecords => {
-                !matches!(p.role, Role::Person | Role::DistrictSystem) && (person || p.role == Role::SocialOrganization)
+                !matches!(p.role, Role::Person | Role::DistrictSystem | Role::PartyOrganisation)
+                    && (person || p.role == Role::SocialOrganization)
             }
             Self::Totals => !matches!(p.role, Role::Resident | Role::BuildingHead | Role::Person),
         }
@@ -189,7 +191,9 @@ pub fn services_condition(p: &Principal) -> Condition {
     match p.role {
         Role::PlatformAdmin => Condition::all(),
         Role::Resident | Role::BuildingHead if is_person(p) => Condition::all().add(active()).add(offered_in(area())),
-        Role::CommunityCommittee | Role::GovernmentOffice if is_person(p) => offered_in(area()),
+        Role::CommunityCommittee | Role::GovernmentOffice | Role::PartyOrganisation if is_person(p) => {
+            offered_in(area())
+        }
         // The public catalogue, before a person has joined a community.
         Role::Person if is_person(p) => Condition::all().add(active()),
         Role::SocialOrganization | Role::PropertyCompany => match p.scope.organisation_id {
@@ -302,6 +306,7 @@ mod tests {
                     assert!(!s.contains("'ACTIVE'") && s.contains(r#""community_id" = 4"#), "{s}")
                 }
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{s}"),
+                Role::PartyOrganisation => assert!(s.contains("LIKE '/1/2/4/%'"), "{s}"),
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
                 }
@@ -323,9 +328,11 @@ mod tests {
                 }
                 Role::CommunityCommittee => assert!(s.contains(r#""community_id" = 4"#), "{s}"),
                 Role::SocialOrganization => assert!(s.contains(r#""organisation_id" = 2"#), "{s}"),
-                Role::GovernmentOffice | Role::PropertyCompany | Role::DistrictSystem | Role::Person => {
-                    assert!(s.contains("1 = 0"), "{role:?}: {s}")
-                }
+                Role::GovernmentOffice
+                | Role::PropertyCompany
+                | Role::PartyOrganisation
+                | Role::DistrictSystem
+                | Role::Person => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }
     }
@@ -342,7 +349,9 @@ mod tests {
                 Role::SocialOrganization | Role::PropertyCompany => {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{s}")
                 }
-                Role::DistrictSystem | Role::Person => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
+                Role::DistrictSystem | Role::PartyOrganisation | Role::Person => {
+                    assert!(s.contains("1 = 0"), "{role:?}: {s}")
+                }
             }
         }
     }

@@ -3,12 +3,14 @@
 //! - **Organising** (create, publish, start, complete, cancel, check people
 //!   in and out, confirm attendance, read the roster): the committee for its
 //!   community; an NGO or a property company for the communities it serves
-//!   (its own activities only).
+//!   (its own activities only); the party organisation, as its
+//!   organisation, for the communities of its community or street.
 //! - **Signing up**: residents and building heads of the activity's
 //!   community, for themselves.
 //! - **Reading activities**: people of the community (published ones; the
 //!   committee also its drafts), the organisation its own and the published
-//!   ones of communities it serves, the office those under its region,
+//!   ones of communities it serves, the office and the party organisation
+//!   those under its region (the party organisation its own drafts too),
 //!   platform admins all. Machine clients none.
 //! - **Rosters**: the organiser's side only; names, and a phone only when
 //!   the person chose to share it. A sign-up is otherwise visible to its
@@ -62,7 +64,11 @@ impl Permission for VolunteeringPermission {
             return false;
         }
         match self {
-            Self::Organise | Self::OfferItems => {
+            Self::Organise => matches!(
+                p.role,
+                Role::CommunityCommittee | Role::SocialOrganization | Role::PropertyCompany | Role::PartyOrganisation
+            ),
+            Self::OfferItems => {
                 matches!(p.role, Role::CommunityCommittee | Role::SocialOrganization | Role::PropertyCompany)
             }
             Self::Take => matches!(p.role, Role::Resident | Role::BuildingHead),
@@ -75,6 +81,7 @@ impl Permission for VolunteeringPermission {
                     | Role::SocialOrganization
                     | Role::PropertyCompany
                     | Role::GovernmentOffice
+                    | Role::PartyOrganisation
                     | Role::PlatformAdmin
             ),
         }
@@ -88,7 +95,7 @@ fn owns(p: &Principal, community_id: i32, organisation_id: Option<i32>) -> bool 
     is_person(p)
         && match p.role {
             Role::CommunityCommittee => p.scope.community_id == Some(community_id) && organisation_id.is_none(),
-            Role::SocialOrganization | Role::PropertyCompany => {
+            Role::SocialOrganization | Role::PropertyCompany | Role::PartyOrganisation => {
                 organisation_id.is_some() && organisation_id == p.scope.organisation_id
             }
             _ => false,
@@ -111,7 +118,7 @@ fn organised(p: &Principal) -> Option<Condition> {
                 .add(volunteer_activity::Column::CommunityId.eq(c))
                 .add(volunteer_activity::Column::OrganisationId.is_null()),
         ),
-        (Role::SocialOrganization | Role::PropertyCompany, _, Some(o)) => {
+        (Role::SocialOrganization | Role::PropertyCompany | Role::PartyOrganisation, _, Some(o)) => {
             Some(Condition::all().add(volunteer_activity::Column::OrganisationId.eq(o)))
         }
         _ => None,
@@ -145,6 +152,12 @@ pub fn visible_activities(p: &Principal) -> Select<volunteer_activity::Entity> {
         Role::GovernmentOffice => match &p.scope.region_path {
             Some(path) => Condition::all().add(under_region(A::CommunityId, path)).add(published),
             None => Condition::all().add(never()),
+        },
+        Role::PartyOrganisation => match (&p.scope.region_path, p.scope.organisation_id) {
+            (Some(path), Some(o)) => Condition::all()
+                .add(under_region(A::CommunityId, path))
+                .add(Condition::any().add(published).add(A::OrganisationId.eq(o))),
+            _ => Condition::all().add(never()),
         },
         Role::DistrictSystem | Role::Person => Condition::all().add(never()),
     };
@@ -206,7 +219,7 @@ pub fn visible_items(p: &Principal) -> Select<points_item::Entity> {
             Some(o) => Condition::all().add(I::OrganisationId.eq(o)),
             None => Condition::all().add(never()),
         },
-        Role::GovernmentOffice => match &p.scope.region_path {
+        Role::GovernmentOffice | Role::PartyOrganisation => match &p.scope.region_path {
             Some(path) => Condition::all().add(under_region(I::CommunityId, path)),
             None => Condition::all().add(never()),
         },
@@ -261,6 +274,9 @@ mod tests {
                     assert!(s.contains(r#""organisation_id" = 2"#), "{role:?}: {s}")
                 }
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{role:?}: {s}"),
+                Role::PartyOrganisation => {
+                    assert!(s.contains("LIKE '/1/2/4/%'") && s.contains(r#""organisation_id" = 6"#), "{role:?}: {s}")
+                }
                 Role::DistrictSystem | Role::Person => assert!(s.contains("1 = 0"), "{role:?}: {s}"),
             }
         }

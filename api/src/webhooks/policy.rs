@@ -31,7 +31,7 @@ impl Permission for WebhooksPermission {
             Role::CommunityCommittee | Role::GovernmentOffice | Role::SocialOrganization | Role::PropertyCompany => {
                 true
             }
-            Role::Resident | Role::BuildingHead | Role::Person => false,
+            Role::Resident | Role::BuildingHead | Role::PartyOrganisation | Role::Person => false,
         }
     }
 }
@@ -88,7 +88,9 @@ mod tests {
                 Role::CommunityCommittee | Role::GovernmentOffice => {
                     assert!(w.contains(r#""membership_id" = 9"#), "{w}")
                 }
-                Role::Resident | Role::BuildingHead | Role::Person => assert!(w.contains("1 = 0"), "{w}"),
+                Role::Resident | Role::BuildingHead | Role::PartyOrganisation | Role::Person => {
+                    assert!(w.contains("1 = 0"), "{w}")
+                }
             }
         }
     }

@@ -34,6 +34,10 @@ pub enum Role {
     DistrictSystem,
     /// 平台管理员: operates the platform.
     PlatformAdmin,
+    /// 社区党组织: the community (or street) party organisation and its
+    /// secretary: convenes the council, publishes activities and surveys,
+    /// endorses projects, keeps the voluntary register of party members.
+    PartyOrganisation,
     /// 个人: an account acting for itself in no community role (signed up
     /// and not yet verified, or moved out): public information, its own
     /// data and its own join requests.

@@ -6,7 +6,8 @@
 //! the tombstone ("a former resident"), so counts, tallies, ledgers and
 //! indicators do not change. What was only about them goes: memberships
 //! (they move out of their flat), join requests, alert answers, visits and
-//! flags (closed alerts keep their frozen counts), the photos they took of
+//! flags (closed alerts keep their frozen counts), a party-member
+//! registration, the photos they took of
 //! their reports (rows and files), the records of who read their data, the
 //! login throttle under their name. Delivery records keep their row and
 //! lose the resident. Append-only tables (audit, ledgers) keep their rows:
@@ -99,6 +100,7 @@ pub async fn erase(app: &AppState, p: &Principal, account_id: i32, who: Eraser<'
     alert_response::Entity::delete_many().filter(alert_response::Column::AccountId.eq(id)).exec(txn).await?;
     alert_visit::Entity::delete_many().filter(alert_visit::Column::AccountId.eq(id)).exec(txn).await?;
     alert_flag::Entity::delete_many().filter(alert_flag::Column::AccountId.eq(id)).exec(txn).await?;
+    crate::party::service::forget_account(txn, id).await?;
     delivery_record::Entity::update_many()
         .col_expr(delivery_record::Column::ResidentAccountId, Expr::value(Option::<i32>::None))
         .filter(delivery_record::Column::ResidentAccountId.eq(id))

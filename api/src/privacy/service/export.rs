@@ -163,6 +163,13 @@ pub async fn my_data<C: ConnectionTrait>(conn: &C, p: &Principal) -> ApiResult<V
         "surveysAnswered".into(),
         all_own(&by::<survey_participant::Entity>(conn, survey_participant::Column::AccountId, me).await?, me)?,
     );
+    // Their own registration with the party organisation: theirs to see
+    // (it goes nowhere else: no district export or feed holds it).
+    use entity::party_member_registration as party;
+    doc.insert(
+        "partyMemberRegistrations".into(),
+        all_own(&by::<party::Entity>(conn, party::Column::AccountId, me).await?, me)?,
+    );
     doc.insert(
         "sessions".into(),
         all_own(&by::<refresh_token::Entity>(conn, refresh_token::Column::AccountId, me).await?, me)?,

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::auth::Principal;
 use crate::directory::graphql::Region;
 use crate::error::{ApiError, ApiResult};
-use crate::projects::{Verbs, policy};
+use crate::projects::Verbs;
 use crate::state::AppState;
 use crate::uow::{Audit, UnitOfWork};
 
@@ -33,9 +33,9 @@ pub async fn add(
     community_id: i32,
     account_id: i32,
 ) -> ApiResult<council_member::Model> {
-    policy::may_run_council(p, community_id)?;
     let uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
+    super::may_run(txn, p, community_id).await?;
     let resident = membership::Entity::find()
         .filter(membership::Column::AccountId.eq(account_id))
         .filter(membership::Column::RegionId.eq(community_id))
@@ -82,7 +82,7 @@ pub async fn remove(app: &AppState, p: &Principal, member_id: i32) -> ApiResult<
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::bad_input("memberId", t!("council.no_member")))?;
-    policy::may_run_council(p, row.community_id)?;
+    super::may_run(txn, p, row.community_id).await?;
     let community = row.community_id;
     let mut am: council_member::ActiveModel = row.into();
     am.removed_at = Set(Some(Utc::now()));

@@ -112,8 +112,16 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
+/// May `p` run the council of `community_id` (see [`policy::may_run_council`])?
+pub(crate) async fn may_run<C: ConnectionTrait>(conn: &C, p: &Principal, community_id: i32) -> ApiResult<()> {
+    let path = region::Entity::find_by_id(community_id).one(conn).await?.map(|r| r.path).unwrap_or_default();
+    policy::may_run_council(p, community_id, &path)
+}
+
 pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) -> ApiResult<council_meeting::Model> {
-    policy::may_run_council(p, input.community_id)?;
+    // Who may, before what: a caller who may not is told so whatever it sent.
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
+    may_run(uow.txn(), p, input.community_id).await?;
     let title = crate::input::Title::parse("title", &input.title).map(crate::input::Title::into_inner)?;
     let place = crate::input::Place::parse("place", &input.place).map(crate::input::Place::into_inner)?;
     check_when(input.scheduled_at)?;
@@ -122,7 +130,6 @@ pub async fn create_meeting(app: &AppState, p: &Principal, input: NewMeeting) ->
         .iter()
         .map(|t| crate::input::Title::parse("topics", t).map(crate::input::Title::into_inner))
         .collect::<ApiResult<Vec<_>>>()?;
-    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let mut ids = input.project_ids.clone();
     ids.sort_unstable();
@@ -226,7 +233,7 @@ pub(crate) async fn for_write(
         .one(txn)
         .await?
         .ok_or_else(|| ApiError::not_found("CouncilMeeting"))?;
-    policy::may_run_council(p, m.community_id)?;
+    may_run(txn, p, m.community_id).await?;
     let mv = lifecycle::check(action, m.status)?;
     Ok((m, mv))
 }

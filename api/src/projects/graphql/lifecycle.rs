@@ -126,6 +126,13 @@ pub struct ApproveProjectPayload {
     pub project: Project,
 }
 
+/// The result of `endorseProject`.
+#[derive(SimpleObject)]
+pub struct EndorseProjectPayload {
+    /// The project after the change, its endorsement on the timeline.
+    pub project: Project,
+}
+
 /// The result of `rejectProject`.
 #[derive(SimpleObject)]
 pub struct RejectProjectPayload {
@@ -237,6 +244,24 @@ impl LifecycleMutation {
         }
         .await;
         Ok(ApproveProjectPayload { project: project? })
+    }
+
+    /// The party organisation over the community endorses a project being
+    /// deliberated or voted on (status unchanged; a timeline row with
+    /// `endorsement: true`). Where the community requires it, the office
+    /// approves only an endorsed project.
+    #[graphql(visible = "super::shown::endorse", guard = "Authenticated")]
+    async fn endorse_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The input of the mutation.")] input: ProjectTransitionInput,
+    ) -> ApiResult<EndorseProjectPayload> {
+        let project: ApiResult<Project> = async {
+            let p = ctx.principal()?;
+            Ok(Project(service::endorse(ctx.app(), p, pid(&input.project_id)?, input.reason).await?))
+        }
+        .await;
+        Ok(EndorseProjectPayload { project: project? })
     }
 
     /// The office rejects after the vote (VOTING → REJECTED).

@@ -33,6 +33,7 @@ pub mod shown {
         propose => ProjectAction::Submit;
         deliberate => ProjectAction::StartDeliberation;
         decide => ProjectAction::Approve;
+        endorse => ProjectAction::Endorse;
         cancel => ProjectAction::Cancel;
         start => ProjectAction::Start;
         lead => ProjectAction::Complete;

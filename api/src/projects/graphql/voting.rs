@@ -45,6 +45,9 @@ pub struct CommunitySettings {
     pub threshold_percent: i32,
     /// Show tallies while voting is open.
     pub live_tally: bool,
+    /// The office approves a project only after the party organisation
+    /// endorsed it (`endorseProject`).
+    pub endorsement_required: bool,
 }
 
 /// The input of `openVoting`.
@@ -87,6 +90,9 @@ pub struct UpdateCommunitySettingsInput {
     pub threshold_percent: i32,
     /// Show counts while a vote is open (applies to votes opened after the change).
     pub live_tally: bool,
+    /// Require the party organisation's endorsement before the office
+    /// approves. Left out: as it was.
+    pub endorsement_required: Option<bool>,
 }
 
 /// The result of `openVoting`.
@@ -214,15 +220,13 @@ impl VotingMutation {
         let settings: ApiResult<CommunitySettings> = async {
             let p = ctx.principal()?;
             let c = ids::id_of::<Region>(&input.community_id, "communityId")?;
-            let s = voting::update_settings(
-                ctx.app(),
-                p,
-                c,
-                input.quorum_percent,
-                input.threshold_percent,
-                input.live_tally,
-            )
-            .await?;
+            let new = voting::NewSettings {
+                quorum_percent: input.quorum_percent,
+                threshold_percent: input.threshold_percent,
+                live_tally: input.live_tally,
+                endorsement_required: input.endorsement_required,
+            };
+            let s = voting::update_settings(ctx.app(), p, c, new).await?;
             Ok(s.into())
         }
         .await;
@@ -232,6 +236,11 @@ impl VotingMutation {
 
 impl From<entity::community_setting::Model> for CommunitySettings {
     fn from(s: entity::community_setting::Model) -> Self {
-        Self { quorum_percent: s.quorum_percent, threshold_percent: s.threshold_percent, live_tally: s.live_tally }
+        Self {
+            quorum_percent: s.quorum_percent,
+            threshold_percent: s.threshold_percent,
+            live_tally: s.live_tally,
+            endorsement_required: s.endorsement_required,
+        }
     }
 }

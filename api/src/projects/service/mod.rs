@@ -27,9 +27,12 @@ use crate::webhooks::EventType;
 use ProjectStatus::*;
 
 mod comments;
+mod endorse;
 mod work;
 
 pub use comments::{add_comment, edit_comment, remove_comment};
+pub use endorse::endorse;
+pub(crate) use endorse::endorsed;
 pub use work::{add_participant, complete_task, create_task, post_update};
 
 /// Load a project the principal may see (else NOT_FOUND) with the facts the
@@ -106,7 +109,7 @@ pub(crate) fn event(proj: &project::Model, kind: ProjectEventKind) -> Event {
 /// Apply `changes` only if the project is still in `status`: of two racing
 /// writes that read the same state, one fails with CONFLICT instead of both
 /// succeeding.
-async fn update_if_unchanged(
+pub(super) async fn update_if_unchanged(
     txn: &DatabaseTransaction,
     id: i32,
     status: ProjectStatus,
@@ -149,13 +152,14 @@ pub(crate) async fn record_transition(
         reason: Set(reason),
         at: Set(now),
         organisation_id: Set(p.scope.organisation_id),
+        endorsed: Set(false),
     }
     .insert(txn)
     .await?;
     project::Entity::find_by_id(proj.id).one(txn).await?.ok_or_else(|| ApiError::not_found("Project"))
 }
 
-fn check_reason(reason: Option<String>) -> ApiResult<Option<String>> {
+pub(super) fn check_reason(reason: Option<String>) -> ApiResult<Option<String>> {
     reason
         .filter(|r| !r.trim().is_empty())
         .map(|r| crate::input::Reason::parse("reason", &r).map(crate::input::Reason::into_inner))
@@ -372,6 +376,7 @@ pub async fn create(
         reason: Set(None),
         at: Set(now),
         organisation_id: Set(p.scope.organisation_id),
+        endorsed: Set(false),
     }
     .insert(txn)
     .await?;

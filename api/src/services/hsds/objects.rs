@@ -124,6 +124,7 @@ fn kind_words(k: OrganisationKind) -> &'static str {
         OrganisationKind::SocialOrganization => "a social organisation",
         OrganisationKind::PropertyCompany => "a property-management company",
         OrganisationKind::MediationCommittee => "a people's mediation committee",
+        OrganisationKind::PartyOrganisation => "a community party organisation",
     }
 }
 

@@ -98,8 +98,9 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
 }
 
 /// Whom `p` acts for in `community_id` when organising or offering: the
-/// committee itself (`None`) in its own community, or its organisation in a
-/// community that organisation serves; BAD_USER_INPUT otherwise.
+/// committee itself (`None`) in its own community, its organisation in a
+/// community that organisation serves, or the party organisation's in one
+/// of its region; BAD_USER_INPUT otherwise.
 pub(super) async fn acting_for(txn: &DatabaseTransaction, p: &Principal, community_id: i32) -> ApiResult<Option<i32>> {
     let not_yours = || ApiError::bad_input("communityId", t!("volunteering.community_not_yours"));
     match (p.role, p.scope.organisation_id) {
@@ -107,6 +108,12 @@ pub(super) async fn acting_for(txn: &DatabaseTransaction, p: &Principal, communi
         (Role::SocialOrganization | Role::PropertyCompany, Some(o)) => {
             let serves = organisation_community::Entity::find_by_id((o, community_id)).one(txn).await?.is_some();
             if serves { Ok(Some(o)) } else { Err(not_yours()) }
+        }
+        // The party organisation acts as its organisation in the
+        // communities of its community or street.
+        (Role::PartyOrganisation, Some(o)) => {
+            let path = entity::region::Entity::find_by_id(community_id).one(txn).await?.map(|r| r.path);
+            if path.is_some_and(|path| crate::policy::party_over(p, &path)) { Ok(Some(o)) } else { Err(not_yours()) }
         }
         _ => Err(not_yours()),
     }

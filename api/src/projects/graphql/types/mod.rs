@@ -227,6 +227,11 @@ impl Project {
         let rows = ctx.loader::<ByColumn<project_transition::Entity>>()?.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(ProjectTransition).collect())
     }
+    /// The party organisation's endorsement, if given: its timeline row.
+    async fn endorsement(&self, ctx: &Context<'_>) -> ApiResult<Option<ProjectTransition>> {
+        let rows = ctx.loader::<ByColumn<project_transition::Entity>>()?.load_one(self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().find(|t| t.endorsed).map(ProjectTransition))
+    }
     /// The voting window, once voting opened.
     async fn voting(&self) -> Option<VotingWindow> {
         self.0.voting_opened_at.map(|opened| VotingWindow {
@@ -313,6 +318,11 @@ impl ProjectTransition {
     /// `at`, `actor`, `role`, `organisation`, `note`.
     async fn kind(&self) -> ProjectStatus {
         self.0.to_status.into()
+    }
+    /// An endorsement by the party organisation rather than a move (the
+    /// status stays as it was).
+    async fn endorsement(&self) -> bool {
+        self.0.endorsed
     }
     /// The status before (null for the first entry).
     async fn from_status(&self) -> Option<ProjectStatus> {
