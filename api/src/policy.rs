@@ -130,6 +130,27 @@ pub fn under_region(col: impl ColumnTrait, path: &str) -> SimpleExpr {
     )
 }
 
+/// Something for some buildings, or for all: `id_col` is the object's id,
+/// `link_id` and `link_building` the columns of the table naming its
+/// buildings (none named: it is for everyone in its scope). Matches the
+/// objects without buildings and, for a person of `building`, those that
+/// name it.
+pub fn for_building(
+    id_col: impl ColumnTrait,
+    link_id: impl ColumnTrait,
+    link_building: impl ColumnTrait,
+    building: Option<i32>,
+) -> Condition {
+    let linked = Query::select().column(link_id).from(link_id.entity_name()).to_owned();
+    let mut any = Condition::any().add(id_col.not_in_subquery(linked));
+    if let Some(b) = building {
+        let mine =
+            Query::select().column(link_id).from(link_id.entity_name()).and_where(link_building.eq(b)).to_owned();
+        any = any.add(id_col.in_subquery(mine));
+    }
+    any
+}
+
 /// `col IN (communities the organisation serves or manages)`.
 pub fn served_by(col: impl ColumnTrait, organisation_id: i32) -> SimpleExpr {
     col.in_subquery(

@@ -29,6 +29,7 @@ mod m20261206_000022_read_positions;
 mod m20261207_000023_volunteering;
 mod m20261207_000024_consultations;
 mod m20261208_000025_party;
+mod m20261208_000026_building_targets;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_volunteering::Migration),
             Box::new(m20261207_000024_consultations::Migration),
             Box::new(m20261208_000025_party::Migration),
+            Box::new(m20261208_000026_building_targets::Migration),
         ]
     }
 }

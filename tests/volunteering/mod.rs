@@ -12,6 +12,7 @@ use crate::both;
 use crate::common::{TestApp, code};
 use crate::projects::Actors;
 
+mod buildings;
 mod rules;
 mod store;
 mod walk;

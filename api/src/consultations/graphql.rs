@@ -162,6 +162,12 @@ impl Survey {
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.region_id, Region).await
     }
+    /// The buildings it is for; empty: the whole region.
+    async fn buildings(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::directory::graphql::Building>> {
+        let links = ctx.loader::<ByColumn<entity::survey_building::Entity>>()?.load_one(self.0.id).await?;
+        let ids = links.unwrap_or_default().into_iter().map(|l| l.building_id).collect();
+        crate::directory::graphql::Building::many(ctx, ids).await
+    }
     /// Residents see the results (live while it is open).
     async fn share_results(&self) -> bool {
         self.0.share_results
@@ -256,6 +262,11 @@ pub struct CreateSurveyInput {
     pub questions: Option<Vec<SurveyQuestionInput>>,
     /// Show residents the results, live while it is open (default no).
     pub share_results: Option<bool>,
+    /// Only for the residents of these buildings (global ids, at most 100;
+    /// the region is then a community and they are its); leave out for the
+    /// whole region.
+    #[graphql(default)]
+    pub building_ids: Vec<ID>,
 }
 
 /// Open or close a survey.
@@ -369,6 +380,11 @@ impl ConsultationsMutation {
             template: input.template,
             questions,
             share_results: input.share_results.unwrap_or(false),
+            building_ids: input
+                .building_ids
+                .iter()
+                .map(|b| ids::id_of::<crate::directory::graphql::Building>(b, "buildingIds"))
+                .collect::<ApiResult<_>>()?,
         };
         let s = service::create(ctx.app(), ctx.principal()?, n).await?;
         Ok(SurveyPayload { survey: Survey(s) })

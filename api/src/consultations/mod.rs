@@ -37,5 +37,8 @@ crate::verbs! {
 pub fn register_loaders(l: &mut Loaders<'_>) {
     l.visible_by_id::<survey::Entity>(policy::visible_surveys);
     l.by_column::<survey_question::Entity, Main>(survey_question::Column::SurveyId);
+    // The buildings a survey is for: read with the survey, whose own
+    // visibility was checked.
+    l.by_column::<entity::survey_building::Entity, Main>(entity::survey_building::Column::SurveyId);
     l.add(graphql::ViewerAnsweredLoader { db: l.db.clone(), account_id: l.viewer });
 }

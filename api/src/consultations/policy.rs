@@ -8,7 +8,7 @@
 //!   organisation's surveys excepted), or, for the surveys it wrote, the
 //!   party organisation over it.
 //! - **Answering**: residents and building heads of a community under the
-//!   survey's region, for themselves.
+//!   survey's region (of its buildings, when it names some), for themselves.
 //! - **Reading**: the same residents (open and closed surveys), the
 //!   committee (its community's and those above it that reach it), offices
 //!   (under their region), the party organisation (published ones under
@@ -17,11 +17,11 @@
 //!   shares them. Machine clients and organisations none.
 
 use entity::enums::{Role, SurveyStatus};
-use entity::survey;
+use entity::{survey, survey_building};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::policy::{Permission, is_person, never, path_ids, under_region};
+use crate::policy::{Permission, for_building, is_person, never, path_ids, under_region};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsultationsPermission {
@@ -92,8 +92,14 @@ pub fn visible_surveys(p: &Principal) -> Select<survey::Entity> {
     let reaching = |path: &Option<String>| path.as_deref().map(path_ids).unwrap_or_default();
     let cond = match p.role {
         Role::PlatformAdmin => return q,
+        // Those reaching their community, for all of it or for their building.
         Role::Resident | Role::BuildingHead => {
-            Condition::all().add(S::RegionId.is_in(reaching(&p.scope.region_path))).add(published)
+            Condition::all().add(S::RegionId.is_in(reaching(&p.scope.region_path))).add(published).add(for_building(
+                S::Id,
+                survey_building::Column::SurveyId,
+                survey_building::Column::BuildingId,
+                p.scope.building_id,
+            ))
         }
         Role::CommunityCommittee => match p.scope.community_id {
             Some(c) => Condition::any()
@@ -138,7 +144,8 @@ mod tests {
             match role {
                 Role::PlatformAdmin => assert!(unrestricted(&s), "{role:?}: {s}"),
                 Role::Resident | Role::BuildingHead => {
-                    assert!(s.contains(r#""region_id" IN (1, 2, 4)"#) && s.contains("<> 'DRAFT'"), "{role:?}: {s}")
+                    assert!(s.contains(r#""region_id" IN (1, 2, 4)"#) && s.contains("<> 'DRAFT'"), "{role:?}: {s}");
+                    assert!(s.contains(r#"FROM "survey_buildings" WHERE "survey_buildings"."building_id" = 1"#), "{s}");
                 }
                 Role::CommunityCommittee => assert!(s.contains(r#""region_id" = 4"#), "{role:?}: {s}"),
                 Role::GovernmentOffice => assert!(s.contains("LIKE '/1/2/%'"), "{role:?}: {s}"),

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use entity::enums::{QuestionKind, Role, SurveyStatus};
-use entity::{region, survey, survey_participant, survey_question, survey_response};
+use entity::{region, survey, survey_building, survey_participant, survey_question, survey_response};
 use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
@@ -69,11 +69,13 @@ pub struct NewSurvey {
     pub template: Option<String>,
     pub questions: Vec<NewQuestion>,
     pub share_results: bool,
+    /// Only for the residents of these buildings (the region a community).
+    pub building_ids: Vec<i32>,
 }
 
 /// Write a survey as a DRAFT: with its questions, or from its template.
 pub async fn create(app: &AppState, p: &Principal, n: NewSurvey) -> ApiResult<survey::Model> {
-    let NewSurvey { region_id, title, description, template, questions, share_results } = n;
+    let NewSurvey { region_id, title, description, template, questions, share_results, building_ids } = n;
     let (title, description, template) = (title.as_str(), description.as_deref(), template.as_deref());
     authorize(p, ConsultationsPermission::Publish)?;
     let me = p.account_id().ok_or_else(|| ApiError::forbidden(t!("consultations.perm.publish")))?;
@@ -109,6 +111,14 @@ pub async fn create(app: &AppState, p: &Principal, n: NewSurvey) -> ApiResult<su
     if !allowed {
         return Err(ApiError::bad_input("regionId", t!("consultations.region_not_yours")));
     }
+    // Buildings narrow a community's survey (they are that community's).
+    let buildings = match (&r, building_ids.is_empty()) {
+        (_, true) => Vec::new(),
+        (Some(r), false) if r.kind == entity::enums::RegionKind::Community => {
+            crate::directory::service::buildings_of(txn, r.id, &building_ids, "buildingIds").await?
+        }
+        _ => return Err(ApiError::bad_input("buildingIds", t!("projects.not_building_community"))),
+    };
     let now = Utc::now();
     let saved = survey::ActiveModel {
         id: NotSet,
@@ -138,6 +148,11 @@ pub async fn create(app: &AppState, p: &Principal, n: NewSurvey) -> ApiResult<su
         }
         .insert(txn)
         .await?;
+    }
+    if !buildings.is_empty() {
+        let rows =
+            buildings.iter().map(|&b| survey_building::ActiveModel { survey_id: Set(saved.id), building_id: Set(b) });
+        survey_building::Entity::insert_many(rows).exec(txn).await?;
     }
     uow.commit(Audit::of::<Survey>(Verbs::Create, saved.id)).await?;
     Ok(saved)

@@ -119,6 +119,15 @@ impl Region {
 #[derive(Clone)]
 pub struct Building(pub building::Model);
 
+impl Building {
+    /// The buildings with these ids, in this order (one batch for every
+    /// object of a response that names buildings).
+    pub async fn many(ctx: &Context<'_>, ids: Vec<i32>) -> ApiResult<Vec<Building>> {
+        let found = ctx.loader::<ById<building::Entity>>()?.load_many(ids.iter().copied()).await?;
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Building)).collect())
+    }
+}
+
 /// A building (楼门院) of a community.
 #[Object]
 impl Building {

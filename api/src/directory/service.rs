@@ -85,6 +85,40 @@ pub async fn community<C: ConnectionTrait>(conn: &C, id: i32, field: &str) -> Ap
     }
 }
 
+/// Most buildings one object may name (an activity's, a survey's).
+pub const MAX_TARGET_BUILDINGS: usize = 100;
+
+/// Buildings named for something of `community_id` (an activity, a
+/// survey): each once, all of that community, at most
+/// [`MAX_TARGET_BUILDINGS`]; else BAD_USER_INPUT on `field`.
+pub async fn buildings_of<C: ConnectionTrait>(
+    conn: &C,
+    community_id: i32,
+    ids: &[i32],
+    field: &str,
+) -> ApiResult<Vec<i32>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_TARGET_BUILDINGS {
+        return Err(ApiError::bad_input(field, t!("ids.at_most", max = MAX_TARGET_BUILDINGS)));
+    }
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let found = sea_orm::PaginatorTrait::count(
+        building::Entity::find()
+            .filter(building::Column::Id.is_in(ids.iter().copied()))
+            .filter(building::Column::CommunityId.eq(community_id)),
+        conn,
+    )
+    .await?;
+    if usize::try_from(found).ok() != Some(ids.len()) {
+        return Err(ApiError::bad_input(field, t!("projects.not_building_community")));
+    }
+    Ok(ids)
+}
+
 pub async fn create_region(db: &Db, p: &Principal, input: NewRegion) -> ApiResult<region::Model> {
     policy::authorize(p, DirectoryPermission::ManageDirectory)?;
     let name = crate::input::Name::parse("name", &input.name).map(crate::input::Name::into_inner)?;

@@ -52,4 +52,9 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
         volunteer_signup::Column::ActivityId,
         policy::visible_signups,
     );
+    // The buildings an activity is for: read with the activity, whose own
+    // visibility was checked.
+    l.by_column::<entity::volunteer_activity_building::Entity, Main>(
+        entity::volunteer_activity_building::Column::ActivityId,
+    );
 }

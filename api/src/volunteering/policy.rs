@@ -7,7 +7,8 @@
 //!   organisation, for the communities of its community or street.
 //! - **Signing up**: residents and building heads of the activity's
 //!   community, for themselves.
-//! - **Reading activities**: people of the community (published ones; the
+//! - **Reading activities**: people of the community (published ones, for
+//!   the whole community or for their building; the
 //!   committee also its drafts), the organisation its own and the published
 //!   ones of communities it serves, the office and the party organisation
 //!   those under its region (the party organisation its own drafts too),
@@ -23,12 +24,14 @@
 //!   redemptions by residents, handed over or cancelled by the offerer.
 
 use entity::enums::{ActivityStatus, Role};
-use entity::{points_item, points_ledger, points_redemption, volunteer_activity, volunteer_signup};
+use entity::{
+    points_item, points_ledger, points_redemption, volunteer_activity, volunteer_activity_building, volunteer_signup,
+};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::auth::Principal;
-use crate::policy::{Permission, is_person, never, served_by, under_region};
+use crate::policy::{Permission, for_building, is_person, never, served_by, under_region};
 
 /// The role-level rules of volunteering, points and the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,8 +138,14 @@ pub fn visible_activities(p: &Principal) -> Select<volunteer_activity::Entity> {
     let published = A::Status.ne(ActivityStatus::Draft);
     let cond = match p.role {
         Role::PlatformAdmin => return q,
+        // The community's, for all of it or for their building.
         Role::Resident | Role::BuildingHead => match p.scope.community_id {
-            Some(c) => Condition::all().add(A::CommunityId.eq(c)).add(published),
+            Some(c) => Condition::all().add(A::CommunityId.eq(c)).add(published).add(for_building(
+                A::Id,
+                volunteer_activity_building::Column::ActivityId,
+                volunteer_activity_building::Column::BuildingId,
+                p.scope.building_id,
+            )),
             None => Condition::all().add(never()),
         },
         Role::CommunityCommittee => match p.scope.community_id {
@@ -267,7 +276,13 @@ mod tests {
             match role {
                 Role::PlatformAdmin => assert!(unrestricted(&s), "{role:?}: {s}"),
                 Role::Resident | Role::BuildingHead => {
-                    assert!(s.contains(r#""community_id" = 4"#) && s.contains("<> 'DRAFT'"), "{role:?}: {s}")
+                    assert!(s.contains(r#""community_id" = 4"#) && s.contains("<> 'DRAFT'"), "{role:?}: {s}");
+                    // The whole community's, or their building's.
+                    assert!(
+                        s.contains(r#""id" NOT IN (SELECT "activity_id" FROM "volunteer_activity_buildings")"#),
+                        "{s}"
+                    );
+                    assert!(s.contains(r#"WHERE "volunteer_activity_buildings"."building_id" = 1"#), "{s}");
                 }
                 Role::CommunityCommittee => assert!(s.contains(r#""community_id" = 4"#), "{role:?}: {s}"),
                 Role::SocialOrganization | Role::PropertyCompany => {

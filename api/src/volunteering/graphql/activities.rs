@@ -31,6 +31,10 @@ pub struct CreateVolunteerActivityInput {
     pub capacity: i32,
     /// Points per hour of confirmed attendance; leave out to use the community's rule.
     pub points_per_hour: Option<i32>,
+    /// Only for the residents of these buildings of the community (global
+    /// ids, at most 100); leave out for the whole community.
+    #[graphql(default)]
+    pub building_ids: Vec<ID>,
 }
 
 /// An organiser's step on an activity.
@@ -142,6 +146,11 @@ impl ActivitiesMutation {
             ends_at: input.ends_at.0,
             capacity: input.capacity,
             points_per_hour: input.points_per_hour,
+            building_ids: input
+                .building_ids
+                .iter()
+                .map(|b| ids::id_of::<crate::directory::graphql::Building>(b, "buildingIds"))
+                .collect::<ApiResult<_>>()?,
         };
         let a = service::create(ctx.db(), ctx.principal()?, n).await?;
         Ok(VolunteerActivityPayload { activity: VolunteerActivity(a) })

@@ -4,14 +4,14 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{
     account, organisation, points_item, points_ledger, points_redemption, points_rule, region, volunteer_activity,
-    volunteer_signup,
+    volunteer_activity_building, volunteer_signup,
 };
 
 use crate::access::{Disclose, Field};
 use crate::directory::graphql::{Organisation, Region};
 use crate::error::ApiResult;
 use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::{Main, Visible, load_by_id};
+use crate::graphql::loaders::{ByColumn, Main, Visible, load_by_id};
 use crate::graphql::node::NodeType;
 use crate::graphql::scalars::DateTime;
 use crate::volunteering::{policy, service};
@@ -137,6 +137,12 @@ impl VolunteerActivity {
     /// The community.
     async fn community(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
         load_by_id::<region::Entity, _>(ctx, self.0.community_id, Region).await
+    }
+    /// The buildings it is for; empty: the whole community.
+    async fn buildings(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::directory::graphql::Building>> {
+        let links = ctx.loader::<ByColumn<volunteer_activity_building::Entity>>()?.load_one(self.0.id).await?;
+        let ids = links.unwrap_or_default().into_iter().map(|l| l.building_id).collect();
+        crate::directory::graphql::Building::many(ctx, ids).await
     }
     /// The organising NGO or property company; `null` when the committee organises it.
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Option<Organisation>> {

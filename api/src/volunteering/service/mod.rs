@@ -13,7 +13,7 @@ pub mod attendance;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{ActivityStatus, Role, SignupStatus};
-use entity::{organisation_community, volunteer_activity, volunteer_signup};
+use entity::{organisation_community, volunteer_activity, volunteer_activity_building, volunteer_signup};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
@@ -49,6 +49,8 @@ pub struct NewActivity {
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
     pub points_per_hour: Option<i32>,
+    /// Only for the residents of these buildings of the community (none: all).
+    pub building_ids: Vec<i32>,
 }
 
 /// Create an activity as a DRAFT: the committee for its community, an
@@ -71,6 +73,8 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
     let uow = UnitOfWork::begin(db, p).await?;
     let txn = uow.txn();
     let organisation_id = acting_for(txn, p, n.community_id).await?;
+    let buildings =
+        crate::directory::service::buildings_of(txn, n.community_id, &n.building_ids, "buildingIds").await?;
     let now = Utc::now();
     let saved = volunteer_activity::ActiveModel {
         id: NotSet,
@@ -93,6 +97,12 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
     }
     .insert(txn)
     .await?;
+    if !buildings.is_empty() {
+        let rows = buildings
+            .iter()
+            .map(|&b| volunteer_activity_building::ActiveModel { activity_id: Set(saved.id), building_id: Set(b) });
+        volunteer_activity_building::Entity::insert_many(rows).exec(txn).await?;
+    }
     uow.commit(Audit::of::<VolunteerActivity>(Verbs::ActivityCreate, saved.id).community(saved.community_id)).await?;
     Ok(saved)
 }

@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// A building a volunteer activity is for (none: the whole community).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "volunteer_activity_buildings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub activity_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub building_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
