@@ -16,7 +16,36 @@ use crate::volunteering::{ok, residents};
 
 mod satisfaction;
 
-both!(a_survey_from_draft_to_results, one_answer_per_resident_under_concurrency, three_respondents_are_suppressed);
+both!(
+    a_survey_from_draft_to_results,
+    one_answer_per_resident_under_concurrency,
+    three_respondents_are_suppressed,
+    results_of_a_list_cost_fixed_statements
+);
+
+/// A list of surveys with their results costs the same statements for 2
+/// surveys as for 8: the regions, questions and responses come through
+/// loaders (page and count, then one each), not per survey.
+async fn results_of_a_list_cost_fixed_statements(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let committee = a.t("demo-committee");
+    let q = "{ surveys(first: 50) { edges { node { id results { respondents questions { counts } } } } } }";
+    let measure = || async {
+        let before = app.db.statement_count();
+        let d = ok(&app, committee, q, json!({})).await;
+        (app.db.statement_count() - before, d["surveys"]["edges"].as_array().unwrap().len())
+    };
+    for _ in 0..2 {
+        open_survey(&app, committee, false).await;
+    }
+    let (few, n_few) = measure().await;
+    for _ in 0..6 {
+        open_survey(&app, committee, false).await;
+    }
+    let (many, n_many) = measure().await;
+    assert_eq!((n_few, n_many), (2, 8));
+    assert_eq!(few, many, "statements for 2 and for 8 surveys");
+}
 
 const CREATE: &str = "mutation($r: ID!, $q: [SurveyQuestionInput!], $t: String, $s: Boolean) { createSurvey(input: {regionId: $r,
     title: \"停车管理意见征集\", questions: $q, template: $t, shareResults: $s}) { survey { id status questions { position kind } } } }";

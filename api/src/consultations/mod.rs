@@ -40,5 +40,8 @@ pub fn register_loaders(l: &mut Loaders<'_>) {
     // The buildings a survey is for: read with the survey, whose own
     // visibility was checked.
     l.by_column::<entity::survey_building::Entity, Main>(entity::survey_building::Column::SurveyId);
+    // The responses, for results only: `Survey.results` asks for them after
+    // deciding that the viewer sees the results (no type exposes a row).
+    l.by_column::<entity::survey_response::Entity, Main>(entity::survey_response::Column::SurveyId);
     l.add(graphql::ViewerAnsweredLoader { db: l.db.clone(), account_id: l.viewer });
 }
