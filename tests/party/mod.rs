@@ -136,6 +136,28 @@ async fn the_party_organisation_convenes_the_council(app: TestApp) {
     assert_eq!(app.audit_count().await, audit, "nothing changed");
     // The rest of the council's work, as the party organisation.
     crate::projects::council_walk(&app, party, &peach).await;
+
+    // A street's party organisation convenes in every community of its
+    // street (柳巷社区 too), and in none of another street's.
+    use api::accounts::service::ScopeInput;
+    let street = crate::funds::person(
+        &app,
+        "street-party",
+        entity::enums::Role::PartyOrganisation,
+        ScopeInput {
+            region_id: Some(app.region_id("东湖街道").await),
+            organisation_id: Some(crate::funds::org_id(&app, "桃园社区党委").await),
+            ..Default::default()
+        },
+    )
+    .await;
+    let willow = json!(api::graphql::ids::encode("Region", app.region_id("柳巷社区").await).0);
+    let topic = |c: &Value| json!({ "i": { "communityId": c, "title": "街道党工委召集", "scheduledAt": at, "place": "街道会议室", "topics": ["垃圾分类"] } });
+    ok(&app, &street, schedule, topic(&willow)).await;
+    ok(&app, &street, schedule, topic(&json!(peach))).await;
+    assert_eq!(code(&app.gql(Some(&street), schedule, topic(&json!(river))).await), "FORBIDDEN");
+    let r = app.gql(Some(party), schedule, topic(&willow)).await;
+    assert_eq!(code(&r), "FORBIDDEN", "a community's party organisation, not its neighbour's: {r}");
 }
 
 async fn the_party_organisation_publishes_activities_and_surveys(app: TestApp) {
