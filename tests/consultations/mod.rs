@@ -255,6 +255,7 @@ async fn no_path_links_an_answer_to_a_person() {
         "demo-ngo",
         "demo-property",
         "demo-admin",
+        "demo-party",
     ]
     .iter()
     .map(|w| a.t(w).to_owned())

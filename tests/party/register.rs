@@ -49,6 +49,9 @@ async fn others(app: &TestApp, a: &Actors) -> Vec<(&'static str, String)> {
     .into_iter()
     .map(|w| (w, a.t(w).to_owned()))
     .collect();
+    let person = crate::residency::sign_up(app, "no-community-yet", json!({})).await;
+    let person = person["data"]["signUp"]["session"]["accessToken"].as_str().expect("signed up").to_owned();
+    out.push(("a person", person));
     out.push(("demo-district", crate::services::district_token(app).await));
     out.push(("demo-ngo-sync", crate::services::ngo_client_token(app).await));
     out
@@ -138,6 +141,18 @@ async fn the_register_is_the_person_s_and_the_party_organisation_s(app: TestApp)
     )
     .await;
     assert_eq!(stored(&app).await, (0, 0), "off the register with the move");
+
+    // Erasing the account takes it too.
+    register(&app, a.t("demo-building-head"), None).await;
+    assert_eq!(stored(&app).await, (1, 0));
+    ok(
+        &app,
+        a.t("demo-building-head"),
+        "mutation($p: String!) { deleteMyAccount(input: {password: $p}) { accountId } }",
+        json!({ "p": api::seed::DEMO_PASSWORD }),
+    )
+    .await;
+    assert_eq!(stored(&app).await, (0, 0), "gone with the account");
 }
 
 both!(the_register_is_the_person_s_and_the_party_organisation_s);
