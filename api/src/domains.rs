@@ -439,12 +439,9 @@ mod tests {
             ]
         );
         use crate::projects::ProjectEventKind::*;
-        let kinds: Vec<_> = [Transition, Edit, Update, Comment, Tally, Task, Participant, Evaluation]
-            .iter()
-            .map(|k| serde_json::to_value(k).ok())
-            .collect();
-        let wire = ["TRANSITION", "EDIT", "UPDATE", "COMMENT", "TALLY", "TASK", "PARTICIPANT", "EVALUATION"];
-        assert_eq!(kinds, wire.map(|w| Some(serde_json::Value::String(w.into()))));
+        let kinds = [Transition, Edit, Update, Comment, Tally, Task, Participant, Evaluation, Endorsement];
+        let wire = "TRANSITION EDIT UPDATE COMMENT TALLY TASK PARTICIPANT EVALUATION ENDORSEMENT".split(' ');
+        assert!(kinds.iter().map(|k| serde_json::to_value(k).ok()).eq(wire.map(|w| Some(w.into()))));
         assert_eq!(super::NODE_TYPES.len(), 35);
     }
 }

@@ -6,6 +6,7 @@
 
 mod register;
 
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::both;
@@ -82,6 +83,8 @@ async fn endorsement_comes_before_approval_where_required(app: TestApp) {
         json!({ "fromStatus": "VOTING", "toStatus": "VOTING", "endorsement": true, "role": "PARTY_ORGANISATION" })
     );
     assert_eq!(app.audit_count().await, audit + 1, "one audit row");
+    let hooks = entity::webhook_event::Entity::find().all(&app.db.read).await.unwrap();
+    assert_eq!(hooks.iter().filter(|e| e.event_type == "project.endorsed").count(), 1, "one webhook event");
     let r = app.gql(Some(party), ENDORSE, json!({ "p": p })).await;
     assert_eq!(code(&r), "CONFLICT", "once: {r}");
 

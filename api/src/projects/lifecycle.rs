@@ -73,7 +73,7 @@ pub static LIFECYCLE: &[Move] = &[
         from: &[Deliberating, Voting],
         to: None,
         verb: Verbs::ProjectEndorse,
-        event: Ev::Transition,
+        event: Ev::Endorsement,
     },
     Move {
         action: Approve,

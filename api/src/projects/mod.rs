@@ -78,6 +78,8 @@ pub enum ProjectEventKind {
     Participant,
     /// A resident rated the completed project.
     Evaluation,
+    /// The party organisation endorsed the project (its status unchanged).
+    Endorsement,
 }
 
 pub fn register_loaders(l: &mut Loaders<'_>) {

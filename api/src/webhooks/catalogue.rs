@@ -86,6 +86,9 @@ catalogue! {
     VotingClosed = "project.voting_closed", "Project", ("Project", "status"),
         "Voting on a project closed; the final tally.",
         { "status": "string", "yes": "integer", "no": "integer", "abstain": "integer", "eligible": "integer", "outcome": "string" };
+    ProjectEndorsed = "project.endorsed", "Project", ("Project", "endorsement"),
+        "The party organisation endorsed a project (the office may now approve it where the community requires that).",
+        { "status": "string" };
     FundAllocationApproved = "fund.allocation_approved", "FundAllocation", ("FundAllocation", "amount"),
         "An allocation from a fund was approved.", { "amount": "string" };
     FundExpenditureApproved = "fund.expenditure_approved", "FundExpenditure", ("FundExpenditure", "amount"),

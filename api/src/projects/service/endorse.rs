@@ -14,7 +14,8 @@ use crate::projects::graphql::Project;
 use crate::projects::lifecycle;
 use crate::projects::policy::{self, ProjectAction};
 use crate::state::AppState;
-use crate::uow::{Audit, UnitOfWork};
+use crate::uow::{Audit, Hook, UnitOfWork};
+use crate::webhooks::EventType;
 
 /// Has the project been endorsed?
 pub(crate) async fn endorsed<C: ConnectionTrait>(conn: &C, project_id: i32) -> ApiResult<bool> {
@@ -35,7 +36,7 @@ pub async fn endorse(
     note: Option<String>,
 ) -> ApiResult<project::Model> {
     let note = check_reason(note)?;
-    let uow = UnitOfWork::begin(&app.db, p).await?;
+    let mut uow = UnitOfWork::begin(&app.db, p).await?;
     let txn = uow.txn();
     let (proj, facts) = load(txn, p, project_id, true).await?;
     policy::authorize_project(p, ProjectAction::Endorse, &facts)?;
@@ -63,6 +64,11 @@ pub async fn endorse(
     .insert(txn)
     .await?;
     let updated = visible(txn, p, proj.id).await?;
+    uow.emit(
+        Hook::of::<Project>(EventType::ProjectEndorsed, proj.id)
+            .community(proj.community_id)
+            .with("status", serde_json::to_value(proj.status).unwrap_or_default()),
+    );
     uow.commit(Audit::of::<Project>(step.verb, proj.id).community(proj.community_id))
         .await?
         .publish(&app.events, event(&updated, step.event))
