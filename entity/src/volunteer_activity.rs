@@ -26,6 +26,9 @@ pub struct Model {
     pub taken: i32,
     /// Points per hour of confirmed attendance; `None`: the community's rule.
     pub points_per_hour: Option<i32>,
+    /// Points for each confirmed attendance, whatever its length (instead
+    /// of points per hour); `None`: by the hour.
+    pub points_per_activity: Option<i32>,
     pub status: ActivityStatus,
     pub cancel_reason: Option<String>,
     pub created_at: DateTimeUtc,

@@ -30,6 +30,7 @@ mod m20261207_000023_volunteering;
 mod m20261207_000024_consultations;
 mod m20261208_000025_party;
 mod m20261208_000026_building_targets;
+mod m20261208_000027_points_per_activity;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_consultations::Migration),
             Box::new(m20261208_000025_party::Migration),
             Box::new(m20261208_000026_building_targets::Migration),
+            Box::new(m20261208_000027_points_per_activity::Migration),
         ]
     }
 }

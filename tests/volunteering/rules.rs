@@ -9,7 +9,41 @@ use crate::both;
 use crate::common::TestApp;
 use crate::projects::{Actors, organisation_id};
 
-both!(rules_award_votes_meetings_and_reports_within_caps);
+both!(rules_award_votes_meetings_and_reports_within_caps, points_per_activity_whatever_its_length);
+
+/// An activity that gives fixed points for taking part: 30 for 45 minutes
+/// as for three hours; points per hour and per activity are not both set.
+async fn points_per_activity_whatever_its_length(app: TestApp) {
+    let a = Actors::login(&app).await;
+    let committee = a.t("demo-committee");
+    let peach = app.peach_garden().await;
+    let create = "mutation($c: ID!, $pph: Int, $ppa: Int) { createVolunteerActivity(input: {communityId: $c,
+        title: \"植树\", description: \"社区植树\", startsAt: \"2026-12-20T01:00:00Z\", endsAt: \"2026-12-20T04:00:00Z\",
+        capacity: 5, pointsPerHour: $pph, pointsPerActivity: $ppa}) { activity { id pointsPerActivity pointsPerHour } } }";
+    let audit = app.audit_count().await;
+    let r = app.gql(Some(committee), create, json!({ "c": peach, "pph": 10, "ppa": 30 })).await;
+    assert_eq!(crate::common::code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(app.audit_count().await, audit, "nothing changed");
+    let d = ok(&app, committee, create, json!({ "c": peach, "ppa": 30 })).await;
+    let act = &d["createVolunteerActivity"]["activity"];
+    assert_eq!((&act["pointsPerActivity"], &act["pointsPerHour"]), (&json!(30), &Value::Null));
+    let id = act["id"].clone();
+    let step =
+        |name: &str| format!("mutation($a: ID!) {{ {name}(input: {{activityId: $a}}) {{ activity {{ status }} }} }}");
+    ok(&app, committee, &step("publishVolunteerActivity"), json!({ "a": id })).await;
+    let mut signups = Vec::new();
+    for who in ["demo-resident", "demo-building-head"] {
+        let d = ok(&app, a.t(who), super::SIGN_UP, json!({ "a": id })).await;
+        signups.push(d["signUpForActivity"]["signup"]["id"].clone());
+    }
+    ok(&app, committee, &step("startVolunteerActivity"), json!({ "a": id })).await;
+    let confirm = "mutation($s: ID!, $m: Int!) { confirmVolunteerAttendance(input: {signupId: $s, minutes: $m}) { pointsAwarded } }";
+    for (s, minutes) in signups.iter().zip([45, 180]) {
+        let d = ok(&app, committee, confirm, json!({ "s": s, "m": minutes })).await;
+        assert_eq!(d["confirmVolunteerAttendance"]["pointsAwarded"], 30, "{minutes} minutes");
+    }
+    assert_eq!(balance(&app, a.t("demo-resident")).await.0, 30);
+}
 
 async fn balance(app: &TestApp, token: &str) -> (i64, Vec<Value>) {
     let d = ok(app, token, "{ myPoints { balance entries { kind delta } } }", json!({})).await;

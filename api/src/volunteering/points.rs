@@ -139,6 +139,9 @@ pub struct Award {
     pub units: i64,
     /// Points per hour set on the activity, instead of the rule's.
     pub points_per_hour: Option<i32>,
+    /// Points set on the activity for the whole attendance, whatever its
+    /// length (instead of any per-hour figure).
+    pub points_per_activity: Option<i32>,
     pub source: String,
     /// The person confirming it (the services refuse anyone confirming
     /// their own); `None` for awards the server makes on its own.
@@ -160,12 +163,13 @@ pub async fn award(txn: &impl ConnectionTrait, a: Award) -> ApiResult<i64> {
         .filter(points_rule::Column::Kind.eq(a.kind))
         .one(txn)
         .await?;
-    let per = match (a.kind, a.points_per_hour, &rule) {
-        (PointsKind::VolunteerHours, Some(p), _) => i64::from(p),
-        (_, _, Some(r)) => i64::from(r.points),
+    let raw = match (a.kind, a.points_per_activity, a.points_per_hour, &rule) {
+        (PointsKind::VolunteerHours, Some(fixed), _, _) => i64::from(fixed),
+        (PointsKind::VolunteerHours, None, Some(p), _) => i64::from(p) * a.units / 60,
+        (PointsKind::VolunteerHours, None, None, Some(r)) => i64::from(r.points) * a.units / 60,
+        (_, _, _, Some(r)) => i64::from(r.points) * a.units,
         _ => return Ok(0),
     };
-    let raw = if a.kind == PointsKind::VolunteerHours { per * a.units / 60 } else { per * a.units };
     if raw <= 0 {
         return Ok(0);
     }
@@ -238,7 +242,12 @@ pub async fn award_each(
     }
     for &account_id in accounts {
         let source = format!("{source}:{account_id}");
-        award(txn, Award { account_id, community_id, kind, units: 1, points_per_hour: None, source, by }).await?;
+        let (points_per_hour, points_per_activity) = (None, None);
+        award(
+            txn,
+            Award { account_id, community_id, kind, units: 1, points_per_hour, points_per_activity, source, by },
+        )
+        .await?;
     }
     Ok(())
 }

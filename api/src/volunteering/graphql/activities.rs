@@ -31,6 +31,9 @@ pub struct CreateVolunteerActivityInput {
     pub capacity: i32,
     /// Points per hour of confirmed attendance; leave out to use the community's rule.
     pub points_per_hour: Option<i32>,
+    /// Instead of points per hour: these points for each confirmed
+    /// attendance, whatever its length (0 to the same maximum).
+    pub points_per_activity: Option<i32>,
     /// Only for the residents of these buildings of the community (global
     /// ids, at most 100); leave out for the whole community.
     #[graphql(default)]
@@ -146,6 +149,7 @@ impl ActivitiesMutation {
             ends_at: input.ends_at.0,
             capacity: input.capacity,
             points_per_hour: input.points_per_hour,
+            points_per_activity: input.points_per_activity,
             building_ids: input
                 .building_ids
                 .iter()

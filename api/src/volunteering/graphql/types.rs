@@ -126,6 +126,11 @@ impl VolunteerActivity {
     async fn points_per_hour(&self) -> Option<i32> {
         self.0.points_per_hour
     }
+    /// Points for each confirmed attendance, whatever its length; `null`:
+    /// by the hour.
+    async fn points_per_activity(&self) -> Option<i32> {
+        self.0.points_per_activity
+    }
     /// Where it stands.
     async fn status(&self) -> ActivityStatus {
         self.0.status.into()

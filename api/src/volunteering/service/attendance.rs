@@ -90,6 +90,7 @@ pub async fn record(
                 kind: PointsKind::VolunteerHours,
                 units: i64::from(m),
                 points_per_hour: a.points_per_hour,
+                points_per_activity: a.points_per_activity,
                 source: format!("signup:{}", s.id),
                 by: Some(me),
             },

@@ -49,6 +49,8 @@ pub struct NewActivity {
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
     pub points_per_hour: Option<i32>,
+    /// Fixed points per confirmed attendance (not with `points_per_hour`).
+    pub points_per_activity: Option<i32>,
     /// Only for the residents of these buildings of the community (none: all).
     pub building_ids: Vec<i32>,
 }
@@ -66,6 +68,15 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
     }
     if !(1..=MAX_CAPACITY).contains(&n.capacity) {
         return Err(ApiError::bad_input("capacity", t!("volunteering.capacity_between", max = MAX_CAPACITY)));
+    }
+    if n.points_per_activity.is_some_and(|x| !(0..=MAX_POINTS_PER_HOUR).contains(&x)) {
+        return Err(ApiError::bad_input(
+            "pointsPerActivity",
+            t!("volunteering.points_between", max = MAX_POINTS_PER_HOUR),
+        ));
+    }
+    if n.points_per_activity.is_some() && n.points_per_hour.is_some() {
+        return Err(ApiError::bad_input("pointsPerActivity", t!("volunteering.per_hour_or_per_activity")));
     }
     if n.points_per_hour.is_some_and(|x| !(0..=MAX_POINTS_PER_HOUR).contains(&x)) {
         return Err(ApiError::bad_input("pointsPerHour", t!("volunteering.points_between", max = MAX_POINTS_PER_HOUR)));
@@ -90,6 +101,7 @@ pub async fn create(db: &Db, p: &Principal, n: NewActivity) -> ApiResult<volunte
         capacity: Set(n.capacity),
         taken: Set(0),
         points_per_hour: Set(n.points_per_hour),
+        points_per_activity: Set(n.points_per_activity),
         status: Set(ActivityStatus::Draft),
         cancel_reason: Set(None),
         created_at: Set(now),
